@@ -1,0 +1,45 @@
+# Every target bootstraps its own .venv, so a fresh clone needs only Python >= 3.11.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench serve clean sam-build
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -U pip
+
+$(VENV)/.base: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.base
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+demo: $(VENV)/.base
+	$(BIN)/touchpoint demo
+
+serve: $(VENV)/.base
+	$(BIN)/touchpoint serve
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/cfn-lint template.yaml
+
+test: $(VENV)/.dev lint
+	$(BIN)/pytest -n 2
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m touchpoint.bench
+
+# sam-cli pins boto3/pydantic tightly: it lives in its own venv (see ../shared/TOOLCHAIN.md).
+sam-build:
+	test -x .sam-venv/bin/sam || ($(PYTHON) -m venv .sam-venv && .sam-venv/bin/pip install -q -U pip aws-sam-cli)
+	.sam-venv/bin/sam build
+
+clean:
+	rm -rf $(VENV) .sam-venv .aws-sam .pytest_cache .mypy_cache .ruff_cache

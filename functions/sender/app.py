@@ -1,0 +1,33 @@
+"""Sender: drains the outbound queue; failed records are reported for retry, never lost."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from touchpoint.pipeline import current_playbook
+from touchpoint.plan import delivery
+
+logger = Logger()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> str:
+    body = json.loads(record.body)
+    status = delivery.deliver(body["pk"], body["sk"], current_playbook())
+    metrics.add_metric(name=f"Message_{status}", unit=MetricUnit.Count, value=1)
+    return status
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

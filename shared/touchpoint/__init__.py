@@ -1,0 +1,3 @@
+"""Touchpoint: serverless touchpoint personalization for online shops."""
+
+__version__ = "0.1.0"

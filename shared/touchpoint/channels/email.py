@@ -1,0 +1,48 @@
+"""E-mail through SendGrid v3 mail/send, with the official client."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.error import URLError
+
+from touchpoint import config
+from touchpoint.channels import DeliveryError
+from touchpoint.decide.content import Rendered
+
+TIMEOUT_SECONDS = 10
+RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
+
+
+def payload(to: str, rendered: Rendered, message_id: str, customer_id: str, category: str) -> dict[str, Any]:
+    """The mail/send body. custom_args come back on every event webhook: no PII in them."""
+    return {
+        "personalizations": [
+            {
+                "to": [{"email": to}],
+                "custom_args": {"touchpoint_message_id": message_id, "touchpoint_customer_id": customer_id},
+            }
+        ],
+        "from": {"email": config.email_from()},
+        "subject": rendered.subject or "A message from us",
+        "content": [{"type": "text/plain", "value": rendered.body}],
+        "categories": [category[:255]],
+    }
+
+
+def send(body: dict[str, Any]) -> str:
+    from python_http_client.exceptions import HTTPError
+    from sendgrid import SendGridAPIClient
+
+    client = SendGridAPIClient(
+        api_key=config.secret("SENDGRID_API_KEY", "SG.local"), host=config.sendgrid_host()
+    )
+    client.client.timeout = TIMEOUT_SECONDS
+    try:
+        response = client.send(body)
+    except HTTPError as exc:
+        status = int(getattr(exc, "status_code", 0) or 0)
+        raise DeliveryError(f"sendgrid answered {status}", retryable=status in RETRYABLE_STATUS) from None
+    except (URLError, TimeoutError, ConnectionError) as exc:
+        raise DeliveryError(f"sendgrid unreachable: {exc}", retryable=True) from None
+    headers = getattr(response, "headers", None) or {}
+    return str(headers.get("X-Message-Id", "") or "")

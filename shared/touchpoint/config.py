@@ -1,0 +1,78 @@
+"""Runtime configuration, read from the environment at call time.
+
+Lambda keeps environment fixed per container, but the local runtime runs several
+functions in one process, so nothing here is frozen at import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+# The default playbook ships inside the package so the Lambda layer carries it.
+DEFAULT_PLAYBOOK = Path(__file__).resolve().parent / "decide" / "default_playbook.yaml"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def env(name: str, default: str = "") -> str:
+    value = os.environ.get(name, "")
+    return value if value else default
+
+
+def table_name() -> str:
+    return env("TABLE_NAME", "touchpoint")
+
+
+def outbound_queue_url() -> str:
+    return env("OUTBOUND_QUEUE_URL")
+
+
+def sendgrid_host() -> str:
+    return env("SENDGRID_API_HOST", "https://api.sendgrid.com")
+
+
+def email_from() -> str:
+    return env("EMAIL_FROM", "shop@example.com")
+
+
+def playbook_path() -> Path:
+    configured = env("PLAYBOOK")
+    return Path(configured) if configured else DEFAULT_PLAYBOOK
+
+
+def secret(name: str, default: str = "") -> str:
+    """A secret from the environment, else from the JSON secret named by SECRETS_ARN.
+
+    In AWS the template points SECRETS_ARN at one Secrets Manager secret; Powertools
+    Parameters caches it, so a warm function reads it once every five minutes.
+    """
+    value = os.environ.get(name)
+    if value:
+        return value
+    arn = os.environ.get("SECRETS_ARN")
+    if not arn:
+        return default
+    values = _secret_values(arn)
+    found = values.get(name)
+    return str(found) if found else default
+
+
+def _secret_values(arn: str) -> dict[str, object]:
+    from aws_lambda_powertools.utilities import parameters  # lazy: cold start
+
+    try:
+        raw = parameters.get_secret(arn, max_age=300)
+    except parameters.exceptions.GetParameterError:
+        return {}
+    return _parse_json_object(str(raw))
+
+
+@lru_cache(maxsize=8)
+def _parse_json_object(raw: str) -> dict[str, object]:
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}

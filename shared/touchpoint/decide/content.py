@@ -1,0 +1,68 @@
+"""Rendering a planned message into words, at send time, from the profile of that moment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from touchpoint.decide.model import Profile
+from touchpoint.decide.playbook import Playbook
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    data: dict[str, Any]  # also sent as SendGrid dynamic_template_data
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _offer_text(offer: dict[str, Any] | None) -> str:
+    if not offer:
+        return ""
+    if offer["kind"] == "percent":
+        return f"{offer['value']:g}% off"
+    if offer["kind"] == "amount":
+        return f"{offer['value']:g} off"
+    return "free shipping"
+
+
+def recommendations(profile: Profile, limit: int = 4) -> list[str]:
+    """Recently viewed and carted products the customer has not bought, newest first."""
+    seen: list[str] = []
+    for product in (*profile.carted, *profile.viewed):
+        if product not in profile.purchased and product not in seen:
+            seen.append(product)
+    return seen[:limit]
+
+
+def render(
+    template_name: str,
+    playbook: Playbook,
+    profile: Profile,
+    context: dict[str, Any],
+    shop: str = "Our shop",
+) -> Rendered:
+    template = playbook.templates[template_name]
+    items = context.get("items") or []
+    titles = [str(i.get("title") or i.get("product_id")) for i in items]
+    offer = context.get("offer")
+    recs = recommendations(profile)
+    data = _Blank(
+        first_name=profile.first_name or "there",
+        items=", ".join(titles) or "your items",
+        checkout_url=context.get("url") or "",
+        offer_code=(offer or {}).get("code", ""),
+        offer_text=_offer_text(offer),
+        recommendations=", ".join(recs) or "our best sellers",
+        shop=shop,
+    )
+    return Rendered(
+        subject=template.subject.format_map(data).strip(),
+        body=template.body.format_map(data).strip(),
+        data={**data, "item_list": items, "recommendation_ids": recs},
+    )

@@ -1,0 +1,238 @@
+"""decide() and recheck(): every choice a customer experiences, as pure functions.
+
+decide() runs when an event arrives; recheck() runs again when a message is due,
+because a purchase, an unsubscribe or a support ticket may have arrived meanwhile.
+Both return reason codes so `touchpoint messages` can say why.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from touchpoint.decide.model import OPEN_STATUSES, Action, Decision, MessageView, Profile, Status, Verdict
+from touchpoint.decide.playbook import Flow, Playbook, Step
+from touchpoint.decide.timing import candidate_zones, is_quiet, next_allowed
+from touchpoint.events import TouchpointEvent
+from touchpoint.identity import sha256, stable_bucket
+
+
+def in_holdout(customer_id: str, playbook: Playbook) -> bool:
+    return stable_bucket(playbook.holdout.salt, customer_id) < playbook.holdout.share
+
+
+def message_id(flow: str, step: str, key: str) -> str:
+    return f"{flow}.{step}.{sha256(key)[:12]}"
+
+
+def _trigger_key(event: TouchpointEvent) -> str:
+    if event.checkout:
+        return f"checkout:{event.checkout.token}"
+    if event.order:
+        return f"order:{event.order.order_id}"
+    if event.ticket:
+        return f"ticket:{event.ticket.ticket_id}"
+    return event.dedup_key
+
+
+def _requirements_met(flow: Flow, profile: Profile, event: TouchpointEvent) -> str | None:
+    for requirement in flow.requires:
+        if requirement == "bad_rating" and not (event.ticket and event.ticket.rating == "bad"):
+            return "rating_not_bad"
+        if requirement == "first_order" and profile.orders_count != 1:
+            return "not_first_order"
+        if requirement == "repeat_order" and profile.orders_count < 2:
+            return "not_repeat_order"
+    return None
+
+
+def _anchor(event: TouchpointEvent, first_delay: timedelta, now: datetime) -> datetime:
+    """Event time, moved so a late or replayed delivery never makes a step due in the past."""
+    anchor = min(event.occurred_at, now)
+    return max(anchor, now - first_delay)
+
+
+def _planning_blocker(step: Step, flow: Flow, profile: Profile, playbook: Playbook) -> str | None:
+    if not profile.reachable(step.channel):
+        return f"unreachable:{step.channel}"
+    if flow.marketing and not profile.has_consent(step.channel):
+        return f"no_consent:{step.channel}"
+    return None
+
+
+def _already_done(flow: Flow, profile: Profile, at: datetime) -> str | None:
+    """An exit event at or after the trigger (out-of-order delivery: the order came first)."""
+    for kind in flow.exit_on:
+        when = profile.last_event_at.get(kind.value)
+        if when and when >= at and kind != flow.trigger:
+            return f"exit:{kind.value}"
+    return None
+
+
+def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: datetime) -> list[Decision]:
+    existing = {m.message_id: m for m in profile.messages}
+    decisions: list[Decision] = []
+
+    for name, flow in playbook.flows.items():
+        if event.kind in flow.exit_on:
+            decisions.extend(_cancel(profile.messages, name, f"exit:{event.kind.value}", now))
+    for consent in event.consents:
+        if consent.state != "subscribed":
+            pending = [m for m in profile.messages if m.channel == consent.channel and m.marketing]
+            decisions.extend(_cancel(pending, None, f"consent_withdrawn:{consent.channel}", now))
+    cancelled = {d.message_id for d in decisions}
+
+    holdout = in_holdout(profile.customer_id, playbook)
+    for name, flow in playbook.flows.items():
+        if flow.trigger != event.kind:
+            continue
+        unmet = _requirements_met(flow, profile, event)
+        if unmet:
+            continue
+        key = _trigger_key(event)
+        anchor = _anchor(event, flow.steps[0].delay, now)
+        done = _already_done(flow, profile, event.occurred_at)
+        if event.checkout and event.checkout.token in profile.ordered_checkouts:
+            done = "exit:order_placed"
+        for step in flow.steps:
+            mid = message_id(name, step.id, key)
+            prior = existing.get(mid)
+            if mid in cancelled or (prior and prior.status not in OPEN_STATUSES):
+                continue  # sent, cancelled or held out already: a re-trigger never repeats it
+            due = anchor + step.delay
+            variant, template = _variant(profile.customer_id, name, step)
+            reasons = [f"trigger:{event.kind.value}", f"flow:{name}", f"step:{step.id}"]
+            if variant:
+                reasons.append(f"variant:{variant}")
+            action = Action.SCHEDULE
+            blocker = done or _planning_blocker(step, flow, profile, playbook)
+            if holdout:
+                action, blocker = Action.HOLDOUT, "holdout"
+            elif blocker:
+                action = Action.SUPPRESS
+            else:
+                due = _shift_quiet(due, step.channel, profile, playbook, reasons)
+            if blocker:
+                reasons.append(blocker)
+            decisions.append(
+                Decision(
+                    action=action,
+                    message_id=mid,
+                    flow=name,
+                    step=step.id,
+                    channel=step.channel,
+                    template=template,
+                    due_at=due,
+                    reasons=tuple(reasons),
+                    marketing=flow.marketing,
+                    trigger=key,
+                    offer=_offer(step, playbook),
+                    variant=variant,
+                )
+            )
+    return decisions
+
+
+def _variant(customer_id: str, flow: str, step: Step) -> tuple[str | None, str]:
+    if not step.variants:
+        return None, step.template
+    names = sorted(step.variants)
+    index = int(stable_bucket("variant", flow, step.id, customer_id) * len(names))
+    return names[index], step.variants[names[index]]
+
+
+def _offer(step: Step, playbook: Playbook) -> dict[str, object] | None:
+    if not step.offer:
+        return None
+    offer = playbook.offers[step.offer]
+    value = offer.value
+    if offer.kind == "percent":
+        value = min(value, offer.max_discount_share * 100)
+    return {"id": step.offer, "kind": offer.kind, "value": value, "code": offer.code}
+
+
+def _shift_quiet(
+    due: datetime, channel: str, profile: Profile, playbook: Playbook, reasons: list[str]
+) -> datetime:
+    quiet = playbook.quiet_hours
+    if channel not in quiet.channels:
+        return due
+    zones = candidate_zones(profile.timezone, profile.phone, quiet.fallback_timezone)
+    if not profile.timezone:
+        reasons.append("timezone_unknown")
+    allowed = next_allowed(due, zones, quiet.start, quiet.end)
+    if allowed != due:
+        reasons.append("quiet_hours_deferred")
+    return allowed
+
+
+def _cancel(
+    messages: tuple[MessageView, ...] | list[MessageView], flow: str | None, reason: str, now: datetime
+) -> list[Decision]:
+    return [
+        Decision(
+            action=Action.CANCEL,
+            message_id=m.message_id,
+            flow=m.flow,
+            step=m.step,
+            channel=m.channel,
+            template=m.template,
+            due_at=m.due_at or now,
+            reasons=(*m.reasons, reason),
+            marketing=m.marketing,
+        )
+        for m in messages
+        if m.status == Status.PLANNED and (flow is None or m.flow == flow)
+    ]
+
+
+def recheck(
+    profile: Profile, message: MessageView, trigger_at: datetime | None, playbook: Playbook, now: datetime
+) -> Verdict:
+    """Send-time guardrails: the state of the world may have changed since planning."""
+    flow = playbook.flows.get(message.flow)
+    reasons = list(message.reasons)
+
+    def stop(code: str, status: Status = Status.SUPPRESSED) -> Verdict:
+        return Verdict(send=False, reasons=(*reasons, code), status=status)
+
+    if flow is None:
+        return stop("flow_removed", Status.CANCELLED)
+    if in_holdout(profile.customer_id, playbook):
+        return stop("holdout", Status.HOLDOUT)
+    if trigger_at:
+        for kind in flow.exit_on:
+            when = profile.last_event_at.get(kind.value)
+            if when and (when > trigger_at or (when == trigger_at and kind != flow.trigger)):
+                return stop(f"exit:{kind.value}", Status.CANCELLED)
+    if not profile.reachable(message.channel):
+        return stop(f"unreachable:{message.channel}")
+    if message.marketing:
+        if not profile.has_consent(message.channel):
+            return stop(f"no_consent:{message.channel}")
+        if profile.open_tickets > 0:
+            return stop("open_ticket")
+        cap = playbook.frequency_caps.get(message.channel)  # type: ignore[call-overload]
+        if (
+            cap is not None
+            and _sent_within(profile.messages, message.channel, now - timedelta(days=cap.days)) >= cap.max
+        ):
+            return stop(f"frequency_cap:{message.channel}")
+    quiet = playbook.quiet_hours
+    if message.channel in quiet.channels:
+        zones = candidate_zones(profile.timezone, profile.phone, quiet.fallback_timezone)
+        if is_quiet(now, zones, quiet.start, quiet.end):
+            later = next_allowed(now, zones, quiet.start, quiet.end)
+            return Verdict(send=False, reasons=(*reasons, "quiet_hours_deferred"), retry_at=later)
+    return Verdict(send=True, reasons=(*reasons, "guardrails_passed"))
+
+
+def _sent_within(messages: tuple[MessageView, ...], channel: str, since: datetime) -> int:
+    return sum(
+        1
+        for m in messages
+        if m.marketing
+        and m.channel == channel
+        and m.status == Status.SENT
+        and m.sent_at
+        and m.sent_at >= since
+    )

@@ -1,0 +1,140 @@
+"""Plain data the decision code works on: no AWS, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class Action(StrEnum):
+    SCHEDULE = "schedule"
+    CANCEL = "cancel"
+    SUPPRESS = "suppress"
+    HOLDOUT = "holdout"
+
+
+class Status(StrEnum):
+    PLANNED = "planned"
+    QUEUED = "queued"  # transient: claimed by the Dispatcher, waiting for the Sender
+    SENDING = "sending"  # transient: the Sender is calling the channel
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    SUPPRESSED = "suppressed"
+    HOLDOUT = "holdout"
+
+
+OPEN_STATUSES = frozenset({Status.PLANNED, Status.SUPPRESSED})
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    state: str
+    at: datetime | None = None
+    source: str = ""
+
+    @property
+    def granted(self) -> bool:
+        return self.state == "subscribed"
+
+
+@dataclass(frozen=True)
+class MessageView:
+    message_id: str
+    flow: str
+    step: str
+    status: str
+    channel: str
+    template: str
+    due_at: datetime | None
+    created_at: datetime | None = None
+    sent_at: datetime | None = None
+    marketing: bool = True
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass
+class Profile:
+    """The customer as decide() sees it: the stored profile plus the event just applied."""
+
+    customer_id: str
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    consent: dict[str, ConsentRecord] = field(default_factory=dict)
+    timezone: str | None = None
+    country: str | None = None
+    orders_count: int = 0
+    revenue: Decimal = Decimal(0)
+    first_seen_at: datetime | None = None
+    last_order_at: datetime | None = None
+    last_checkout_at: datetime | None = None
+    open_tickets: int = 0
+    last_rating: str | None = None
+    purchased: frozenset[str] = frozenset()
+    ordered_checkouts: frozenset[str] = frozenset()
+    viewed: tuple[str, ...] = ()
+    carted: tuple[str, ...] = ()
+    checkout: dict[str, Any] | None = None  # the latest open checkout: token, items, total, url
+    last_event_at: dict[str, datetime] = field(default_factory=dict)  # event kind -> latest time
+    messages: tuple[MessageView, ...] = ()
+
+    def has_consent(self, channel: str) -> bool:
+        record = self.consent.get(channel)
+        return bool(record and record.granted)
+
+    def reachable(self, channel: str) -> bool:
+        if channel == "email":
+            return bool(self.email)
+        if channel == "sms":
+            return bool(self.phone)
+        return bool(self.email or self.phone)
+
+    @property
+    def lifecycle(self) -> str:
+        if self.orders_count == 0:
+            return "prospect"
+        if self.orders_count == 1:
+            return "first_time"
+        return "vip" if self.orders_count >= 5 else "repeat"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One thing to do about one message, with the reason codes that explain it."""
+
+    action: Action
+    message_id: str
+    flow: str
+    step: str
+    channel: str
+    template: str
+    due_at: datetime
+    reasons: tuple[str, ...]
+    marketing: bool = True
+    trigger: str = ""
+    products: tuple[dict[str, Any], ...] = ()
+    offer: dict[str, Any] | None = None
+    variant: str | None = None
+
+    @property
+    def status(self) -> Status:
+        return {
+            Action.SCHEDULE: Status.PLANNED,
+            Action.CANCEL: Status.CANCELLED,
+            Action.SUPPRESS: Status.SUPPRESSED,
+            Action.HOLDOUT: Status.HOLDOUT,
+        }[self.action]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the send-time re-check says of one claimed message."""
+
+    send: bool
+    reasons: tuple[str, ...]
+    status: Status = Status.PLANNED
+    retry_at: datetime | None = None

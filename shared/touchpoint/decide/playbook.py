@@ -1,0 +1,158 @@
+"""Declarative playbooks: YAML a marketer can read, validated on load.
+
+A bad file fails with the line of the offending entry, so nobody deploys a
+typo that silently turns a flow off.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from touchpoint.events import Kind
+
+_DURATION = re.compile(r"^(\d+)\s*(m|h|d)$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+class PlaybookError(ValueError):
+    pass
+
+
+def parse_duration(value: str | int) -> timedelta:
+    if isinstance(value, int):
+        return timedelta(minutes=value)
+    match = _DURATION.match(value.strip())
+    if not match:
+        raise ValueError(f"'{value}' is not a duration like 30m, 1h or 7d")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Step(Strict):
+    id: str
+    after: str | int
+    channel: Literal["email", "sms"]
+    template: str
+    offer: str | None = None
+    variants: dict[str, str] = Field(default_factory=dict)  # variant name -> template
+
+    @field_validator("after")
+    @classmethod
+    def _duration(cls, value: str | int) -> str | int:
+        parse_duration(value)
+        return value
+
+    @property
+    def delay(self) -> timedelta:
+        return parse_duration(self.after)
+
+
+class Flow(Strict):
+    trigger: Kind
+    marketing: bool = True
+    exit_on: list[Kind] = Field(default_factory=list)
+    requires: list[Literal["first_order", "repeat_order", "bad_rating"]] = Field(default_factory=list)
+    steps: list[Step] = Field(min_length=1)
+
+
+class Template(Strict):
+    subject: str = ""
+    body: str
+
+
+class Offer(Strict):
+    kind: Literal["percent", "amount", "free_shipping"]
+    value: float = 0
+    code: str
+    max_discount_share: float = Field(default=0.2, ge=0, le=1)
+
+
+class QuietHours(Strict):
+    start: int = Field(default=21, ge=0, le=23)
+    end: int = Field(default=8, ge=0, le=23)
+    channels: list[Literal["email", "sms"]] = Field(default_factory=lambda: ["sms"])
+    fallback_timezone: str = "America/New_York"
+
+
+class Cap(Strict):
+    max: int = Field(ge=0)
+    days: int = Field(ge=1)
+
+
+class Holdout(Strict):
+    share: float = Field(ge=0, le=0.5)
+    salt: str = "holdout-v1"
+
+
+class Playbook(Strict):
+    version: Literal[1]
+    holdout: Holdout = Holdout(share=0.0)
+    quiet_hours: QuietHours = QuietHours()
+    frequency_caps: dict[Literal["email", "sms"], Cap] = Field(default_factory=dict)
+    flows: dict[str, Flow]
+    templates: dict[str, Template]
+    offers: dict[str, Offer] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _references(self) -> Playbook:
+        for name, flow in self.flows.items():
+            for step in flow.steps:
+                for template in (step.template, *step.variants.values()):
+                    if template not in self.templates:
+                        raise ValueError(f"flow '{name}' step '{step.id}' uses unknown template '{template}'")
+                if step.offer and step.offer not in self.offers:
+                    raise ValueError(f"flow '{name}' step '{step.id}' uses unknown offer '{step.offer}'")
+        return self
+
+
+def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    node = root
+    line = node.start_mark.line + 1 if node else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == str(part)), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def parse(text: str, name: str = "playbook") -> Playbook:
+    try:
+        data: Any = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise PlaybookError(f"{name}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise PlaybookError(f"{name}: line 1: the playbook must be a mapping")
+    try:
+        return Playbook.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        where = ".".join(str(p) for p in loc) or "playbook"
+        line = _line_of(root, loc)
+        raise PlaybookError(f"{name}: line {line}: {where}: {first['msg']}") from None
+
+
+@lru_cache(maxsize=4)
+def load(path: Path) -> Playbook:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlaybookError(f"cannot read playbook {path}: {exc.strerror}") from None
+    return parse(text, str(path))

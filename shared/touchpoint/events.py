@@ -1,0 +1,129 @@
+"""The canonical event every source is normalized to.
+
+Sources differ in shape and vocabulary; everything after `sources/` sees only
+these types, so a new platform is one adapter and no change elsewhere.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Kind(StrEnum):
+    CHECKOUT_UPDATED = "checkout_updated"
+    CHECKOUT_CANCELLED = "checkout_cancelled"
+    CHECKOUT_COMPLETED = "checkout_completed"
+    ORDER_PLACED = "order_placed"
+    ORDER_CANCELLED = "order_cancelled"
+    ORDER_REFUNDED = "order_refunded"
+    CUSTOMER_UPDATED = "customer_updated"
+    TICKET_OPENED = "ticket_opened"
+    TICKET_SOLVED = "ticket_solved"
+    TICKET_RATED = "ticket_rated"
+    PAGE_VIEWED = "page_viewed"
+    PRODUCT_VIEWED = "product_viewed"
+    PRODUCT_ADDED = "product_added"
+    TRACK = "track"
+    IDENTIFY = "identify"
+    ALIAS = "alias"
+    PRIVACY_EXPORT = "privacy_export"
+    PRIVACY_REDACT = "privacy_redact"
+
+
+ConsentState = Literal["subscribed", "not_subscribed", "unsubscribed", "pending", "redacted"]
+Channel = Literal["email", "sms", "retargeting"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Identity(Frozen):
+    email: str | None = None
+    phone: str | None = None
+    platform_id: str | None = None  # e.g. "shopify:7001"
+    anonymous_id: str | None = None
+    user_id: str | None = None
+    previous_id: str | None = None  # Segment alias
+    customer_id: str | None = None  # our own id, echoed back by SendGrid events
+
+    def aliases(self) -> list[tuple[str, str]]:
+        """(kind, value) pairs, strongest first: the first one names a new customer."""
+        pairs = [
+            ("platform", self.platform_id),
+            ("user", self.user_id),
+            ("email", self.email),
+            ("phone", self.phone),
+            ("anon", self.anonymous_id),
+            ("anon", self.previous_id),
+        ]
+        return [(kind, value) for kind, value in pairs if value]
+
+
+class Consent(Frozen):
+    channel: Channel
+    state: ConsentState
+    at: datetime
+    source: str
+
+
+class LineItem(Frozen):
+    product_id: str
+    title: str = ""
+    quantity: int = 1
+    price: Decimal = Decimal(0)
+    category: str | None = None
+
+
+class Checkout(Frozen):
+    token: str
+    items: tuple[LineItem, ...] = ()
+    total: Decimal = Decimal(0)
+    currency: str = ""
+    url: str | None = None
+
+
+class Order(Frozen):
+    order_id: str
+    checkout_token: str | None = None
+    cart_token: str | None = None
+    items: tuple[LineItem, ...] = ()
+    total: Decimal = Decimal(0)
+    currency: str = ""
+
+
+class Ticket(Frozen):
+    ticket_id: str
+    status: str = "open"
+    rating: str | None = None
+
+
+class Traits(Frozen):
+    first_name: str | None = None
+    last_name: str | None = None
+    timezone: str | None = None
+    country: str | None = None
+
+
+class TouchpointEvent(Frozen):
+    source: str
+    event_id: str = Field(min_length=1)
+    kind: Kind
+    occurred_at: datetime
+    identity: Identity = Identity()
+    consents: tuple[Consent, ...] = ()
+    traits: Traits = Traits()
+    checkout: Checkout | None = None
+    order: Order | None = None
+    ticket: Ticket | None = None
+    products: tuple[LineItem, ...] = ()  # viewed / added on the storefront
+    name: str | None = None  # the original event name (Segment track name, topic)
+
+    @property
+    def dedup_key(self) -> str:
+        return f"{self.source}#{self.event_id}"

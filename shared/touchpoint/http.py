@@ -1,0 +1,111 @@
+"""The shared HTTP front of every webhook function: size, auth, parse, handle, respond.
+
+Each function's app.py only names its routes and adapters; this module turns
+client mistakes into 4xx with a message and lets our own faults surface as 5xx,
+which the platform retries (and the event marker makes that retry safe).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.metrics import MetricUnit
+
+from touchpoint import config
+from touchpoint.events import Kind, TouchpointEvent
+from touchpoint.sources import Ignored, Request, SourceError, TooLarge
+
+logger = Logger(child=True)
+Verify = Callable[[Request], None]
+Normalize = Callable[[Request, str], list[TouchpointEvent]]
+Respond = Callable[[list[Any]], dict[str, Any]]
+ONSITE_KINDS = {
+    Kind.PAGE_VIEWED,
+    Kind.PRODUCT_VIEWED,
+    Kind.PRODUCT_ADDED,
+    Kind.TRACK,
+    Kind.CHECKOUT_UPDATED,
+    Kind.ORDER_PLACED,
+}
+
+
+def _json(status: int, body: dict[str, Any]) -> Response:
+    import json
+
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body, default=str)
+    )
+
+
+def _request(app: APIGatewayHttpResolver) -> Request:
+    event = app.current_event
+    body = event.body or ""
+    raw = base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
+    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+    return Request(headers=headers, body=raw, path=event.path)
+
+
+def default_response(outcomes: list[Any]) -> dict[str, Any]:
+    summaries = [o.summary() for o in outcomes]
+    if len(summaries) == 1:
+        return {"accepted": True, **summaries[0]}
+    return {"accepted": True, "duplicate": all(s["duplicate"] for s in summaries), "results": summaries}
+
+
+def webhook_app(
+    routes: dict[str, tuple[Verify, Normalize, str]],
+    metrics: Metrics,
+    respond: Respond = default_response,
+) -> APIGatewayHttpResolver:
+    """routes: path -> (verify, normalize, resource name)."""
+    app = APIGatewayHttpResolver()
+
+    @app.exception_handler(SourceError)
+    def _client_error(exc: SourceError) -> Response:
+        logger.info("rejected", extra={"status": exc.status, "reason": str(exc)})
+        metrics.add_metric(name=f"Rejected{exc.status}", unit=MetricUnit.Count, value=1)
+        return _json(exc.status, {"error": str(exc)})
+
+    @app.exception_handler(Ignored)
+    def _ignored(exc: Ignored) -> Response:
+        return _json(202, {"accepted": True, "ignored": True, "reason": exc.reason})
+
+    @app.not_found
+    def _not_found(exc: Exception) -> Response:
+        return _json(404, {"error": "no such route"})
+
+    for path, (verify, normalize, resource) in routes.items():
+        app.post(path)(_view(app, verify, normalize, resource, metrics, respond))
+    return app
+
+
+def _view(
+    app: APIGatewayHttpResolver,
+    verify: Verify,
+    normalize: Normalize,
+    resource: str,
+    metrics: Metrics,
+    respond: Respond,
+) -> Callable[[], Response]:
+    def view() -> Response:
+        from touchpoint import pipeline  # lazy: keeps 401/413 answers off the heavy import path
+
+        request = _request(app)
+        if len(request.body) > config.MAX_BODY_BYTES:
+            raise TooLarge(f"body is {len(request.body)} bytes; the limit is {config.MAX_BODY_BYTES}")
+        verify(request)
+        events = normalize(request, resource)
+        if not events:
+            raise Ignored("nothing in this delivery is acted on")
+        outcomes = [pipeline.handle(event) for event in events]
+        metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=len(outcomes))
+        metrics.add_metric(
+            name="Duplicates", unit=MetricUnit.Count, value=sum(1 for o in outcomes if o.duplicate)
+        )
+        return _json(200, respond(outcomes))
+
+    return view

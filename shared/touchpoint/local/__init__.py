@@ -1,0 +1,1 @@
+"""The local runtime: template.yaml read the way SAM and AWS would, on moto."""

@@ -1,0 +1,142 @@
+"""AWS for the laptop: an embedded moto server (or any AWS_ENDPOINT_URL), set up from the template."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from typing import Any
+from urllib.parse import urlparse
+
+from touchpoint import aws
+from touchpoint.local.template import Template
+
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+class EndpointError(Exception):
+    pass
+
+
+def use_endpoint(url: str) -> None:
+    """Point every client at a local endpoint; moto accepts any credentials, boto3 needs some."""
+    os.environ["AWS_ENDPOINT_URL"] = url
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
+    for key, value in LOCAL_CREDENTIALS.items():
+        os.environ.setdefault(key, value)
+    aws.reset()
+
+
+def reachable(url: str, timeout: float = 1.0) -> bool:
+    parsed = urlparse(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def start_moto(host: str, port: int) -> Any:
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call drowns the real log
+
+    if reachable(f"http://{host}:{port}", 0.3):
+        raise EndpointError(f"port {port} is already in use; pick another with --aws-port")
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    use_endpoint(f"http://{host}:{port}")
+    return server
+
+
+class Resources:
+    """Physical names of the template's resources, as they exist on the endpoint."""
+
+    def __init__(self, template: Template, table_name: str) -> None:
+        self.template = template
+        self.table_name = table_name
+        self.queue_urls: dict[str, str] = {}
+        self.queue_arns: dict[str, str] = {}
+        self.secret_arns: dict[str, str] = {}
+
+    def refs(self) -> dict[str, str]:
+        refs = dict(self.template.parameters)
+        for logical in self.template.of_type("AWS::DynamoDB::Table"):
+            refs[logical] = self.table_name
+        refs.update(self.queue_urls)
+        refs.update(self.secret_arns)
+        refs["AWS::Region"] = aws.region()
+        return refs
+
+    def attrs(self) -> dict[tuple[str, str], str]:
+        attrs: dict[tuple[str, str], str] = {}
+        for logical, arn in self.queue_arns.items():
+            attrs[(logical, "Arn")] = arn
+            attrs[(logical, "QueueName")] = arn.rsplit(":", 1)[-1]
+        return attrs
+
+    def ensure(self) -> None:
+        """Create what is missing; safe to call against an endpoint that already has it."""
+        self._table()
+        self._queues()
+        self._secrets()
+
+    def _table(self) -> None:
+        ddb = aws.client("dynamodb")
+        for props in self.template.of_type("AWS::DynamoDB::Table").values():
+            p = props["Properties"]
+            try:
+                ddb.describe_table(TableName=self.table_name)
+                continue
+            except ddb.exceptions.ResourceNotFoundException:
+                pass
+            ddb.create_table(
+                TableName=self.table_name,
+                AttributeDefinitions=p["AttributeDefinitions"],
+                KeySchema=p["KeySchema"],
+                GlobalSecondaryIndexes=p.get("GlobalSecondaryIndexes", []),
+                BillingMode=p.get("BillingMode", "PAY_PER_REQUEST"),
+            )
+            ttl = p.get("TimeToLiveSpecification")
+            if ttl:
+                ddb.update_time_to_live(TableName=self.table_name, TimeToLiveSpecification=ttl)
+
+    def _queues(self) -> None:
+        sqs = aws.client("sqs")
+        queues = self.template.of_type("AWS::SQS::Queue")
+        # dead-letter queues first: the others name them in their redrive policy
+        ordered = sorted(queues, key=lambda q: "RedrivePolicy" in (queues[q].get("Properties") or {}))
+        for logical in ordered:
+            props = dict(queues[logical].get("Properties") or {})
+            attributes = {}
+            if "VisibilityTimeout" in props:
+                attributes["VisibilityTimeout"] = str(props["VisibilityTimeout"])
+            redrive = props.get("RedrivePolicy")
+            if redrive:
+                target = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+                attributes["RedrivePolicy"] = json.dumps(
+                    {
+                        "deadLetterTargetArn": self.queue_arns[target],
+                        "maxReceiveCount": int(redrive["maxReceiveCount"]),
+                    }
+                )
+            url = sqs.create_queue(QueueName=f"touchpoint-{logical}", Attributes=attributes)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
+            self.queue_urls[logical], self.queue_arns[logical] = url, arn
+
+    def _secrets(self) -> None:
+        sm = aws.client("secretsmanager")
+        for logical, props in self.template.of_type("AWS::SecretsManager::Secret").items():
+            name = f"touchpoint-{logical}"
+            try:
+                arn = sm.describe_secret(SecretId=name)["ARN"]
+            except sm.exceptions.ResourceNotFoundException:
+                secret = (props.get("Properties") or {}).get("SecretString", "{}")
+                arn = sm.create_secret(Name=name, SecretString=secret)["ARN"]
+            self.secret_arns[logical] = arn

@@ -1,0 +1,66 @@
+"""A loopback stand-in for SendGrid's v3 API: records mail/send requests, answers like SendGrid.
+
+The demo and the tests point SENDGRID_API_HOST at it, so the real sendgrid client runs.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class SendGridStub:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.fail_with: int | None = None  # answer this status instead of 202 (tests of retries)
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                if self.path != "/v3/mail/send":
+                    self._answer(404, b'{"errors":[{"message":"not found"}]}')
+                    return
+                if not (self.headers.get("Authorization") or "").startswith("Bearer "):
+                    self._answer(401, b'{"errors":[{"message":"authorization required"}]}')
+                    return
+                if stub.fail_with:
+                    self._answer(stub.fail_with, b'{"errors":[{"message":"stub failure"}]}')
+                    return
+                stub.requests.append({"path": self.path, "body": body, "headers": dict(self.headers.items())})
+                self._answer(202, b"", {"X-Message-Id": uuid.uuid4().hex[:22]})
+
+            def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def recipients(self) -> list[str]:
+        return [to["email"] for r in self.requests for p in r["body"].get("personalizations", []) for to in p.get("to", [])]
+
+    def __enter__(self) -> SendGridStub:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

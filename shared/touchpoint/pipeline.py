@@ -1,0 +1,138 @@
+"""handle(event): apply it to the profile, decide, plan; all effects in one transaction.
+
+Round trips per event: one BatchGetItem (aliases), one Query (profile and messages),
+one TransactWriteItems (event marker, aliases, profile update, message writes). The
+marker's condition makes a redelivered or concurrent duplicate a no-op, and since
+nothing is written outside that transaction, a fault before it loses nothing: the
+platform's retry simply runs it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from touchpoint import aws, config
+from touchpoint.decide import Decision, Playbook, Profile, decide
+from touchpoint.decide import playbook as playbooks
+from touchpoint.events import Kind, TouchpointEvent
+from touchpoint.plan import writes as plan_writes
+from touchpoint.profiles import changes, privacy, store, writes
+from touchpoint.profiles.models import PROFILE_SK, AliasItem, EventMarker, ProfileItem, customer_pk
+from touchpoint.sources import PayloadError
+
+logger = Logger(child=True)
+MARKER_TTL = timedelta(days=35)
+ATTEMPTS = 4
+
+
+class Busy(Exception):
+    """Concurrent writers kept winning; the platform's retry will get through."""
+
+
+@dataclass
+class Outcome:
+    customer_id: str | None
+    duplicate: bool = False
+    decisions: list[Decision] = field(default_factory=list)
+    profile: Profile | None = None
+    export: dict[str, Any] | None = None
+
+    def summary(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"customer_id": self.customer_id, "duplicate": self.duplicate}
+        body["decisions"] = [
+            {
+                "message_id": d.message_id,
+                "action": d.action.value,
+                "channel": d.channel,
+                "due_at": d.due_at.isoformat(),
+                "reasons": list(d.reasons),
+            }
+            for d in self.decisions
+        ]
+        if self.export is not None:
+            body["export"] = self.export
+        return body
+
+
+def current_playbook() -> Playbook:
+    return playbooks.load(config.playbook_path())
+
+
+def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
+    now = now or datetime.now(UTC)
+    resolution = store.resolve(event.identity)
+    if resolution is None:
+        raise PayloadError(
+            "no customer identifier: need an e-mail, phone, customer id, userId or anonymousId"
+        )
+    if event.kind in (Kind.PRIVACY_REDACT, Kind.PRIVACY_EXPORT):
+        return _privacy(event, resolution.customer_id if resolution.known else None)
+    playbook = current_playbook()
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            resolution = store.resolve(event.identity) or resolution
+        customer_id = resolution.customer_id
+        before, message_items = store.load(customer_id)
+        change = changes.change_for(event, before, customer_id, resolution.wanted, now)
+        views = tuple(store.message_view(m) for m in message_items)
+        profile = changes.view(changes.apply(before, change), customer_id, views)
+        decisions = decide(profile, event, playbook, now)
+        try:
+            _commit(event, customer_id, change, resolution.new_aliases, decisions, message_items, now)
+        except TransactWriteError as exc:
+            reasons = exc.cancellation_reasons
+            if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
+                logger.info("duplicate event", extra={"event_key": event.dedup_key})
+                return Outcome(customer_id=customer_id, duplicate=True)
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            logger.info("write conflict, retrying", extra={"attempt": attempt})
+            continue
+        logger.info(
+            "event applied",
+            extra={
+                "event_key": event.dedup_key,
+                "kind": event.kind.value,
+                "customer_id": customer_id,
+                "decisions": [f"{d.action.value}:{d.message_id}" for d in decisions],
+            },
+        )
+        return Outcome(customer_id=customer_id, decisions=decisions, profile=profile)
+    raise Busy(f"could not apply {event.dedup_key} after {ATTEMPTS} attempts")
+
+
+def _commit(
+    event: TouchpointEvent,
+    customer_id: str,
+    change: changes.Change,
+    new_aliases: set[str],
+    decisions: list[Decision],
+    message_items: list[Any],
+    now: datetime,
+) -> None:
+    existing = {m.message_id: m for m in message_items}
+    with TransactWrite(connection=aws.connection()) as tx:
+        # first item: its cancellation reason tells a duplicate from a conflict
+        tx.save(
+            EventMarker(f"EVT#{event.dedup_key}", "EVENT", kind=event.kind.value, expires_at=MARKER_TTL),
+            condition=EventMarker.pk.does_not_exist(),
+        )
+        for key in sorted(new_aliases):
+            tx.save(AliasItem(key, "ALIAS", customer_id=customer_id), condition=AliasItem.pk.does_not_exist())
+        plan_writes.stage(tx, customer_id, decisions, existing, event, now)
+        tx.update(ProfileItem(customer_pk(customer_id), PROFILE_SK), actions=writes.actions(change))
+
+
+def _privacy(event: TouchpointEvent, customer_id: str | None) -> Outcome:
+    if customer_id is None:
+        return Outcome(customer_id=None, export={} if event.kind == Kind.PRIVACY_EXPORT else None)
+    if event.kind == Kind.PRIVACY_EXPORT:
+        return Outcome(customer_id=customer_id, export=privacy.export(customer_id))
+    privacy.forget(customer_id)
+    return Outcome(customer_id=customer_id)

@@ -1,0 +1,1 @@
+"""Due items: writing decisions as messages, and claiming them when they are due."""

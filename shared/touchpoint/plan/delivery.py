@@ -1,0 +1,107 @@
+"""The Sender's work for one queued message: claim, render, call the channel, record.
+
+SQS delivers at least once; the conditional claim (queued -> sending) makes a
+redelivery a no-op, so a customer never gets one message twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import UpdateError
+
+from touchpoint.channels import DeliveryError, email, sms
+from touchpoint.decide import Playbook, Status
+from touchpoint.decide.content import render
+from touchpoint.plan import keys
+from touchpoint.plan.dispatch import LEASE
+from touchpoint.profiles import changes, store
+from touchpoint.profiles.models import MessageItem
+
+logger = Logger(child=True)
+MAX_ATTEMPTS = 5
+
+
+class RetryLater(Exception):
+    """Tell the batch processor to leave this record on the queue."""
+
+
+def _claim(pk: str, sk: str, now: datetime) -> MessageItem | None:
+    item = MessageItem(pk, sk)
+    try:
+        item.update(
+            actions=[
+                MessageItem.status.set(Status.SENDING.value),
+                MessageItem.attempts.set((MessageItem.attempts | 0) + 1),
+                MessageItem.updated_at.set(now),
+                MessageItem.due_pk.remove(),
+                MessageItem.due_sk.remove(),
+            ],
+            condition=MessageItem.status == Status.QUEUED.value,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return item
+
+
+def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -> str:
+    """Returns the final status; raises RetryLater when the channel should be tried again."""
+    now = now or datetime.now(UTC)
+    item = _claim(pk, sk, now)
+    if item is None:
+        return "skipped"  # already sent, cancelled or being sent: a duplicate queue entry
+    before, _ = store.load(item.customer_id)
+    profile = changes.view(before, item.customer_id)
+    context = store.plain(item.context) or {}
+    context["offer"] = store.plain(item.offer)
+    reasons = list(item.reasons or ())
+    try:
+        rendered = render(item.template, playbook, profile, context)
+        if item.channel == "email" and profile.email:
+            provider_id = email.send(
+                email.payload(profile.email, rendered, item.message_id, item.customer_id, item.flow)
+            )
+        elif item.channel == "sms" and profile.phone:
+            provider_id = sms.send(profile.phone, rendered.body, bool(item.marketing))
+        else:
+            raise DeliveryError(f"no {item.channel} address on the profile", retryable=False)
+    except DeliveryError as exc:
+        attempts = int(item.attempts or 1)
+        if exc.retryable and attempts < MAX_ATTEMPTS:
+            lease = now + LEASE
+            item.update(
+                actions=[
+                    MessageItem.status.set(Status.QUEUED.value),
+                    MessageItem.error.set(str(exc)),
+                    MessageItem.due_pk.set(keys.due_pk(item.message_id, item.customer_id)),
+                    MessageItem.due_sk.set(keys.due_sk(lease, item.message_id)),
+                ]
+            )
+            logger.warning(
+                "send failed, will retry", extra={"message_id": item.message_id, "error": str(exc)}
+            )
+            raise RetryLater(str(exc)) from None
+        item.update(
+            actions=[
+                MessageItem.status.set(Status.FAILED.value),
+                MessageItem.error.set(str(exc)),
+                MessageItem.reasons.set([*reasons, "send_failed"]),
+                MessageItem.updated_at.set(now),
+            ]
+        )
+        logger.warning("send failed", extra={"message_id": item.message_id, "error": str(exc)})
+        return Status.FAILED.value
+    item.update(
+        actions=[
+            MessageItem.status.set(Status.SENT.value),
+            MessageItem.sent_at.set(now),
+            MessageItem.provider_id.set(provider_id or item.message_id),
+            MessageItem.reasons.set([*reasons, "sent"]),
+            MessageItem.error.remove(),
+        ]
+    )
+    logger.info("sent", extra={"message_id": item.message_id, "channel": item.channel})
+    return Status.SENT.value

@@ -1,0 +1,112 @@
+"""The Dispatcher's work: claim what is due, re-check it, enqueue what may go.
+
+It reads the sparse due index shard by shard, so its cost is O(due), never a scan.
+A claim is a conditional update, so two Dispatchers never enqueue one message twice;
+the claim leaves a lease on the due index so a message whose queue entry is lost is
+found again, and the Sender's own claim keeps that from becoming a second send.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from aws_lambda_powertools import Logger
+from pynamodb.exceptions import UpdateError
+
+from touchpoint import aws, config
+from touchpoint.decide import Playbook, Status, recheck
+from touchpoint.plan import keys
+from touchpoint.profiles import changes, store
+from touchpoint.profiles.models import MessageItem
+
+logger = Logger(child=True)
+LEASE = timedelta(minutes=15)
+
+
+@dataclass
+class DispatchReport:
+    claimed: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"claimed": self.claimed, **dict(self.outcomes)}
+
+
+def due(now: datetime) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for shard in keys.shards():
+        for item in MessageItem.due_index.query(shard, MessageItem.due_sk < keys.due_upper_bound(now)):
+            found.append((item.pk, item.sk))
+    return found
+
+
+def _claim(pk: str, sk: str, now: datetime) -> MessageItem | None:
+    item = MessageItem(pk, sk)
+    try:
+        item.update(
+            actions=[
+                MessageItem.status.set(Status.QUEUED.value),
+                MessageItem.updated_at.set(now),
+                MessageItem.due_sk.set(keys.due_sk(now + LEASE, sk)),
+            ],
+            condition=(
+                MessageItem.status.is_in(Status.PLANNED.value, Status.QUEUED.value)
+                & (MessageItem.due_sk < keys.due_upper_bound(now))
+            ),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return item
+
+
+def _settle(
+    item: MessageItem, status: Status, reasons: tuple[str, ...], now: datetime, retry_at: datetime | None
+) -> None:
+    actions = [
+        MessageItem.status.set(status.value),
+        MessageItem.reasons.set(list(reasons)),
+        MessageItem.updated_at.set(now),
+    ]
+    if retry_at is not None:
+        actions += [
+            MessageItem.due_at.set(retry_at),
+            MessageItem.due_sk.set(keys.due_sk(retry_at, item.message_id)),
+        ]
+    else:
+        actions += [MessageItem.due_pk.remove(), MessageItem.due_sk.remove()]
+    item.update(actions=actions, condition=MessageItem.status == Status.QUEUED.value)
+
+
+def run(now: datetime, playbook: Playbook) -> DispatchReport:
+    report = DispatchReport()
+    sqs = aws.client("sqs")
+    for pk, sk in due(now):
+        item = _claim(pk, sk, now)
+        if item is None:
+            report.outcomes["lost_race"] += 1
+            continue
+        report.claimed += 1
+        before, messages = store.load(item.customer_id)
+        profile = changes.view(
+            before, item.customer_id, tuple(store.message_view(m) for m in messages if m.sk != sk)
+        )
+        verdict = recheck(profile, store.message_view(item), item.trigger_at, playbook, now)
+        if verdict.send:
+            sqs.send_message(
+                QueueUrl=config.outbound_queue_url(), MessageBody=json.dumps({"pk": pk, "sk": sk})
+            )
+            item.update(actions=[MessageItem.reasons.set(list(verdict.reasons))])
+            report.outcomes["enqueued"] += 1
+        elif verdict.retry_at is not None:
+            _settle(item, Status.PLANNED, verdict.reasons, now, verdict.retry_at)
+            report.outcomes["deferred"] += 1
+        else:
+            _settle(item, verdict.status, verdict.reasons, now, None)
+            report.outcomes[verdict.status.value] += 1
+        logger.info("dispatched", extra={"message_id": item.message_id, "verdict": verdict.reasons[-1]})
+    return report

@@ -1,0 +1,83 @@
+"""Staging decisions as message writes inside the event's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
+
+from touchpoint.decide.model import Action, Decision, Status
+from touchpoint.events import TouchpointEvent
+from touchpoint.plan import keys
+from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem, customer_pk
+
+
+def _context(event: TouchpointEvent) -> dict[str, Any]:
+    lines = event.checkout.items if event.checkout else event.order.items if event.order else ()
+    return {
+        "items": [
+            {"product_id": i.product_id, "title": i.title, "quantity": i.quantity, "price": str(i.price)}
+            for i in lines
+        ],
+        "url": (event.checkout.url if event.checkout else None) or "",
+        "currency": (event.checkout or event.order).currency if (event.checkout or event.order) else "",  # type: ignore[union-attr]
+    }
+
+
+def stage(
+    tx: TransactWrite,
+    customer_id: str,
+    decisions: list[Decision],
+    existing: dict[str, MessageItem],
+    event: TouchpointEvent,
+    now: datetime,
+) -> None:
+    pk = customer_pk(customer_id)
+    for decision in decisions:
+        sk = MESSAGE_PREFIX + decision.message_id
+        if decision.action == Action.CANCEL:
+            tx.update(
+                MessageItem(pk, sk),
+                actions=[
+                    MessageItem.status.set(Status.CANCELLED.value),
+                    MessageItem.reasons.set(list(decision.reasons)),
+                    MessageItem.updated_at.set(now),
+                    MessageItem.due_pk.remove(),
+                    MessageItem.due_sk.remove(),
+                ],
+                # the Dispatcher may have claimed it meanwhile: then the send-time check decides
+                condition=MessageItem.status == Status.PLANNED.value,
+            )
+            continue
+        prior = existing.get(decision.message_id)
+        scheduled = decision.action == Action.SCHEDULE
+        item = MessageItem(
+            pk,
+            sk,
+            message_id=decision.message_id,
+            customer_id=customer_id,
+            flow=decision.flow,
+            step=decision.step,
+            status=decision.status.value,
+            channel=decision.channel,
+            template=decision.template,
+            marketing=decision.marketing,
+            trigger=decision.trigger,
+            trigger_at=event.occurred_at,
+            due_at=decision.due_at,
+            created_at=prior.created_at if prior and prior.created_at else now,
+            updated_at=now,
+            reasons=list(decision.reasons),
+            offer=decision.offer,
+            context=_context(event),
+            variant=decision.variant,
+            attempts=0,
+            due_pk=keys.due_pk(decision.message_id, customer_id) if scheduled else None,
+            due_sk=keys.due_sk(decision.due_at, decision.message_id) if scheduled else None,
+        )
+        if prior is None:
+            condition = MessageItem.pk.does_not_exist()
+        else:
+            condition = MessageItem.status.is_in(Status.PLANNED.value, Status.SUPPRESSED.value)
+        tx.save(item, condition=condition)

@@ -1,0 +1,191 @@
+"""What one event changes on a profile, as atomic operations (SET / ADD / DELETE / REMOVE).
+
+The same Change renders to a DynamoDB UpdateExpression (store.py) and applies to an
+in-memory copy (here), so decide() sees exactly the profile the write produces,
+without a read after the write and without a read-modify-write.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from touchpoint.decide.model import ConsentRecord, MessageView, Profile
+from touchpoint.events import Kind, LineItem, TouchpointEvent
+from touchpoint.identity import normalize_email, normalize_phone
+from touchpoint.profiles.models import EXIT_KINDS
+
+
+@dataclass
+class Change:
+    assign: dict[str, Any] = field(default_factory=dict)
+    assign_if_absent: dict[str, Any] = field(default_factory=dict)
+    add: dict[str, int | set[str]] = field(default_factory=dict)
+    delete: dict[str, set[str]] = field(default_factory=dict)
+    remove: set[str] = field(default_factory=set)
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def _parse(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value:
+        return datetime.fromisoformat(value)
+    return None
+
+
+def _items(lines: tuple[LineItem, ...]) -> list[dict[str, Any]]:
+    return [
+        {"product_id": i.product_id, "title": i.title, "quantity": i.quantity, "price": str(i.price)}
+        for i in lines
+    ]
+
+
+def change_for(
+    event: TouchpointEvent, before: dict[str, Any], customer_id: str, aliases: set[str], now: datetime
+) -> Change:
+    change = Change()
+    change.assign.update(customer_id=customer_id, updated_at=now)
+    change.assign_if_absent["first_seen_at"] = event.occurred_at
+    change.add["event_count"] = 1
+    if aliases:
+        change.add["aliases"] = set(aliases)
+
+    ident, traits = event.identity, event.traits
+    for attr, value in (
+        ("email", normalize_email(ident.email)),
+        ("phone", normalize_phone(ident.phone)),
+        ("first_name", traits.first_name),
+        ("last_name", traits.last_name),
+        ("country", traits.country),
+        ("timezone", traits.timezone),
+    ):
+        if value:
+            change.assign[attr] = value
+
+    for consent in event.consents:
+        if consent.channel not in ("email", "sms"):
+            continue
+        attr = f"consent_{consent.channel}"
+        stored = before.get(attr) or {}
+        stored_at = _parse(stored.get("at"))
+        if stored_at is None or consent.at >= stored_at:
+            change.assign[attr] = {"state": consent.state, "at": _iso(consent.at), "source": consent.source}
+
+    if event.kind in EXIT_KINDS:
+        attr = f"at_{event.kind.value}"
+        stored_time = _parse(before.get(attr))
+        if stored_time is None or event.occurred_at > stored_time:
+            change.assign[attr] = event.occurred_at
+
+    current = before.get("checkout") or {}
+    if event.checkout:
+        checkout = event.checkout
+        if event.kind == Kind.CHECKOUT_UPDATED:
+            stored_at = _parse(current.get("updated_at"))
+            if current.get("token") != checkout.token or stored_at is None or event.occurred_at >= stored_at:
+                change.assign["checkout"] = {
+                    "token": checkout.token,
+                    "items": _items(checkout.items),
+                    "total": str(checkout.total),
+                    "currency": checkout.currency,
+                    "url": checkout.url or "",
+                    "updated_at": _iso(event.occurred_at),
+                }
+            _add_set(change, "carted", {i.product_id for i in checkout.items})
+        elif current.get("token") == checkout.token:
+            change.remove.add("checkout")
+
+    if event.order and event.kind == Kind.ORDER_PLACED:
+        order = event.order
+        change.add["orders_count"] = 1
+        change.add["revenue_cents"] = int((order.total * 100).to_integral_value())
+        _add_set(change, "purchased", {i.product_id for i in order.items})
+        _add_set(change, "ordered_checkouts", {t for t in (order.checkout_token, order.cart_token) if t})
+        if current.get("token") and current.get("token") in (order.checkout_token, order.cart_token):
+            change.remove.add("checkout")
+
+    if event.ticket:
+        ticket_id = {event.ticket.ticket_id}
+        if event.kind == Kind.TICKET_OPENED:
+            change.add["open_tickets"] = ticket_id
+        elif event.kind == Kind.TICKET_SOLVED:
+            change.delete["open_tickets"] = ticket_id
+        if event.ticket.rating:
+            change.assign["last_rating"] = event.ticket.rating
+
+    if event.kind == Kind.PRODUCT_VIEWED:
+        _add_set(change, "viewed", {p.product_id for p in event.products})
+    elif event.kind == Kind.PRODUCT_ADDED:
+        _add_set(change, "carted", {p.product_id for p in event.products})
+    return change
+
+
+def _add_set(change: Change, attr: str, values: set[str]) -> None:
+    if values:  # DynamoDB rejects empty sets
+        existing = change.add.get(attr)
+        change.add[attr] = (existing if isinstance(existing, set) else set()) | values
+
+
+def apply(raw: dict[str, Any], change: Change) -> dict[str, Any]:
+    """The item as it will read after the update."""
+    after = dict(raw)
+    for attr, value in change.assign_if_absent.items():
+        after.setdefault(attr, value)
+    after.update(change.assign)
+    for attr, value in change.add.items():
+        if isinstance(value, set):
+            after[attr] = set(after.get(attr) or set()) | value
+        else:
+            after[attr] = (after.get(attr) or 0) + value
+    for attr, values in change.delete.items():
+        after[attr] = set(after.get(attr) or set()) - values
+    for attr in change.remove:
+        after.pop(attr, None)
+    return after
+
+
+def view(raw: dict[str, Any], customer_id: str, messages: tuple[MessageView, ...] = ()) -> Profile:
+    """The decision-side view of a stored profile item."""
+    consent = {}
+    for channel in ("email", "sms"):
+        record = raw.get(f"consent_{channel}")
+        if record:
+            consent[channel] = ConsentRecord(
+                state=str(record.get("state", "")),
+                at=_parse(record.get("at")),
+                source=str(record.get("source", "")),
+            )
+    last_event_at = {}
+    for kind in EXIT_KINDS:
+        when = _parse(raw.get(f"at_{kind.value}"))
+        if when:
+            last_event_at[kind.value] = when
+    return Profile(
+        customer_id=customer_id,
+        email=raw.get("email"),
+        phone=raw.get("phone"),
+        first_name=raw.get("first_name"),
+        consent=consent,
+        timezone=raw.get("timezone"),
+        country=raw.get("country"),
+        orders_count=int(raw.get("orders_count") or 0),
+        revenue=Decimal(int(raw.get("revenue_cents") or 0)) / 100,
+        first_seen_at=_parse(raw.get("first_seen_at")),
+        last_order_at=last_event_at.get(Kind.ORDER_PLACED.value),
+        last_checkout_at=last_event_at.get(Kind.CHECKOUT_UPDATED.value),
+        open_tickets=len(raw.get("open_tickets") or ()),
+        last_rating=raw.get("last_rating"),
+        purchased=frozenset(raw.get("purchased") or ()),
+        ordered_checkouts=frozenset(raw.get("ordered_checkouts") or ()),
+        viewed=tuple(sorted(raw.get("viewed") or ())),
+        carted=tuple(sorted(raw.get("carted") or ())),
+        checkout=raw.get("checkout"),
+        last_event_at=last_event_at,
+        messages=messages,
+    )

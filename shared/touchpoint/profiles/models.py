@@ -1,0 +1,155 @@
+"""Single-table items (DESIGN.md, Data) as pynamodb models.
+
+Keys never hold raw PII; the profile item holds contact data because sending needs it,
+and `forget` erases it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+from touchpoint import config
+from touchpoint.events import Kind
+
+DUE_SHARDS = 4
+PROFILE_SK = "PROFILE"
+MESSAGE_PREFIX = "MSG#"
+EXIT_KINDS = (
+    Kind.CHECKOUT_UPDATED,
+    Kind.CHECKOUT_COMPLETED,
+    Kind.CHECKOUT_CANCELLED,
+    Kind.ORDER_PLACED,
+    Kind.ORDER_CANCELLED,
+    Kind.ORDER_REFUNDED,
+    Kind.TICKET_OPENED,
+    Kind.TICKET_SOLVED,
+    Kind.TICKET_RATED,
+)
+
+
+def customer_pk(customer_id: str) -> str:
+    return f"C#{customer_id}"
+
+
+class _Meta:
+    table_name = config.table_name()
+
+
+class ProfileItem(Model):
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=PROFILE_SK)
+    customer_id = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    country = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(null=True)
+    consent_email = MapAttribute[str, Any](null=True)
+    consent_sms = MapAttribute[str, Any](null=True)
+    first_seen_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    event_count = NumberAttribute(null=True)
+    orders_count = NumberAttribute(null=True)
+    revenue_cents = NumberAttribute(null=True)
+    open_tickets = UnicodeSetAttribute(null=True)
+    last_rating = UnicodeAttribute(null=True)
+    purchased = UnicodeSetAttribute(null=True)
+    viewed = UnicodeSetAttribute(null=True)
+    carted = UnicodeSetAttribute(null=True)
+    ordered_checkouts = UnicodeSetAttribute(null=True)
+    aliases = UnicodeSetAttribute(null=True)
+    checkout = MapAttribute[str, Any](null=True)
+    # the latest time of each flow-relevant event kind: exits are judged against these
+    for _kind in EXIT_KINDS:
+        locals()[f"at_{_kind.value}"] = UTCDateTimeAttribute(null=True)
+    del _kind
+
+
+class AliasItem(Model):
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="ALIAS")
+    customer_id = UnicodeAttribute()
+
+
+class EventMarker(Model):
+    """Marks a platform event as applied; written in the same transaction as its effects."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+class DueIndex(GlobalSecondaryIndex["MessageItem"]):
+    """Sparse: only planned messages carry due_pk, so the Dispatcher reads O(due)."""
+
+    class Meta:
+        index_name = "due-index"
+        projection = KeysOnlyProjection()
+
+    due_pk = UnicodeAttribute(hash_key=True)
+    due_sk = UnicodeAttribute(range_key=True)
+
+
+class MessageItem(Model):
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    message_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    flow = UnicodeAttribute()
+    step = UnicodeAttribute()
+    status = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    template = UnicodeAttribute()
+    marketing = BooleanAttribute(default=True)
+    trigger = UnicodeAttribute(null=True)
+    trigger_at = UTCDateTimeAttribute(null=True)
+    due_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    sent_at = UTCDateTimeAttribute(null=True)
+    reasons = ListAttribute[str](of=UnicodeAttribute, null=True)
+    offer = MapAttribute[str, Any](null=True)
+    context = MapAttribute[str, Any](null=True)
+    variant = UnicodeAttribute(null=True)
+    provider_id = UnicodeAttribute(null=True)
+    attempts = NumberAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    due_index = DueIndex()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (ProfileItem, AliasItem, EventMarker, MessageItem)
+
+
+def bind_table(name: str | None = None) -> None:
+    """Point every model at a table (tests and the local runtime choose the name late)."""
+    for model in ALL_MODELS:
+        model.Meta.table_name = name or config.table_name()
+        model._connection = None

@@ -1,0 +1,131 @@
+"""Reading profiles and resolving identities (DynamoDB through pynamodb)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.attributes import MapAttribute
+from touchpoint.decide.model import MessageView
+from touchpoint.events import Identity
+from touchpoint.identity import alias_key, customer_id_for, normalize_email, normalize_phone
+from touchpoint.profiles.models import (
+    MESSAGE_PREFIX,
+    PROFILE_SK,
+    AliasItem,
+    MessageItem,
+    ProfileItem,
+    customer_pk,
+)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    customer_id: str
+    known: dict[str, str]  # alias key -> customer id, as stored
+    wanted: set[str]  # alias keys this event names
+
+    @property
+    def new_aliases(self) -> set[str]:
+        return self.wanted - set(self.known)
+
+
+def alias_keys(identity: Identity) -> list[str]:
+    keys = []
+    for kind, value in identity.aliases():
+        if kind == "email":
+            value = normalize_email(value) or ""
+        elif kind == "phone":
+            value = normalize_phone(value) or ""
+        if value:
+            keys.append(alias_key(kind, value))
+    return list(dict.fromkeys(keys))
+
+
+def resolve(identity: Identity) -> Resolution | None:
+    """One BatchGetItem: the customer the strongest known alias points to, else a new id."""
+    keys = alias_keys(identity)
+    if identity.customer_id:
+        return Resolution(customer_id=identity.customer_id, known={}, wanted=set())
+    if not keys:
+        return None
+    known = {item.pk: item.customer_id for item in AliasItem.batch_get([(k, "ALIAS") for k in keys])}
+    owner = next((known[k] for k in keys if k in known), None)
+    return Resolution(customer_id=owner or customer_id_for(keys[0]), known=known, wanted=set(keys))
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, MapAttribute):
+        return {k: plain(v) for k, v in value.as_dict().items()}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def raw(item: ProfileItem | MessageItem) -> dict[str, Any]:
+    return {k: plain(v) for k, v in item.attribute_values.items()}
+
+
+def load(customer_id: str) -> tuple[dict[str, Any], list[MessageItem]]:
+    """One Query: the profile item and every message of the customer (sort keys MSG#… and PROFILE)."""
+    profile: dict[str, Any] = {}
+    messages: list[MessageItem] = []
+    table = MessageItem._get_connection()
+    start_key = None
+    while True:
+        page = table.query(
+            customer_pk(customer_id),
+            range_key_condition=MessageItem.sk >= MESSAGE_PREFIX,
+            exclusive_start_key=start_key,
+        )
+        for data in page.get("Items", []):
+            sk = data["sk"]["S"]
+            if sk == PROFILE_SK:
+                profile = raw(ProfileItem.from_raw_data(data))
+            elif sk.startswith(MESSAGE_PREFIX):
+                messages.append(MessageItem.from_raw_data(data))
+        start_key = page.get("LastEvaluatedKey")
+        if not start_key:
+            return profile, messages
+
+
+def message_view(item: MessageItem) -> MessageView:
+    return MessageView(
+        message_id=item.message_id,
+        flow=item.flow,
+        step=item.step,
+        status=item.status,
+        channel=item.channel,
+        template=item.template,
+        due_at=item.due_at,
+        created_at=item.created_at,
+        sent_at=item.sent_at,
+        marketing=bool(item.marketing),
+        reasons=tuple(item.reasons or ()),
+    )
+
+
+def find_customer(key: str) -> str | None:
+    """A customer id from a customer id, an e-mail address or an E.164 phone number."""
+    email, phone = normalize_email(key), normalize_phone(key)
+    candidates = []
+    if email:
+        candidates.append(alias_key("email", email))
+    elif phone:
+        candidates.append(alias_key("phone", phone))
+    else:
+        candidates.extend(alias_key(kind, key) for kind in ("platform", "user", "anon"))
+        try:
+            ProfileItem.get(customer_pk(key), PROFILE_SK)
+            return key
+        except ProfileItem.DoesNotExist:
+            pass
+    found = list(AliasItem.batch_get([(k, "ALIAS") for k in candidates]))
+    return found[0].customer_id if found else None
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,97 @@
+"""Parsing helpers that turn bad input into PayloadError naming the field."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from touchpoint.sources import PayloadError
+
+
+def parse_object(body: bytes) -> dict[str, Any]:
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise PayloadError(f"body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise PayloadError("body must be a JSON object")
+    return data
+
+
+def obj(data: dict[str, Any], key: str, where: str = "") -> dict[str, Any]:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PayloadError(f"field '{where}{key}' must be an object")
+    return value
+
+
+def items(data: dict[str, Any], key: str, where: str = "") -> list[dict[str, Any]]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise PayloadError(f"field '{where}{key}' must be a list of objects")
+    return value
+
+
+def text(data: dict[str, Any], key: str, where: str = "", required: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            raise PayloadError(f"missing required field '{where}{key}'")
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise PayloadError(f"field '{where}{key}' must be a string")
+    return str(value)
+
+
+def money(data: dict[str, Any], key: str, where: str = "") -> Decimal:
+    value = data.get(key)
+    if value is None or value == "":
+        return Decimal(0)
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise PayloadError(f"field '{where}{key}' must be a number or numeric string")
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        raise PayloadError(f"field '{where}{key}' must be a number or numeric string") from None
+    if not amount.is_finite():
+        raise PayloadError(f"field '{where}{key}' must be finite")
+    return amount
+
+
+def quantity(data: dict[str, Any], key: str, where: str = "") -> int:
+    value = data.get(key, 1)
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise PayloadError(f"field '{where}{key}' must be an integer")
+    try:
+        number = int(value)
+    except ValueError:
+        raise PayloadError(f"field '{where}{key}' must be an integer") from None
+    if number < 0 or number > 1_000_000:
+        raise PayloadError(f"field '{where}{key}' is out of range")
+    return number
+
+
+def timestamp(data: dict[str, Any], key: str, where: str = "", default: datetime | None = None) -> datetime:
+    value = data.get(key)
+    if value is None or value == "":
+        return default or datetime.now(UTC)
+    if isinstance(value, bool):
+        raise PayloadError(f"field '{where}{key}' must be an ISO 8601 time")
+    try:
+        if isinstance(value, int | float):
+            parsed = datetime.fromtimestamp(float(value), UTC)
+        elif isinstance(value, str):
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        else:
+            raise ValueError
+    except (ValueError, OverflowError, OSError):
+        raise PayloadError(f"field '{where}{key}' must be an ISO 8601 time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,226 @@
+"""Shopify webhooks: checkouts, orders, customers and the mandatory privacy topics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from touchpoint import config
+from touchpoint.events import (
+    Checkout,
+    Consent,
+    Identity,
+    Kind,
+    LineItem,
+    Order,
+    TouchpointEvent,
+    Traits,
+)
+from touchpoint.identity import sha256
+from touchpoint.sources import Ignored, PayloadError, Request, jsonbody, signing
+from touchpoint.sources.jsonbody import items, money, obj, quantity, text, timestamp
+
+SOURCE = "shopify"
+TOPICS = {
+    "checkouts": {"checkouts/create", "checkouts/update", "checkouts/delete"},
+    "orders": {"orders/create", "orders/paid", "orders/updated", "orders/cancelled", "refunds/create"},
+    "customers": {
+        "customers/create",
+        "customers/update",
+        "customers/data_request",
+        "customers/redact",
+        "shop/redact",
+    },
+}
+
+
+def verify(request: Request) -> None:
+    secret = config.secret("SHOPIFY_WEBHOOK_SECRET")
+    presented = request.header("X-Shopify-Hmac-Sha256")
+    expected = signing.b64_hmac_sha256(secret, request.body) if secret else ""
+    signing.require(secret, presented, expected, "X-Shopify-Hmac-Sha256")
+
+
+def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
+    """Map one verified delivery; raises Ignored for topics this route does not act on."""
+    topic = request.header("X-Shopify-Topic")
+    if not topic:
+        raise PayloadError("missing required header 'X-Shopify-Topic'")
+    if topic not in TOPICS[resource]:
+        raise Ignored(f"topic '{topic}' is not handled on this route")
+    data = jsonbody.parse_object(request.body)
+    delivery = request.header("X-Shopify-Webhook-Id") or sha256(topic + request.body.decode("utf-8"))[:32]
+    if resource == "checkouts":
+        return [_checkout(topic, data, delivery)]
+    if resource == "orders":
+        return [_order(topic, data, delivery)]
+    return [_customer(topic, data, delivery)]
+
+
+def _line_items(data: dict[str, Any]) -> tuple[LineItem, ...]:
+    result = []
+    for i, line in enumerate(items(data, "line_items")):
+        where = f"line_items[{i}]."
+        product = (
+            text(line, "product_id", where) or text(line, "variant_id", where) or text(line, "sku", where)
+        )
+        result.append(
+            LineItem(
+                product_id=product or f"custom:{text(line, 'title', where) or i}",
+                title=text(line, "title", where) or text(line, "name", where) or "",
+                quantity=quantity(line, "quantity", where),
+                price=money(line, "price", where),
+                category=text(line, "product_type", where),
+            )
+        )
+    return tuple(result)
+
+
+def _consents(data: dict[str, Any], at: datetime, origin: str) -> tuple[Consent, ...]:
+    customer = obj(data, "customer")
+    found: list[Consent] = []
+    for channel, key in (("email", "email_marketing_consent"), ("sms", "sms_marketing_consent")):
+        for holder in (data, customer):
+            record = obj(holder, key)
+            state = text(record, "state", f"{key}.")
+            if state:
+                if state not in ("subscribed", "not_subscribed", "unsubscribed", "pending", "redacted"):
+                    raise PayloadError(f"field '{key}.state' has unknown value '{state}'")
+                when = timestamp(record, "consent_updated_at", f"{key}.", default=at)
+                found.append(Consent(channel=channel, state=state, at=when, source=f"shopify:{origin}"))  # type: ignore[arg-type]
+                break
+    if not any(c.channel == "email" for c in found) and (
+        data.get("buyer_accepts_marketing") is True or customer.get("accepts_marketing") is True
+    ):
+        found.append(Consent(channel="email", state="subscribed", at=at, source=f"shopify:{origin}"))
+    return tuple(found)
+
+
+def _identity(data: dict[str, Any]) -> Identity:
+    customer = obj(data, "customer")
+    customer_id = text(customer, "id", "customer.")
+    return Identity(
+        email=text(data, "email") or text(customer, "email", "customer."),
+        phone=text(data, "phone") or text(customer, "phone", "customer."),
+        platform_id=f"shopify:{customer_id}" if customer_id else None,
+    )
+
+
+def _traits(data: dict[str, Any]) -> Traits:
+    customer = obj(data, "customer")
+    address = obj(data, "shipping_address") or obj(data, "billing_address")
+    return Traits(
+        first_name=text(customer, "first_name", "customer.") or text(address, "first_name"),
+        last_name=text(customer, "last_name", "customer.") or text(address, "last_name"),
+        country=text(address, "country_code"),
+    )
+
+
+def _checkout(topic: str, data: dict[str, Any], delivery: str) -> TouchpointEvent:
+    token = text(data, "token", required=True)
+    assert token is not None
+    at = timestamp(data, "updated_at", default=timestamp(data, "created_at"))
+    kind = Kind.CHECKOUT_UPDATED
+    if topic == "checkouts/delete":
+        kind = Kind.CHECKOUT_CANCELLED
+    elif data.get("completed_at"):
+        kind = Kind.CHECKOUT_COMPLETED
+    updated = text(data, "updated_at")
+    return TouchpointEvent(
+        source=SOURCE,
+        # the same checkout state delivered twice is one event, whatever the delivery id
+        event_id=f"checkout:{token}:{updated}" if updated else f"delivery:{delivery}",
+        kind=kind,
+        occurred_at=at,
+        identity=_identity(data),
+        consents=_consents(data, at, "checkout"),
+        traits=_traits(data),
+        checkout=Checkout(
+            token=token,
+            items=_line_items(data),
+            total=money(data, "total_price"),
+            currency=text(data, "presentment_currency") or text(data, "currency") or "",
+            url=text(data, "abandoned_checkout_url"),
+        ),
+        name=topic,
+    )
+
+
+def _order(topic: str, data: dict[str, Any], delivery: str) -> TouchpointEvent:
+    if topic == "refunds/create":
+        order_id = text(data, "order_id", required=True)
+        refund_id = text(data, "id") or delivery
+        return TouchpointEvent(
+            source=SOURCE,
+            event_id=f"refund:{refund_id}",
+            kind=Kind.ORDER_REFUNDED,
+            occurred_at=timestamp(data, "created_at"),
+            order=Order(order_id=str(order_id)),
+            name=topic,
+        )
+    order_id = text(data, "id", required=True)
+    assert order_id is not None
+    at = timestamp(data, "created_at")
+    cancelled = topic == "orders/cancelled" or bool(data.get("cancelled_at"))
+    kind = Kind.ORDER_CANCELLED if cancelled else Kind.ORDER_PLACED
+    return TouchpointEvent(
+        source=SOURCE,
+        # orders/create, orders/paid and orders/updated all describe one placed order
+        event_id=f"order:{order_id}:{kind.value}",
+        kind=kind,
+        occurred_at=timestamp(data, "cancelled_at", default=at) if cancelled else at,
+        identity=_identity(data),
+        consents=_consents(data, at, "order"),
+        traits=_traits(data),
+        order=Order(
+            order_id=order_id,
+            checkout_token=text(data, "checkout_token"),
+            cart_token=text(data, "cart_token"),
+            items=_line_items(data),
+            total=money(data, "total_price"),
+            currency=text(data, "presentment_currency") or text(data, "currency") or "",
+        ),
+        name=topic,
+    )
+
+
+def _customer(topic: str, data: dict[str, Any], delivery: str) -> TouchpointEvent:
+    if topic == "shop/redact":
+        raise Ignored("shop/redact: this deployment serves one shop; erase it by deleting the stack")
+    if topic in ("customers/redact", "customers/data_request"):
+        customer = obj(data, "customer")
+        customer_id = text(customer, "id", "customer.")
+        identity = Identity(
+            email=text(customer, "email", "customer."),
+            phone=text(customer, "phone", "customer."),
+            platform_id=f"shopify:{customer_id}" if customer_id else None,
+        )
+        if not identity.aliases():
+            raise PayloadError("missing required field 'customer.id' or 'customer.email'")
+        kind = Kind.PRIVACY_REDACT if topic == "customers/redact" else Kind.PRIVACY_EXPORT
+        return TouchpointEvent(
+            source=SOURCE,
+            event_id=f"privacy:{delivery}",
+            kind=kind,
+            occurred_at=timestamp({}, "now"),
+            identity=identity,
+            name=topic,
+        )
+    customer_id = text(data, "id", required=True)
+    at = timestamp(data, "updated_at", default=timestamp(data, "created_at"))
+    return TouchpointEvent(
+        source=SOURCE,
+        event_id=f"customer:{customer_id}:{text(data, 'updated_at') or delivery}",
+        kind=Kind.CUSTOMER_UPDATED,
+        occurred_at=at,
+        identity=Identity(
+            email=text(data, "email"), phone=text(data, "phone"), platform_id=f"shopify:{customer_id}"
+        ),
+        consents=_consents({**data, "customer": {}}, at, "customer"),
+        traits=Traits(
+            first_name=text(data, "first_name"),
+            last_name=text(data, "last_name"),
+            country=text(obj(data, "default_address"), "country_code"),
+        ),
+        name=topic,
+    )
