@@ -72,6 +72,7 @@ def webhook_app(
 
     @app.exception_handler(Ignored)
     def _ignored(exc: Ignored) -> Response:
+        metrics.add_metric(name="Ignored", unit=MetricUnit.Count, value=1)
         return _json(202, {"accepted": True, "ignored": True, "reason": exc.reason})
 
     @app.not_found
