@@ -34,7 +34,13 @@ def http_event(path: str, body: str, headers: dict[str, str]) -> dict[str, Any]:
         "requestContext": {
             "accountId": "123456789012",
             "apiId": "sample",
-            "http": {"method": "POST", "path": path, "protocol": "HTTP/1.1", "sourceIp": "203.0.113.9", "userAgent": "sample"},
+            "http": {
+                "method": "POST",
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "203.0.113.9",
+                "userAgent": "sample",
+            },
             "requestId": "sample-request",
             "routeKey": f"POST {path}",
             "stage": "$default",
@@ -55,8 +61,16 @@ def customer() -> dict[str, Any]:
         "email": "sam.sample@example.com",
         "first_name": "Sam",
         "phone": "+12125550123",
-        "email_marketing_consent": {"state": "subscribed", "opt_in_level": "single_opt_in", "consent_updated_at": "2026-11-01T10:00:00Z"},
-        "sms_marketing_consent": {"state": "subscribed", "opt_in_level": "single_opt_in", "consent_updated_at": "2026-11-01T10:00:00Z"},
+        "email_marketing_consent": {
+            "state": "subscribed",
+            "opt_in_level": "single_opt_in",
+            "consent_updated_at": "2026-11-01T10:00:00Z",
+        },
+        "sms_marketing_consent": {
+            "state": "subscribed",
+            "opt_in_level": "single_opt_in",
+            "consent_updated_at": "2026-11-01T10:00:00Z",
+        },
     }
 
 
@@ -74,67 +88,153 @@ def shopify(path: str, topic: str, payload: dict[str, Any]) -> dict[str, Any]:
 def main() -> None:
     EVENTS.mkdir(exist_ok=True)
     line_items = [
-        {"product_id": 632910392, "variant_id": 808950810, "title": "Linen shirt", "quantity": 1, "price": "49.00", "sku": "LS-1"},
-        {"product_id": 632910393, "variant_id": None, "title": "Café mug ☕", "quantity": 2, "price": "12.50", "sku": None},
+        {
+            "product_id": 632910392,
+            "variant_id": 808950810,
+            "title": "Linen shirt",
+            "quantity": 1,
+            "price": "49.00",
+            "sku": "LS-1",
+        },
+        {
+            "product_id": 632910393,
+            "variant_id": None,
+            "title": "Café mug ☕",
+            "quantity": 2,
+            "price": "12.50",
+            "sku": None,
+        },
     ]
     checkout = {
-        "token": "sample-checkout-token", "cart_token": "sample-cart", "email": "sam.sample@example.com",
-        "buyer_accepts_marketing": True, "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-23T09:05:00Z",
-        "completed_at": None, "currency": "USD", "total_price": "74.00",
+        "token": "sample-checkout-token",
+        "cart_token": "sample-cart",
+        "email": "sam.sample@example.com",
+        "buyer_accepts_marketing": True,
+        "created_at": "2026-11-23T09:00:00Z",
+        "updated_at": "2026-11-23T09:05:00Z",
+        "completed_at": None,
+        "currency": "USD",
+        "total_price": "74.00",
         "abandoned_checkout_url": "https://sample.myshopify.com/checkouts/sample/recover",
-        "line_items": line_items, "customer": customer(),
+        "line_items": line_items,
+        "customer": customer(),
         "shipping_address": {"country_code": "US", "province_code": "NY", "zip": "10001", "city": "New York"},
     }
     order = {
-        "id": 450789469, "checkout_token": "sample-checkout-token", "cart_token": "sample-cart",
-        "email": "sam.sample@example.com", "created_at": "2026-11-23T09:30:00Z", "currency": "USD",
-        "total_price": "74.00", "financial_status": "paid", "cancelled_at": None, "line_items": line_items,
+        "id": 450789469,
+        "checkout_token": "sample-checkout-token",
+        "cart_token": "sample-cart",
+        "email": "sam.sample@example.com",
+        "created_at": "2026-11-23T09:30:00Z",
+        "currency": "USD",
+        "total_price": "74.00",
+        "financial_status": "paid",
+        "cancelled_at": None,
+        "line_items": line_items,
         "customer": customer(),
     }
-    ticket_body = json.dumps({
-        "ticket": {"id": "4711", "status": "solved", "satisfaction": None, "updated_at": "2026-11-23T11:00:00Z"},
-        "requester": {"email": "sam.sample@example.com", "name": "Sam"},
-    })
+    ticket_body = json.dumps(
+        {
+            "ticket": {
+                "id": "4711",
+                "status": "solved",
+                "satisfaction": None,
+                "updated_at": "2026-11-23T11:00:00Z",
+            },
+            "requester": {"email": "sam.sample@example.com", "name": "Sam"},
+        }
+    )
     stamp = "2026-11-23T11:00:01Z"
-    zendesk_sig = base64.b64encode(hmac.new(SAMPLE_SECRET.encode(), (stamp + ticket_body).encode(), hashlib.sha256).digest()).decode()
-    segment_body = json.dumps({
-        "type": "track", "event": "Product Viewed", "messageId": "sample-message-1", "anonymousId": "anon-sample-1",
-        "timestamp": "2026-11-23T08:55:00Z", "context": {"timezone": "America/New_York"},
-        "properties": {"product_id": "632910392", "name": "Linen shirt", "price": 49.0, "category": "Shirts"},
-    })
+    zendesk_sig = base64.b64encode(
+        hmac.new(SAMPLE_SECRET.encode(), (stamp + ticket_body).encode(), hashlib.sha256).digest()
+    ).decode()
+    segment_body = json.dumps(
+        {
+            "type": "track",
+            "event": "Product Viewed",
+            "messageId": "sample-message-1",
+            "anonymousId": "anon-sample-1",
+            "timestamp": "2026-11-23T08:55:00Z",
+            "context": {"timezone": "America/New_York"},
+            "properties": {
+                "product_id": "632910392",
+                "name": "Linen shirt",
+                "price": 49.0,
+                "category": "Shirts",
+            },
+        }
+    )
     basic = base64.b64encode(f"{SAMPLE_WRITE_KEY}:".encode()).decode()
     key = _sendgrid_key()
-    sg_body = json.dumps([{
-        "email": "sam.sample@example.com", "timestamp": 1795420000, "event": "unsubscribe",
-        "sg_event_id": "sample-sg-event", "sg_message_id": "sample.sg.message",
-        "touchpoint_message_id": "cart_abandonment.email_1h.sample", "touchpoint_customer_id": "c_sample",
-    }])
+    sg_body = json.dumps(
+        [
+            {
+                "email": "sam.sample@example.com",
+                "timestamp": 1795420000,
+                "event": "unsubscribe",
+                "sg_event_id": "sample-sg-event",
+                "sg_message_id": "sample.sg.message",
+                "touchpoint_message_id": "cart_abandonment.email_1h.sample",
+                "touchpoint_customer_id": "c_sample",
+            }
+        ]
+    )
     sg_stamp = "1795420000"
     sg_sig = base64.b64encode(key.sign((sg_stamp + sg_body).encode(), ec.ECDSA(hashes.SHA256()))).decode()
     samples = {
         "cart_abandoned.json": shopify("/webhooks/shopify/checkouts", "checkouts/create", checkout),
         "purchase.json": shopify("/webhooks/shopify/orders", "orders/create", order),
-        "customer.json": shopify("/webhooks/shopify/customers", "customers/update", {**customer(), "updated_at": "2026-11-23T09:00:00Z"}),
-        "support_ticket.json": http_event("/webhooks/zendesk/tickets", ticket_body, {
-            "X-Zendesk-Webhook-Signature": zendesk_sig, "X-Zendesk-Webhook-Signature-Timestamp": stamp}),
+        "customer.json": shopify(
+            "/webhooks/shopify/customers",
+            "customers/update",
+            {**customer(), "updated_at": "2026-11-23T09:00:00Z"},
+        ),
+        "support_ticket.json": http_event(
+            "/webhooks/zendesk/tickets",
+            ticket_body,
+            {"X-Zendesk-Webhook-Signature": zendesk_sig, "X-Zendesk-Webhook-Signature-Timestamp": stamp},
+        ),
         "web_event.json": http_event("/events", segment_body, {"Authorization": f"Basic {basic}"}),
-        "delivery_events.json": http_event("/webhooks/sendgrid/events", sg_body, {
-            "X-Twilio-Email-Event-Webhook-Signature": sg_sig, "X-Twilio-Email-Event-Webhook-Timestamp": sg_stamp}),
+        "delivery_events.json": http_event(
+            "/webhooks/sendgrid/events",
+            sg_body,
+            {
+                "X-Twilio-Email-Event-Webhook-Signature": sg_sig,
+                "X-Twilio-Email-Event-Webhook-Timestamp": sg_stamp,
+            },
+        ),
         "dispatcher.json": {
-            "version": "0", "id": "sample-schedule", "detail-type": "Scheduled Event", "source": "aws.events",
-            "account": "123456789012", "time": "2026-11-23T10:10:00Z", "region": "us-east-1",
-            "resources": ["arn:aws:events:us-east-1:123456789012:rule/sample"], "detail": {},
+            "version": "0",
+            "id": "sample-schedule",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": "2026-11-23T10:10:00Z",
+            "region": "us-east-1",
+            "resources": ["arn:aws:events:us-east-1:123456789012:rule/sample"],
+            "detail": {},
         },
-        "sender.json": {"Records": [{
-            "messageId": "sample-sqs-1", "receiptHandle": "sample", "md5OfBody": "",
-            "body": json.dumps({"pk": "C#c_sample", "sk": "MSG#cart_abandonment.email_1h.sample"}),
-            "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:touchpoint-OutboundQueue", "awsRegion": "us-east-1",
-        }]},
+        "sender.json": {
+            "Records": [
+                {
+                    "messageId": "sample-sqs-1",
+                    "receiptHandle": "sample",
+                    "md5OfBody": "",
+                    "body": json.dumps({"pk": "C#c_sample", "sk": "MSG#cart_abandonment.email_1h.sample"}),
+                    "attributes": {"ApproximateReceiveCount": "1"},
+                    "messageAttributes": {},
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:touchpoint-OutboundQueue",
+                    "awsRegion": "us-east-1",
+                }
+            ]
+        },
     }
     for name, event in samples.items():
         (EVENTS / name).write_text(json.dumps(event, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    public = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     print("SENDGRID_WEBHOOK_PUBLIC_KEY=" + base64.b64encode(public).decode())
 
 
@@ -144,7 +244,11 @@ def _sendgrid_key() -> ec.EllipticCurvePrivateKey:
         assert isinstance(loaded, ec.EllipticCurvePrivateKey)
         return loaded
     key = ec.generate_private_key(ec.SECP256R1())
-    KEY_FILE.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    KEY_FILE.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return key
 
 

@@ -26,7 +26,6 @@ os.environ.update(
 
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
-
 from touchpoint import aws  # noqa: E402
 from touchpoint.local.runtime import LocalRuntime, find_template  # noqa: E402
 from touchpoint.local.sendgrid_stub import SendGridStub  # noqa: E402
@@ -81,7 +80,12 @@ class Shop:
         self.runtime = runtime
 
     @staticmethod
-    def customer(n: int = 1, email_consent: str = "subscribed", sms_consent: str | None = None, phone: str | None = None) -> dict[str, Any]:
+    def customer(
+        n: int = 1,
+        email_consent: str = "subscribed",
+        sms_consent: str | None = None,
+        phone: str | None = None,
+    ) -> dict[str, Any]:
         customer: dict[str, Any] = {
             "id": 7000 + n,
             "email": f"shopper{n}@example.com",
@@ -89,14 +93,25 @@ class Shop:
             "last_name": "Ångström",
             "phone": phone,
             "tags": "",
-            "email_marketing_consent": {"state": email_consent, "opt_in_level": "single_opt_in", "consent_updated_at": "2026-11-01T09:00:00Z"},
+            "email_marketing_consent": {
+                "state": email_consent,
+                "opt_in_level": "single_opt_in",
+                "consent_updated_at": "2026-11-01T09:00:00Z",
+            },
         }
         if sms_consent:
-            customer["sms_marketing_consent"] = {"state": sms_consent, "opt_in_level": "single_opt_in", "consent_updated_at": "2026-11-01T09:00:00Z", "consent_collected_from": "SHOPIFY"}
+            customer["sms_marketing_consent"] = {
+                "state": sms_consent,
+                "opt_in_level": "single_opt_in",
+                "consent_updated_at": "2026-11-01T09:00:00Z",
+                "consent_collected_from": "SHOPIFY",
+            }
         return customer
 
     @staticmethod
-    def checkout(n: int = 1, at: datetime | None = None, token: str | None = None, **customer: Any) -> dict[str, Any]:
+    def checkout(
+        n: int = 1, at: datetime | None = None, token: str | None = None, **customer: Any
+    ) -> dict[str, Any]:
         at = at or datetime.now(UTC)
         return {
             "id": None,
@@ -112,16 +127,38 @@ class Shop:
             "total_price": "84.50",
             "abandoned_checkout_url": f"https://shop.example/checkouts/tok-{n}/recover",
             "line_items": [
-                {"product_id": 101, "variant_id": 1011, "title": "Wollmütze ❄", "quantity": 1, "price": "34.50", "sku": "W-1", "properties": []},
-                {"product_id": None, "variant_id": 2022, "title": "Gift wrap", "quantity": 2, "price": "25.00", "sku": None},
+                {
+                    "product_id": 101,
+                    "variant_id": 1011,
+                    "title": "Wollmütze ❄",
+                    "quantity": 1,
+                    "price": "34.50",
+                    "sku": "W-1",
+                    "properties": [],
+                },
+                {
+                    "product_id": None,
+                    "variant_id": 2022,
+                    "title": "Gift wrap",
+                    "quantity": 2,
+                    "price": "25.00",
+                    "sku": None,
+                },
             ],
             "customer": Shop.customer(n, **customer),
-            "shipping_address": {"country_code": "DE", "province_code": None, "zip": "10115", "city": "Berlin"},
+            "shipping_address": {
+                "country_code": "DE",
+                "province_code": None,
+                "zip": "10115",
+                "city": "Berlin",
+            },
             "note_attributes": [{"name": "extra", "value": "ignored"}],
         }
 
     @staticmethod
-    def order(n: int = 1, at: datetime | None = None, order_id: int | None = None, **customer: Any) -> dict[str, Any]:
+    def order(
+        n: int = 1, at: datetime | None = None, order_id: int | None = None, **customer: Any
+    ) -> dict[str, Any]:
         at = at or datetime.now(UTC)
         return {
             "id": order_id or 90000 + n,
@@ -133,21 +170,39 @@ class Shop:
             "total_price": "84.50",
             "financial_status": "paid",
             "cancelled_at": None,
-            "line_items": [{"product_id": 101, "variant_id": 1011, "title": "Wollmütze ❄", "quantity": 1, "price": "34.50"}],
+            "line_items": [
+                {
+                    "product_id": 101,
+                    "variant_id": 1011,
+                    "title": "Wollmütze ❄",
+                    "quantity": 1,
+                    "price": "34.50",
+                }
+            ],
             "customer": Shop.customer(n, **customer),
         }
 
     @staticmethod
-    def headers(topic: str, body: bytes, webhook_id: str | None = None, secret: str = SECRET) -> dict[str, str]:
-        headers = {"X-Shopify-Topic": topic, "X-Shopify-Hmac-Sha256": sign_shopify(body, secret), "Content-Type": "application/json"}
+    def headers(
+        topic: str, body: bytes, webhook_id: str | None = None, secret: str = SECRET
+    ) -> dict[str, str]:
+        headers = {
+            "X-Shopify-Topic": topic,
+            "X-Shopify-Hmac-Sha256": sign_shopify(body, secret),
+            "Content-Type": "application/json",
+        }
         if webhook_id:
             headers["X-Shopify-Webhook-Id"] = webhook_id
         return headers
 
-    def post(self, resource: str, topic: str, payload: Any, webhook_id: str | None = None) -> tuple[int, dict[str, Any]]:
+    def post(
+        self, resource: str, topic: str, payload: Any, webhook_id: str | None = None
+    ) -> tuple[int, dict[str, Any]]:
         assert self.runtime is not None
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        response = self.runtime.http("POST", f"/webhooks/shopify/{resource}", self.headers(topic, body, webhook_id), body)
+        response = self.runtime.http(
+            "POST", f"/webhooks/shopify/{resource}", self.headers(topic, body, webhook_id), body
+        )
         return response.status, json.loads(response.body or b"{}")
 
 

@@ -28,7 +28,9 @@ def _parse_time(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{value}' is not an ISO 8601 time, e.g. 2026-11-23T12:00:00Z") from None
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not an ISO 8601 time, e.g. 2026-11-23T12:00:00Z"
+        ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -99,7 +101,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     runtime.background(stop)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     routes = ", ".join(f"{r.method} {r.path}" for r in runtime.template.routes)
-    print(f"touchpoint serve: http://{args.host}:{args.port} (AWS at {os.environ['AWS_ENDPOINT_URL']})", file=sys.stderr)
+    print(
+        f"touchpoint serve: http://{args.host}:{args.port} (AWS at {os.environ['AWS_ENDPOINT_URL']})",
+        file=sys.stderr,
+    )
     print(f"routes: {routes}", file=sys.stderr)
     try:
         server.serve_forever()
@@ -216,7 +221,9 @@ def _out(line: str) -> None:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="touchpoint", description="Serverless touchpoint personalization, run locally.")
+    p = argparse.ArgumentParser(
+        prog="touchpoint", description="Serverless touchpoint personalization, run locally."
+    )
     p.add_argument("--template", help="path of template.yaml (default: ./template.yaml or the project's)")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("serve", help="local HTTP API, queues and schedule on embedded moto")

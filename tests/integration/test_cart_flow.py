@@ -20,11 +20,17 @@ def messages(email: str) -> dict[str, str]:
     return {m.step: m.status for m in items}
 
 
-def test_abandoned_checkout_sends_one_reminder_after_an_hour(shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub) -> None:
+def test_abandoned_checkout_sends_one_reminder_after_an_hour(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
     now = datetime.now(UTC)
     status, body = shop.post("checkouts", "checkouts/create", shop.checkout(10, at=now), webhook_id="w-1")
     assert status == 200 and body["duplicate"] is False
-    assert messages("shopper10@example.com") == {"email_1h": "planned", "email_24h": "planned", "sms_48h": "suppressed"}
+    assert messages("shopper10@example.com") == {
+        "email_1h": "planned",
+        "email_24h": "planned",
+        "sms_48h": "suppressed",
+    }
 
     runtime.dispatch(now + timedelta(minutes=30))
     assert sendgrid.requests == []
@@ -33,14 +39,18 @@ def test_abandoned_checkout_sends_one_reminder_after_an_hour(shop: Shop, runtime
     assert sendgrid.recipients() == ["shopper10@example.com"]
     mail = sendgrid.requests[0]["body"]
     assert "Wollmütze ❄" in mail["content"][0]["value"]
-    assert mail["personalizations"][0]["custom_args"]["touchpoint_message_id"].startswith("cart_abandonment.email_1h")
+    assert mail["personalizations"][0]["custom_args"]["touchpoint_message_id"].startswith(
+        "cart_abandonment.email_1h"
+    )
     assert messages("shopper10@example.com")["email_1h"] == "sent"
 
     runtime.dispatch(now + timedelta(hours=3))  # nothing new is due; the sent one is never sent again
     assert len(sendgrid.requests) == 1
 
 
-def test_an_order_in_between_cancels_every_reminder(shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub) -> None:
+def test_an_order_in_between_cancels_every_reminder(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
     now = datetime.now(UTC)
     shop.post("checkouts", "checkouts/create", shop.checkout(2, at=now))
     status, body = shop.post("orders", "orders/create", shop.order(2, at=now + timedelta(minutes=10)))
@@ -54,7 +64,9 @@ def test_an_order_in_between_cancels_every_reminder(shop: Shop, runtime: LocalRu
     assert steps["email_1h"] == steps["email_24h"] == "cancelled"
 
 
-def test_order_before_checkout_plans_no_reminder(shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub) -> None:
+def test_order_before_checkout_plans_no_reminder(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
     """Out-of-order delivery: the order webhook overtakes the checkout webhook."""
     now = datetime.now(UTC)
     shop.post("orders", "orders/create", shop.order(3, at=now))
@@ -74,7 +86,9 @@ def test_repeated_delivery_changes_nothing(shop: Shop, runtime: LocalRuntime) ->
     assert sorted(map(str, table_items(runtime))) == before
 
 
-def test_no_consent_means_no_marketing_ever(shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub) -> None:
+def test_no_consent_means_no_marketing_ever(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
     now = datetime.now(UTC)
     shop.post("checkouts", "checkouts/create", shop.checkout(5, at=now, email_consent="not_subscribed"))
     for hours in (2, 25, 49):
@@ -83,10 +97,15 @@ def test_no_consent_means_no_marketing_ever(shop: Shop, runtime: LocalRuntime, s
     assert set(messages("shopper5@example.com").values()) == {"suppressed"}
 
 
-def test_unsubscribe_after_planning_stops_the_send(shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub) -> None:
+def test_unsubscribe_after_planning_stops_the_send(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
     now = datetime.now(UTC)
     shop.post("checkouts", "checkouts/create", shop.checkout(6, at=now))
-    customer = {**shop.customer(6, email_consent="unsubscribed"), "updated_at": (now + timedelta(minutes=5)).isoformat()}
+    customer = {
+        **shop.customer(6, email_consent="unsubscribed"),
+        "updated_at": (now + timedelta(minutes=5)).isoformat(),
+    }
     customer["email_marketing_consent"]["consent_updated_at"] = (now + timedelta(minutes=5)).isoformat()
     status, _ = shop.post("customers", "customers/update", customer)
     assert status == 200
@@ -95,9 +114,13 @@ def test_unsubscribe_after_planning_stops_the_send(shop: Shop, runtime: LocalRun
     assert messages("shopper6@example.com")["email_1h"] == "cancelled"
 
 
-def test_holdout_customers_are_recorded_never_sent(shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub) -> None:
+def test_holdout_customers_are_recorded_never_sent(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
     now = datetime.now(UTC)
-    shop.post("checkouts", "checkouts/create", shop.checkout(1, at=now))  # shopify:7001 hashes into the 2% holdout
+    shop.post(
+        "checkouts", "checkouts/create", shop.checkout(1, at=now)
+    )  # shopify:7001 hashes into the 2% holdout
     runtime.dispatch(now + timedelta(hours=49))
     assert sendgrid.requests == []
     assert set(messages("shopper1@example.com").values()) == {"holdout"}

@@ -8,7 +8,6 @@ import hmac
 import json
 
 import pytest
-
 from touchpoint.local.runtime import LocalRuntime
 
 from ..conftest import SECRET, WRITE_KEY, Shop, sign_shopify, table_items
@@ -28,10 +27,14 @@ def test_missing_signature_is_401(runtime: LocalRuntime) -> None:
     assert response.status == 401
 
 
-def test_unconfigured_secret_answers_401_to_everything(runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unconfigured_secret_answers_401_to_everything(
+    runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("SHOPIFY_WEBHOOK_SECRET")
     body = json.dumps(Shop.checkout(21)).encode()
-    response = runtime.http("POST", "/webhooks/shopify/checkouts", Shop.headers("checkouts/create", body), body)
+    response = runtime.http(
+        "POST", "/webhooks/shopify/checkouts", Shop.headers("checkouts/create", body), body
+    )
     assert response.status == 401
     assert table_items(runtime) == []
 
@@ -43,12 +46,17 @@ def test_unconfigured_secret_answers_401_to_everything(runtime: LocalRuntime, mo
         (b"[1, 2]", "JSON object"),
         (json.dumps({**Shop.checkout(22), "token": None}).encode(), "'token'"),
         (json.dumps({**Shop.checkout(22), "total_price": "12,50€"}).encode(), "'total_price'"),
-        (json.dumps({**Shop.checkout(22), "line_items": [{"quantity": "many"}]}).encode(), "line_items[0].quantity"),
+        (
+            json.dumps({**Shop.checkout(22), "line_items": [{"quantity": "many"}]}).encode(),
+            "line_items[0].quantity",
+        ),
         (json.dumps({**Shop.checkout(22), "email": None, "customer": None}).encode(), "customer identifier"),
     ],
 )
 def test_malformed_body_is_400_naming_the_problem(runtime: LocalRuntime, body: bytes, needle: str) -> None:
-    response = runtime.http("POST", "/webhooks/shopify/checkouts", Shop.headers("checkouts/create", body), body)
+    response = runtime.http(
+        "POST", "/webhooks/shopify/checkouts", Shop.headers("checkouts/create", body), body
+    )
     assert response.status == 400, response.body
     assert needle in json.loads(response.body)["error"]
     assert table_items(runtime) == []
@@ -56,7 +64,9 @@ def test_malformed_body_is_400_naming_the_problem(runtime: LocalRuntime, body: b
 
 def test_oversize_body_is_413(runtime: LocalRuntime) -> None:
     body = b'{"pad": "' + b"x" * (1024 * 1024) + b'"}'
-    response = runtime.http("POST", "/webhooks/shopify/checkouts", Shop.headers("checkouts/create", body), body)
+    response = runtime.http(
+        "POST", "/webhooks/shopify/checkouts", Shop.headers("checkouts/create", body), body
+    )
     assert response.status == 413
     assert table_items(runtime) == []
 
@@ -69,20 +79,43 @@ def test_unknown_topic_is_202_with_a_reason(runtime: LocalRuntime) -> None:
 
 
 def test_woocommerce_ping_is_accepted_unsigned(runtime: LocalRuntime) -> None:
-    response = runtime.http("POST", "/webhooks/woocommerce/orders", {"Content-Type": "application/x-www-form-urlencoded"}, b"webhook_id=12")
+    response = runtime.http(
+        "POST",
+        "/webhooks/woocommerce/orders",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        b"webhook_id=12",
+    )
     assert response.status == 202
     assert table_items(runtime) == []
 
 
 def test_woocommerce_pending_order_is_an_abandoned_checkout(runtime: LocalRuntime) -> None:
     order = {
-        "id": 727, "status": "pending", "currency": "USD", "total": "29.35", "customer_id": 0,
-        "date_created_gmt": "2026-11-23T08:00:00", "billing": {"email": "woo@example.com", "first_name": "Ana", "phone": ""},
-        "line_items": [{"product_id": 93, "variation_id": 0, "name": "Woo Single #1", "quantity": 2, "price": 9.0, "total": "18.00"}],
+        "id": 727,
+        "status": "pending",
+        "currency": "USD",
+        "total": "29.35",
+        "customer_id": 0,
+        "date_created_gmt": "2026-11-23T08:00:00",
+        "billing": {"email": "woo@example.com", "first_name": "Ana", "phone": ""},
+        "line_items": [
+            {
+                "product_id": 93,
+                "variation_id": 0,
+                "name": "Woo Single #1",
+                "quantity": 2,
+                "price": 9.0,
+                "total": "18.00",
+            }
+        ],
     }
     body = json.dumps(order).encode()
     signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
-    headers = {"X-WC-Webhook-Signature": signature, "X-WC-Webhook-Topic": "order.created", "X-WC-Webhook-Delivery-ID": "d1"}
+    headers = {
+        "X-WC-Webhook-Signature": signature,
+        "X-WC-Webhook-Topic": "order.created",
+        "X-WC-Webhook-Delivery-ID": "d1",
+    }
     response = runtime.http("POST", "/webhooks/woocommerce/orders", headers, body)
     assert response.status == 200, response.body
     assert [d["action"] for d in json.loads(response.body)["decisions"]][:1] in (["schedule"], ["suppress"])
@@ -90,7 +123,10 @@ def test_woocommerce_pending_order_is_an_abandoned_checkout(runtime: LocalRuntim
 
 def test_segment_track_returns_personalization(runtime: LocalRuntime) -> None:
     event = {
-        "type": "track", "event": "Product Viewed", "messageId": "m-1", "anonymousId": "anon-1",
+        "type": "track",
+        "event": "Product Viewed",
+        "messageId": "m-1",
+        "anonymousId": "anon-1",
         "properties": {"product_id": "sku-9", "name": "Socks", "price": 5},
     }
     body = json.dumps(event).encode()
@@ -100,7 +136,9 @@ def test_segment_track_returns_personalization(runtime: LocalRuntime) -> None:
     answer = json.loads(response.body)
     assert answer["recommendations"] == [{"product_id": "sku-9"}]
     assert answer["offer"] is None and answer["content"]["banner"] == "welcome"
-    wrong = runtime.http("POST", "/events", {"Authorization": "Basic " + base64.b64encode(b"nope:").decode()}, body)
+    wrong = runtime.http(
+        "POST", "/events", {"Authorization": "Basic " + base64.b64encode(b"nope:").decode()}, body
+    )
     assert wrong.status == 401
 
 

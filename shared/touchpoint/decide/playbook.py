@@ -80,7 +80,7 @@ class Offer(Strict):
 class QuietHours(Strict):
     start: int = Field(default=21, ge=0, le=23)
     end: int = Field(default=8, ge=0, le=23)
-    channels: list[Literal["email", "sms"]] = Field(default_factory=lambda: ["sms"])
+    channels: list[Literal["email", "sms"]] = Field(default_factory=lambda: ["sms"])  # type: ignore[arg-type]
     fallback_timezone: str = "America/New_York"
 
 

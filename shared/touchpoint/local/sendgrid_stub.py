@@ -52,10 +52,15 @@ class SendGridStub:
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def recipients(self) -> list[str]:
-        return [to["email"] for r in self.requests for p in r["body"].get("personalizations", []) for to in p.get("to", [])]
+        return [
+            to["email"]
+            for r in self.requests
+            for p in r["body"].get("personalizations", [])
+            for to in p.get("to", [])
+        ]
 
     def __enter__(self) -> SendGridStub:
         self.thread.start()

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 
 from touchpoint import aws, config
 from touchpoint.decide import Playbook, Status, recheck
@@ -67,7 +68,7 @@ def _claim(pk: str, sk: str, now: datetime) -> MessageItem | None:
 def _settle(
     item: MessageItem, status: Status, reasons: tuple[str, ...], now: datetime, retry_at: datetime | None
 ) -> None:
-    actions = [
+    actions: list[Action] = [
         MessageItem.status.set(status.value),
         MessageItem.reasons.set(list(reasons)),
         MessageItem.updated_at.set(now),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from touchpoint.decide.model import Action, Decision, Status
@@ -76,8 +77,9 @@ def stage(
             due_pk=keys.due_pk(decision.message_id, customer_id) if scheduled else None,
             due_sk=keys.due_sk(decision.due_at, decision.message_id) if scheduled else None,
         )
-        if prior is None:
-            condition = MessageItem.pk.does_not_exist()
-        else:
-            condition = MessageItem.status.is_in(Status.PLANNED.value, Status.SUPPRESSED.value)
+        condition: Condition = (
+            MessageItem.pk.does_not_exist()
+            if prior is None
+            else MessageItem.status.is_in(Status.PLANNED.value, Status.SUPPRESSED.value)
+        )
         tx.save(item, condition=condition)

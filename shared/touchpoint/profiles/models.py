@@ -133,7 +133,7 @@ class MessageItem(Model):
     created_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
     sent_at = UTCDateTimeAttribute(null=True)
-    reasons = ListAttribute[str](of=UnicodeAttribute, null=True)
+    reasons = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
     offer = MapAttribute[str, Any](null=True)
     context = MapAttribute[str, Any](null=True)
     variant = UnicodeAttribute(null=True)

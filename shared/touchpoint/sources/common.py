@@ -54,7 +54,7 @@ def consents(data: dict[str, Any], at: datetime, source: str) -> tuple[Consent, 
             raise PayloadError(f"field 'consent.{channel}': channel must be email or sms")
         if state not in CONSENT_STATES:
             raise PayloadError(f"field 'consent.{channel}' must be one of {', '.join(CONSENT_STATES)}")
-        found.append(Consent(channel=channel, state=state, at=at, source=source))
+        found.append(Consent(channel=channel, state=state, at=at, source=source))  # type: ignore[arg-type]
     return tuple(found)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from touchpoint import config
 from touchpoint.events import Checkout, Kind, Order, Ticket, TouchpointEvent
 from touchpoint.sources import Ignored, PayloadError, Request, jsonbody, signing
@@ -46,7 +48,7 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
     assert event_id is not None
     at = when(data)
     identity, traits = customer(data, SOURCE)
-    base = {
+    base: dict[str, Any] = {
         "source": SOURCE,
         "event_id": event_id,
         "occurred_at": at,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs
 
 from touchpoint import config
-from touchpoint.events import Checkout, Consent, Identity, Kind, Order, TouchpointEvent, Traits
+from touchpoint.events import Checkout, Consent, Identity, Kind, LineItem, Order, TouchpointEvent, Traits
 from touchpoint.sources import Ignored, PayloadError, Request, jsonbody, signing
 from touchpoint.sources.jsonbody import items, money, obj, quantity, text, timestamp
 
@@ -53,8 +54,6 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
     lines = []
     for i, line in enumerate(items(data, "line_items")):
         where = f"line_items[{i}]."
-        from touchpoint.events import LineItem
-
         lines.append(
             LineItem(
                 product_id=text(line, "product_id", where, required=True) or "",
@@ -67,7 +66,7 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
         first_name=text(billing, "first_name", "billing."), country=text(billing, "country", "billing.")
     )
     consents: tuple[Consent, ...] = ()
-    base = {
+    base: dict[str, Any] = {
         "source": SOURCE,
         "occurred_at": at,
         "identity": identity,

@@ -1,0 +1,164 @@
+"""The contract from outside: `touchpoint serve` over HTTP, then the CLI in separate processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from touchpoint.local.sendgrid_stub import SendGridStub
+
+from ..conftest import ROOT, SECRETS, Shop
+
+pytestmark = pytest.mark.e2e
+CLI = [sys.executable, "-m", "touchpoint.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Served:
+    url: str
+    env: dict[str, str]
+    stub: SendGridStub
+    process: subprocess.Popen[bytes]
+
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+        request = urllib.request.Request(self.url + path, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}")
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*CLI, *args], env=self.env, capture_output=True, text=True, timeout=60, cwd=ROOT
+        )
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Served]:
+    api, aws_port = free_port(), free_port()
+    with SendGridStub() as stub:
+        env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+        env.update(SECRETS, SENDGRID_API_HOST=stub.url)
+        process = subprocess.Popen(
+            [*CLI, "serve", "--port", str(api), "--aws-port", str(aws_port)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", api), timeout=0.2).close()
+                break
+            except OSError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else b""
+                time.sleep(0.1)
+        client_env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}"}
+        yield Served(f"http://127.0.0.1:{api}", client_env, stub, process)
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def post_shopify(
+    served: Served, resource: str, topic: str, payload: dict, webhook_id: str | None = None
+) -> tuple[int, dict]:
+    body = json.dumps(payload).encode()
+    return served.post(f"/webhooks/shopify/{resource}", body, Shop.headers(topic, body, webhook_id))
+
+
+def test_checkout_then_dispatch_sends_exactly_one_email(served: Served) -> None:
+    now = datetime.now(UTC)
+    status, body = post_shopify(served, "checkouts", "checkouts/create", Shop.checkout(40, at=now), "e2e-1")
+    assert status == 200 and body["duplicate"] is False
+    status, body = post_shopify(served, "checkouts", "checkouts/create", Shop.checkout(40, at=now), "e2e-1")
+    assert status == 200 and body["duplicate"] is True
+
+    at = (now + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result = served.cli("dispatch", "--at", at)
+    assert result.returncode == 0, result.stderr
+    json.loads(result.stdout)  # stdout is the answer alone; logs go to stderr
+    assert served.stub.recipients().count("shopper40@example.com") == 1
+
+    lines = [json.loads(line) for line in served.cli("messages", "shopper40@example.com").stdout.splitlines()]
+    assert {m["template"]: m["status"] for m in lines}["cart_reminder"] == "sent"
+    assert set(lines[0]) >= {"message_id", "status", "channel", "template", "due_at", "sent_at", "reasons"}
+    profile = json.loads(served.cli("profile", "shopper40@example.com").stdout)
+    assert profile["consent_email"]["state"] == "subscribed"
+
+
+def test_order_in_between_means_no_email(served: Served) -> None:
+    now = datetime.now(UTC)
+    post_shopify(served, "checkouts", "checkouts/create", Shop.checkout(41, at=now))
+    status, _ = post_shopify(served, "orders", "orders/create", Shop.order(41, at=now + timedelta(minutes=3)))
+    assert status == 200
+    result = served.cli("dispatch", "--at", (now + timedelta(hours=2)).isoformat())
+    assert result.returncode == 0, result.stderr
+    assert "shopper41@example.com" not in served.stub.recipients()
+
+
+def test_bad_signature_and_malformed_json(served: Served) -> None:
+    body = json.dumps(Shop.checkout(42)).encode()
+    status, answer = served.post(
+        "/webhooks/shopify/checkouts", body, Shop.headers("checkouts/create", body, secret="bad")
+    )
+    assert status == 401 and "error" in answer
+    assert served.cli("profile", "shopper42@example.com").returncode != 0
+    status, answer = served.post(
+        "/webhooks/shopify/checkouts", b"{oops", Shop.headers("checkouts/create", b"{oops")
+    )
+    assert status == 400 and "JSON" in answer["error"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["dispatch", "--at", "tomorrow"],
+        ["invoke", "NoSuchFunction", "--event", "events/purchase.json"],
+        ["invoke", "PurchaseFunction", "--event", "missing.json"],
+        ["messages", "nobody@example.com"],
+        ["frobnicate"],
+    ],
+)
+def test_user_mistakes_give_one_line_and_no_traceback(served: Served, args: list[str]) -> None:
+    result = served.cli(*args)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip()
+
+
+def test_invoke_prints_the_handler_result(served: Served) -> None:
+    env = {**served.env, "SHOPIFY_WEBHOOK_SECRET": "sample-secret"}
+    result = subprocess.run(
+        [*CLI, "invoke", "PurchaseFunction", "--event", str(Path("events") / "purchase.json")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["statusCode"] == 200 and json.loads(answer["body"])["accepted"] is True

@@ -1,0 +1,201 @@
+"""The decision engine, table-driven, without AWS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from touchpoint.decide import Action, Decision, MessageView, Profile, Status, decide, recheck
+from touchpoint.decide.model import ConsentRecord
+from touchpoint.events import Checkout, Consent, Identity, Kind, LineItem, Order, Ticket, TouchpointEvent
+from touchpoint.pipeline import current_playbook
+
+NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+PLAYBOOK = current_playbook()
+SUBSCRIBED = ConsentRecord(state="subscribed", at=NOW - timedelta(days=30), source="test")
+
+
+def profile(**kw: object) -> Profile:
+    defaults: dict[str, object] = {
+        "customer_id": "c_test_visible",
+        "email": "a@example.com",
+        "consent": {"email": SUBSCRIBED},
+    }
+    return Profile(**{**defaults, **kw})  # type: ignore[arg-type]
+
+
+def checkout_event(at: datetime = NOW, token: str = "t1") -> TouchpointEvent:
+    return TouchpointEvent(
+        source="test",
+        event_id=f"c-{token}-{at}",
+        kind=Kind.CHECKOUT_UPDATED,
+        occurred_at=at,
+        identity=Identity(email="a@example.com"),
+        checkout=Checkout(token=token, items=(LineItem(product_id="p1", title="Hat"),)),
+    )
+
+
+def by_step(decisions: list[Decision]) -> dict[str, Decision]:
+    return {d.step: d for d in decisions}
+
+
+def test_cart_abandonment_schedules_the_three_steps() -> None:
+    p = profile(
+        phone="+12125550100", timezone="America/New_York", consent={"email": SUBSCRIBED, "sms": SUBSCRIBED}
+    )
+    steps = by_step(decide(p, checkout_event(), PLAYBOOK, NOW))
+    assert steps["email_1h"].action == Action.SCHEDULE and steps["email_1h"].due_at == NOW + timedelta(
+        hours=1
+    )
+    assert (
+        steps["email_24h"].due_at == NOW + timedelta(hours=24)
+        and (steps["email_24h"].offer or {})["code"] == "COMEBACK10"
+    )
+    # 48 h later is 15:00 UTC = 10:00 in New York: allowed for SMS
+    assert steps["sms_48h"].action == Action.SCHEDULE and steps["sms_48h"].due_at == NOW + timedelta(hours=48)
+    assert "quiet_hours_deferred" not in steps["sms_48h"].reasons
+
+
+def test_sms_inside_quiet_hours_is_deferred_to_morning() -> None:
+    late = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 21:00 in New York
+    p = profile(
+        phone="+12125550100", timezone="America/New_York", consent={"email": SUBSCRIBED, "sms": SUBSCRIBED}
+    )
+    sms = by_step(decide(p, checkout_event(late), PLAYBOOK, late))["sms_48h"]
+    local = sms.due_at.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+    assert local.hour == 8 and "quiet_hours_deferred" in sms.reasons
+
+
+def test_unknown_zone_fails_closed_for_north_american_numbers() -> None:
+    # 13:30 UTC is 08:30 in New York but 05:30 in Los Angeles: not yet allowed
+    at = datetime(2026, 11, 21, 13, 30, tzinfo=UTC)
+    p = profile(phone="+14155550100", consent={"email": SUBSCRIBED, "sms": SUBSCRIBED})
+    sms = by_step(decide(p, checkout_event(at - timedelta(hours=48)), PLAYBOOK, at - timedelta(hours=48)))[
+        "sms_48h"
+    ]
+    assert sms.due_at.astimezone(UTC).hour >= 16  # 08:00 in Los Angeles
+    assert {"timezone_unknown", "quiet_hours_deferred"} <= set(sms.reasons)
+
+
+@pytest.mark.parametrize(
+    ("kw", "reason"),
+    [
+        ({"consent": {}}, "no_consent:email"),
+        ({"consent": {"email": ConsentRecord(state="unsubscribed")}}, "no_consent:email"),
+        ({"email": None}, "unreachable:email"),
+    ],
+)
+def test_blocked_steps_are_recorded_as_suppressed(kw: dict[str, object], reason: str) -> None:
+    email = by_step(decide(profile(**kw), checkout_event(), PLAYBOOK, NOW))["email_1h"]
+    assert email.action == Action.SUPPRESS and reason in email.reasons
+
+
+def test_late_delivery_never_makes_a_step_due_in_the_past() -> None:
+    stale = NOW - timedelta(days=400)
+    steps = by_step(decide(profile(), checkout_event(stale), PLAYBOOK, NOW))
+    assert steps["email_1h"].due_at == NOW
+    assert steps["email_24h"].due_at == NOW + timedelta(hours=23)
+
+
+def test_order_cancels_planned_cart_messages_only() -> None:
+    planned = MessageView("m1", "cart_abandonment", "email_1h", "planned", "email", "cart_reminder", NOW)
+    sent = MessageView("m2", "cart_abandonment", "email_24h", "sent", "email", "cart_offer", NOW)
+    order = TouchpointEvent(
+        source="test", event_id="o1", kind=Kind.ORDER_PLACED, occurred_at=NOW, order=Order(order_id="1")
+    )
+    decisions = decide(profile(messages=(planned, sent)), order, PLAYBOOK, NOW)
+    cancels = [d for d in decisions if d.action == Action.CANCEL]
+    assert [d.message_id for d in cancels] == ["m1"] and "exit:order_placed" in cancels[0].reasons
+
+
+def test_checkout_already_ordered_plans_nothing_sendable() -> None:
+    p = profile(ordered_checkouts=frozenset({"t1"}))
+    assert {d.action for d in decide(p, checkout_event(), PLAYBOOK, NOW)} == {Action.SUPPRESS}
+
+
+def test_withdrawn_consent_cancels_pending_on_that_channel() -> None:
+    planned = MessageView("m1", "cart_abandonment", "email_1h", "planned", "email", "cart_reminder", NOW)
+    event = TouchpointEvent(
+        source="test",
+        event_id="u1",
+        kind=Kind.CUSTOMER_UPDATED,
+        occurred_at=NOW,
+        consents=(Consent(channel="email", state="unsubscribed", at=NOW, source="test"),),
+    )
+    decisions = decide(profile(messages=(planned,)), event, PLAYBOOK, NOW)
+    assert [(d.action, d.reasons[-1]) for d in decisions] == [(Action.CANCEL, "consent_withdrawn:email")]
+
+
+def test_bad_rating_gets_a_recovery_offer_good_one_does_not() -> None:
+    def rated(rating: str) -> list:
+        event = TouchpointEvent(
+            source="t",
+            event_id=rating,
+            kind=Kind.TICKET_RATED,
+            occurred_at=NOW,
+            ticket=Ticket(ticket_id="1", status="solved", rating=rating),
+        )
+        return decide(profile(), event, PLAYBOOK, NOW)
+
+    assert [d.flow for d in rated("bad")] == ["service_recovery"]
+    assert rated("good") == []
+
+
+def message(**kw: object) -> MessageView:
+    base: dict[str, object] = {
+        "message_id": "m",
+        "flow": "cart_abandonment",
+        "step": "email_1h",
+        "status": "queued",
+        "channel": "email",
+        "template": "cart_reminder",
+        "due_at": NOW,
+    }
+    return MessageView(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def test_recheck_passes_a_clean_message() -> None:
+    assert recheck(profile(), message(), NOW - timedelta(hours=1), PLAYBOOK, NOW).send
+
+
+@pytest.mark.parametrize(
+    ("kw", "status", "reason"),
+    [
+        ({"consent": {}}, Status.SUPPRESSED, "no_consent:email"),
+        ({"open_tickets": 1}, Status.SUPPRESSED, "open_ticket"),
+        (
+            {"last_event_at": {"order_placed": NOW - timedelta(minutes=5)}},
+            Status.CANCELLED,
+            "exit:order_placed",
+        ),
+        (
+            {
+                "messages": tuple(
+                    message(message_id=f"s{i}", status="sent", sent_at=NOW - timedelta(days=1))
+                    for i in range(5)
+                )
+            },
+            Status.SUPPRESSED,
+            "frequency_cap:email",
+        ),
+    ],
+)
+def test_recheck_stops_what_changed_since_planning(
+    kw: dict[str, object], status: Status, reason: str
+) -> None:
+    verdict = recheck(profile(**kw), message(), NOW - timedelta(hours=1), PLAYBOOK, NOW)
+    assert not verdict.send and verdict.status == status and verdict.reasons[-1] == reason
+
+
+def test_recheck_defers_sms_at_night() -> None:
+    night = datetime(2026, 11, 24, 4, 0, tzinfo=UTC)  # 23:00 in New York
+    p = profile(phone="+12125550100", timezone="America/New_York", consent={"sms": SUBSCRIBED})
+    verdict = recheck(
+        p,
+        message(channel="sms", step="sms_48h", template="cart_sms"),
+        night - timedelta(days=2),
+        PLAYBOOK,
+        night,
+    )
+    assert not verdict.send and verdict.retry_at is not None
+    assert verdict.retry_at.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York")).hour == 8
