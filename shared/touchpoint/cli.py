@@ -209,7 +209,9 @@ def cmd_forget(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from touchpoint.demo import run
 
-    return run(Path(args.report), args.template)
+    _out(run(Path(args.report), args.template))
+    print(f"report written to {args.report}", file=sys.stderr)
+    return 0
 
 
 _STDOUT = sys.stdout

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from touchpoint.local.template import load
 
 from ..conftest import ROOT
@@ -33,7 +32,9 @@ def test_cfn_lint_is_clean() -> None:
     cfn_lint = str(beside) if beside.exists() else shutil.which("cfn-lint") or str(beside)
     if not Path(cfn_lint).exists():
         pytest.fail("cfn-lint is not installed: `make test` installs the dev extras")
-    result = subprocess.run([cfn_lint, str(ROOT / "template.yaml")], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [cfn_lint, str(ROOT / "template.yaml")], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

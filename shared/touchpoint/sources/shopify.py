@@ -16,6 +16,7 @@ from touchpoint.events import (
     TouchpointEvent,
     Traits,
 )
+from touchpoint.geo import timezone_for
 from touchpoint.identity import sha256
 from touchpoint.sources import Ignored, PayloadError, Request, jsonbody, signing
 from touchpoint.sources.jsonbody import items, money, obj, quantity, text, timestamp
@@ -90,7 +91,9 @@ def _consents(data: dict[str, Any], at: datetime, origin: str) -> tuple[Consent,
                 found.append(Consent(channel=channel, state=state, at=when, source=f"shopify:{origin}"))  # type: ignore[arg-type]
                 break
     if not any(c.channel == "email" for c in found) and (
-        data.get("buyer_accepts_marketing") is True or customer.get("accepts_marketing") is True
+        data.get("buyer_accepts_marketing") is True
+        or data.get("accepts_marketing") is True
+        or customer.get("accepts_marketing") is True
     ):
         found.append(Consent(channel="email", state="subscribed", at=at, source=f"shopify:{origin}"))
     return tuple(found)
@@ -113,6 +116,7 @@ def _traits(data: dict[str, Any]) -> Traits:
         first_name=text(customer, "first_name", "customer.") or text(address, "first_name"),
         last_name=text(customer, "last_name", "customer.") or text(address, "last_name"),
         country=text(address, "country_code"),
+        timezone=timezone_for(text(address, "country_code"), text(address, "province_code")),
     )
 
 

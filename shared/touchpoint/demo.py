@@ -1,0 +1,278 @@
+"""`touchpoint demo`: a synthetic shop's customers through every touchpoint, on embedded AWS.
+
+Everything goes through the real functions as the local runtime wires them from
+template.yaml: signed webhooks in, the Dispatcher on a replayed clock, the Sender
+calling the real SendGrid client (against a loopback stub) and SNS (moto).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from touchpoint.sim import payloads
+
+SECRET = "demo-secret"
+WRITE_KEY = "demo-write-key"
+
+
+@dataclass
+class Shopper:
+    name: str
+    n: int
+    story: str
+    customer_id: str = ""
+    touchpoints: list[str] = field(default_factory=list)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _sms_sent() -> list[dict[str, Any]]:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    backend = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    return [{"phone": phone, "message": message} for phone, message, *_ in backend.sms_messages.values()]
+
+
+def run(report: Path, template: str | None = None) -> str:
+    """Runs the scenario; returns the report's text (also written to `report`)."""
+    from touchpoint.local import emulation
+    from touchpoint.local.runtime import LocalRuntime, find_template
+    from touchpoint.local.sendgrid_stub import SendGridStub
+    from touchpoint.local.template import load
+
+    os.environ.update(
+        SHOPIFY_WEBHOOK_SECRET=SECRET,
+        ZENDESK_WEBHOOK_SECRET=SECRET,
+        WEB_WRITE_KEY=WRITE_KEY,
+        POWERTOOLS_LOG_LEVEL="WARNING",
+        POWERTOOLS_METRICS_DISABLED="true",
+    )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    server = emulation.start_moto("127.0.0.1", _free_port())
+    try:
+        with SendGridStub() as sendgrid:
+            os.environ["SENDGRID_API_HOST"] = sendgrid.url
+            runtime = LocalRuntime(load(find_template(template)))
+            runtime.bootstrap()
+            return _scenario(runtime, sendgrid, report)
+    finally:
+        server.stop()
+
+
+def _scenario(runtime: Any, sendgrid: Any, report: Path) -> str:
+    from touchpoint.decide.engine import in_holdout
+    from touchpoint.identity import alias_key, customer_id_for
+    from touchpoint.pipeline import current_playbook
+    from touchpoint.profiles import store
+
+    playbook = current_playbook()
+    held = next(
+        n
+        for n in range(100, 1000)
+        if in_holdout(customer_id_for(alias_key("platform", f"shopify:{7000 + n}")), playbook)
+    )
+    shoppers = [
+        Shopper("Ava", 11, "abandons a checkout, e-mail consent"),
+        Shopper("Ben", 12, "abandons, then orders 20 minutes later"),
+        Shopper("Cleo", 13, "abandons without marketing consent"),
+        Shopper("Dan", 14, "abandons, e-mail and SMS consent, New York"),
+        Shopper("Eve", 15, "abandons while a support ticket is open; ticket solved next day"),
+        Shopper("Fay", 16, "browses the storefront anonymously, then identifies"),
+        Shopper("Gus", held, "abandons, but belongs to the holdout group"),
+    ]
+    t0 = datetime.now(UTC).replace(microsecond=0)
+    decisions: Counter[tuple[str, str]] = Counter()
+    called: list[str] = []
+
+    def post(
+        touchpoint: str, path: str, headers: dict[str, str], body: bytes, who: Shopper
+    ) -> dict[str, Any]:
+        response = runtime.http("POST", path, headers, body)
+        answer = json.loads(response.body or b"{}")
+        if response.status != 200:
+            raise RuntimeError(f"{touchpoint} for {who.name} answered {response.status}: {answer}")
+        results = answer.get("results") or [answer]
+        who.customer_id = who.customer_id or str(results[-1].get("customer_id") or "")
+        for result in results:
+            for d in result.get("decisions", []):
+                decisions[(touchpoint, d["action"])] += 1
+            if result.get("duplicate"):
+                decisions[(touchpoint, "duplicate")] += 1
+        who.touchpoints.append(touchpoint)
+        if touchpoint not in called:
+            called.append(touchpoint)
+        return answer
+
+    def shopify(
+        resource: str, topic: str, payload: dict[str, Any], who: Shopper, touchpoint: str
+    ) -> dict[str, Any]:
+        body = json.dumps(payload).encode()
+        headers = payloads.shopify_headers(
+            topic, body, SECRET, f"{topic}-{who.n}-{payload.get('updated_at', '')}"
+        )
+        return post(touchpoint, f"/webhooks/shopify/{resource}", headers, body, who)
+
+    ava, ben, cleo, dan, eve, fay, gus = shoppers
+    for who in (ava, ben, gus):
+        shopify(
+            "checkouts",
+            "checkouts/create",
+            payloads.checkout(who.n, at=t0, first_name=who.name),
+            who,
+            "CartAbandoned",
+        )
+    shopify(
+        "checkouts",
+        "checkouts/create",
+        payloads.checkout(ava.n, at=t0, first_name=ava.name),
+        ava,
+        "CartAbandoned",
+    )  # redelivery
+    shopify(
+        "orders",
+        "orders/create",
+        payloads.order(ben.n, at=t0 + timedelta(minutes=20), first_name=ben.name),
+        ben,
+        "Purchase",
+    )
+    shopify(
+        "checkouts",
+        "checkouts/create",
+        payloads.checkout(cleo.n, at=t0, email_consent="not_subscribed", first_name=cleo.name),
+        cleo,
+        "CartAbandoned",
+    )
+    shopify(
+        "checkouts",
+        "checkouts/create",
+        payloads.checkout(
+            dan.n,
+            at=t0,
+            country="US",
+            province="NY",
+            phone="+12125550147",
+            sms_consent="subscribed",
+            first_name=dan.name,
+        ),
+        dan,
+        "CartAbandoned",
+    )
+    headers, body = payloads.zendesk(
+        "T-1", "shopper15@example.com", "open", t0 - timedelta(minutes=5), SECRET
+    )
+    post("SupportTicket", "/webhooks/zendesk/tickets", headers, body, eve)
+    shopify(
+        "checkouts",
+        "checkouts/create",
+        payloads.checkout(eve.n, at=t0, first_name=eve.name),
+        eve,
+        "CartAbandoned",
+    )
+    headers, body = payloads.segment(
+        [
+            {"type": "page", "messageId": "f1", "anonymousId": "anon-fay", "name": "Home"},
+            {
+                "type": "track",
+                "event": "Product Viewed",
+                "messageId": "f2",
+                "anonymousId": "anon-fay",
+                "properties": {"product_id": "201", "name": "Merino scarf", "price": 59},
+            },
+            {
+                "type": "identify",
+                "messageId": "f3",
+                "anonymousId": "anon-fay",
+                "userId": "fay-1",
+                "traits": {"email": "shopper16@example.com", "firstName": "Fay"},
+            },
+            {
+                "type": "track",
+                "event": "Product Viewed",
+                "messageId": "f4",
+                "anonymousId": "anon-fay",
+                "userId": "fay-1",
+                "properties": {"product_id": "202", "name": "Alpaca socks", "price": 19},
+            },
+        ],
+        WRITE_KEY,
+    )
+    onsite = post("WebEvent", "/events", headers, body, fay)
+
+    timeline = [(t0 + timedelta(hours=h), f"+{h}h") for h in (2, 25, 49, 54)]
+    sends_at: dict[str, int] = {}
+    for at, label in timeline:
+        if label == "+25h":
+            # the ticket is solved (posted now, wall clock): the survey follows a day later
+            headers, body = payloads.zendesk(
+                "T-1", "shopper15@example.com", "solved", datetime.now(UTC), SECRET
+            )
+            post("SupportTicket", "/webhooks/zendesk/tickets", headers, body, eve)
+        before = len(sendgrid.requests) + len(_sms_sent())
+        runtime.dispatch(at)
+        sends_at[label] = len(sendgrid.requests) + len(_sms_sent()) - before
+
+    rows = []
+    for who in shoppers:
+        _, messages = store.load(who.customer_id)
+        statuses = Counter(m.status for m in messages)
+        sent = [
+            f"{m.channel}:{m.template}"
+            for m in sorted(messages, key=lambda m: m.sent_at or t0)
+            if m.status == "sent"
+        ]
+        rows.append((who.name, who.story, dict(statuses), sent))
+    text = _render(t0, decisions, called, rows, sends_at, sendgrid, onsite)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(text + "\n", encoding="utf-8")
+    return text
+
+
+def _render(
+    t0: datetime,
+    decisions: Counter[tuple[str, str]],
+    called: list[str],
+    rows: list[Any],
+    sends_at: dict[str, int],
+    sendgrid: Any,
+    onsite: dict[str, Any],
+) -> str:
+    out = [f"# Touchpoint demo ({t0.isoformat()})", "", "## Decisions per touchpoint", ""]
+    actions = ["schedule", "suppress", "cancel", "holdout", "duplicate"]
+    out.append("| touchpoint | " + " | ".join(actions) + " |")
+    out.append("|---|" + "---|" * len(actions))
+    for touchpoint in called:
+        out.append(f"| {touchpoint} | " + " | ".join(str(decisions[(touchpoint, a)]) for a in actions) + " |")
+    out += [
+        "",
+        "## Sends by the Dispatcher, clock replayed from now",
+        "",
+        "| at | messages sent |",
+        "|---|---|",
+    ]
+    out += [f"| {label} | {count} |" for label, count in sends_at.items()]
+    out += ["", "## Shoppers", "", "| shopper | story | message statuses | sent |", "|---|---|---|---|"]
+    for name, story, statuses, sent in rows:
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(statuses.items())) or "-"
+        out.append(f"| {name} | {story} | {shown} | {', '.join(sent) or '-'} |")
+    out += [
+        "",
+        "## On-site personalization returned to Fay's storefront",
+        "",
+        "```json",
+        json.dumps({k: onsite.get(k) for k in ("recommendations", "content", "offer", "reasons")}, indent=2),
+        "```",
+    ]
+    out += ["", f"SendGrid requests: {len(sendgrid.requests)}; SMS published: {len(_sms_sent())}"]
+    return "\n".join(out)
