@@ -34,7 +34,7 @@ test: $(VENV)/.dev lint
 	$(BIN)/pytest -n 2
 
 bench: $(VENV)/.dev
-	$(BIN)/python -m touchpoint.bench
+	$(BIN)/python benchmarks/run.py
 
 # sam-cli pins boto3/pydantic tightly: it lives in its own venv (see ../shared/TOOLCHAIN.md).
 sam-build:

@@ -99,7 +99,7 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
             MessageItem.status.set(Status.SENT.value),
             MessageItem.sent_at.set(now),
             MessageItem.provider_id.set(provider_id or item.message_id),
-            MessageItem.reasons.set([*reasons, "sent"]),
+            MessageItem.reasons.set([*reasons, "guardrails_passed", "sent"]),
             MessageItem.error.remove(),
         ]
     )

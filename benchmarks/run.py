@@ -1,0 +1,189 @@
+"""`make bench`: speed and cost per event, printed (no thresholds: targets live here, not in tests).
+
+- decide() decisions per second, alone (pure)
+- warm handler time per event and DynamoDB round trips per event, per touchpoint (moto in-process)
+- cold import time of each handler module (fresh interpreter)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+os.environ.update(
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_ACCESS_KEY_ID="bench",
+    AWS_SECRET_ACCESS_KEY="bench",
+    SHOPIFY_WEBHOOK_SECRET="bench",
+    ZENDESK_WEBHOOK_SECRET="bench",
+    WEB_WRITE_KEY="bench",
+    POWERTOOLS_LOG_LEVEL="ERROR",
+    POWERTOOLS_METRICS_DISABLED="true",
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+from moto import mock_aws
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bench_decide(seconds: float = 2.0) -> float:
+    from touchpoint.decide import Profile, decide
+    from touchpoint.decide.model import ConsentRecord
+    from touchpoint.events import Checkout, Kind, LineItem, TouchpointEvent
+    from touchpoint.pipeline import current_playbook
+
+    playbook = current_playbook()
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    profile = Profile(
+        customer_id="c",
+        email="a@example.com",
+        phone="+12125550100",
+        timezone="America/New_York",
+        consent={"email": ConsentRecord("subscribed"), "sms": ConsentRecord("subscribed")},
+    )
+    event = TouchpointEvent(
+        source="b",
+        event_id="e",
+        kind=Kind.CHECKOUT_UPDATED,
+        occurred_at=now,
+        checkout=Checkout(token="t", items=(LineItem(product_id="p"),)),
+    )
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for _ in range(200):
+            decide(profile, event, playbook, now)
+        count += 200
+    return count / (time.perf_counter() - start)
+
+
+class CallCounter:
+    """Counts DynamoDB API calls of every botocore client (pynamodb's and boto3's)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def install(self) -> None:
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call
+        counter = self
+
+        def counting(client: Any, operation: str, params: Any) -> Any:
+            if client.meta.service_model.service_name == "dynamodb":
+                counter.calls[operation] += 1
+            return original(client, operation, params)
+
+        BaseClient._make_api_call = counting  # type: ignore[method-assign]
+
+
+def bench_handlers(rounds: int = 40) -> list[tuple[str, float, float, str]]:
+    from touchpoint.local.runtime import LocalRuntime, find_template
+    from touchpoint.local.template import load
+    from touchpoint.sim import payloads
+
+    rows = []
+    with mock_aws():
+        runtime = LocalRuntime(load(find_template(str(ROOT / "template.yaml"))))
+        runtime.bootstrap()
+        counter = CallCounter()
+        counter.install()
+        now = datetime.now(UTC)
+        cases = {
+            "CartAbandoned (checkout)": lambda i: (
+                "/webhooks/shopify/checkouts",
+                "checkouts/create",
+                payloads.checkout(1000 + i, at=now),
+            ),
+            "Purchase (order after checkout)": lambda i: (
+                "/webhooks/shopify/orders",
+                "orders/create",
+                payloads.order(1000 + i, at=now),
+            ),
+            "CartAbandoned (duplicate)": lambda i: (
+                "/webhooks/shopify/checkouts",
+                "checkouts/create",
+                payloads.checkout(1000 + i, at=now),
+            ),
+        }
+        for name, make in cases.items():
+            times, trips = [], []
+            for i in range(rounds):
+                path, topic, payload = make(i)
+                body = json.dumps(payload).encode()
+                headers = payloads.shopify_headers(topic, body, "bench", f"{topic}-{i}")
+                before = sum(counter.calls.values())
+                start = time.perf_counter()
+                response = runtime.http("POST", path, headers, body)
+                times.append((time.perf_counter() - start) * 1000)
+                trips.append(sum(counter.calls.values()) - before)
+                assert response.status == 200, response.body
+            rows.append((name, statistics.median(times[5:]), statistics.mean(trips), _kinds(counter)))
+            counter.calls.clear()
+        # the Dispatcher + Sender for everything due in two hours
+        for i in range(rounds):
+            body = json.dumps(payloads.checkout(3000 + i, at=now)).encode()
+            runtime.http(
+                "POST",
+                "/webhooks/shopify/checkouts",
+                payloads.shopify_headers("checkouts/create", body, "bench"),
+                body,
+            )
+        counter.calls.clear()
+        start = time.perf_counter()
+        result = runtime.dispatch(now + timedelta(hours=2))
+        elapsed = (time.perf_counter() - start) * 1000
+        claimed = max(1, result["DispatcherFunction"]["claimed"])
+        rows.append(
+            (
+                f"Dispatch+send, per due message ({claimed} due)",
+                elapsed / claimed,
+                sum(counter.calls.values()) / claimed,
+                _kinds(counter),
+            )
+        )
+    return rows
+
+
+def _kinds(counter: CallCounter) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(counter.calls.items()))
+
+
+def bench_cold_imports() -> list[tuple[str, float]]:
+    rows = []
+    for app in sorted(ROOT.glob("functions/*/app.py")):
+        code = f"import time,runpy; s=time.perf_counter(); runpy.run_path({str(app)!r}); print((time.perf_counter()-s)*1000)"
+        samples = []
+        for _ in range(3):
+            out = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ, check=True
+            )
+            samples.append(float(out.stdout.strip().splitlines()[-1]))
+        rows.append((app.parent.name, statistics.median(samples)))
+    return rows
+
+
+def main() -> None:
+    print(f"decide(): {bench_decide():,.0f} decisions/s (cart checkout, 3 steps)")
+    print("\nper event, warm, moto in-process (median ms; DynamoDB round trips per event; target <= 3)")
+    from touchpoint.local.sendgrid_stub import SendGridStub
+
+    with SendGridStub() as stub:
+        os.environ["SENDGRID_API_HOST"] = stub.url
+        for name, ms, trips, kinds in bench_handlers():
+            print(f"  {name:<44} {ms:7.1f} ms  {trips:4.1f} round trips  ({kinds})")
+    print("\ncold import of each handler module (median of 3, fresh interpreter)")
+    for name, ms in bench_cold_imports():
+        print(f"  {name:<20} {ms:7.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
