@@ -50,7 +50,6 @@ def test_unconfigured_secret_answers_401_to_everything(
             json.dumps({**Shop.checkout(22), "line_items": [{"quantity": "many"}]}).encode(),
             "line_items[0].quantity",
         ),
-        (json.dumps({**Shop.checkout(22), "email": None, "customer": None}).encode(), "customer identifier"),
     ],
 )
 def test_malformed_body_is_400_naming_the_problem(runtime: LocalRuntime, body: bytes, needle: str) -> None:
@@ -59,6 +58,24 @@ def test_malformed_body_is_400_naming_the_problem(runtime: LocalRuntime, body: b
     )
     assert response.status == 400, response.body
     assert needle in json.loads(response.body)["error"]
+    assert table_items(runtime) == []
+
+
+def test_guest_checkout_without_email_is_stitched_to_its_order(runtime: LocalRuntime) -> None:
+    anonymous = {**Shop.checkout(23), "email": None, "customer": None}
+    shop = Shop(runtime)
+    status, first = shop.post("checkouts", "checkouts/create", anonymous)
+    assert status == 200
+    status, second = shop.post("orders", "orders/create", Shop.order(23))
+    assert status == 200 and second["customer_id"] == first["customer_id"]
+    assert {d["action"] for d in second["decisions"] if d["message_id"].startswith("cart_")} <= {"cancel"}
+
+
+def test_no_identifier_at_all_is_400(runtime: LocalRuntime) -> None:
+    body = json.dumps({"event_id": "e1", "order": {"id": "1"}}).encode()
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    response = runtime.http("POST", "/webhooks/generic/orders", {"X-Touchpoint-Signature": signature}, body)
+    assert response.status == 400 and "customer identifier" in json.loads(response.body)["error"]
     assert table_items(runtime) == []
 
 

@@ -99,13 +99,16 @@ def _consents(data: dict[str, Any], at: datetime, origin: str) -> tuple[Consent,
     return tuple(found)
 
 
-def _identity(data: dict[str, Any]) -> Identity:
+def _identity(data: dict[str, Any], checkout_token: str | None) -> Identity:
+    """The checkout token doubles as an anonymous id, so a guest checkout without an e-mail
+    yet, its later updates and the order that completes it all reach one profile."""
     customer = obj(data, "customer")
     customer_id = text(customer, "id", "customer.")
     return Identity(
         email=text(data, "email") or text(customer, "email", "customer."),
         phone=text(data, "phone") or text(customer, "phone", "customer."),
         platform_id=f"shopify:{customer_id}" if customer_id else None,
+        anonymous_id=f"shopify-checkout:{checkout_token}" if checkout_token else None,
     )
 
 
@@ -136,7 +139,7 @@ def _checkout(topic: str, data: dict[str, Any], delivery: str) -> TouchpointEven
         event_id=f"checkout:{token}:{updated}" if updated else f"delivery:{delivery}",
         kind=kind,
         occurred_at=at,
-        identity=_identity(data),
+        identity=_identity(data, token),
         consents=_consents(data, at, "checkout"),
         traits=_traits(data),
         checkout=Checkout(
@@ -173,7 +176,7 @@ def _order(topic: str, data: dict[str, Any], delivery: str) -> TouchpointEvent:
         event_id=f"order:{order_id}:{kind.value}",
         kind=kind,
         occurred_at=timestamp(data, "cancelled_at", default=at) if cancelled else at,
-        identity=_identity(data),
+        identity=_identity(data, text(data, "checkout_token")),
         consents=_consents(data, at, "order"),
         traits=_traits(data),
         order=Order(
