@@ -56,3 +56,20 @@ def test_schedule_queue_and_table_are_declared() -> None:
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert table["TimeToLiveSpecification"]["AttributeName"] == "expires_at"
     assert table["GlobalSecondaryIndexes"][0]["IndexName"] == "due-index"
+
+
+def _actions(template_resource: dict) -> set[str]:
+    actions: set[str] = set()
+    for policy in template_resource["Properties"].get("Policies", []):
+        for statement in policy.get("Statement", []) if isinstance(policy, dict) else []:
+            actions.update(statement["Action"])
+    return actions
+
+
+def test_policies_are_least_privilege() -> None:
+    template = load(ROOT / "template.yaml")
+    for logical in template.functions:
+        actions = _actions(template.resources[logical])
+        assert not any(a.endswith(":*") or a == "dynamodb:Scan" for a in actions), logical
+        assert ("dynamodb:DeleteItem" in actions) == (logical == "CustomerFunction"), logical
+    assert "sqs:SendMessage" not in _actions(template.resources["SenderFunction"])
