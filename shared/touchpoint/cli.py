@@ -158,12 +158,20 @@ def _customer(key: str) -> str:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
-    from touchpoint.profiles import store
+    from touchpoint.profiles import changes, store
 
     customer_id = _customer(args.key)
     profile, _ = store.load(customer_id)
     shown = {k: v for k, v in profile.items() if k not in ("pk", "sk")}
-    _out(json.dumps(_jsonable({"customer_id": customer_id, **shown}), sort_keys=True))
+    view = changes.view(profile, customer_id)
+    derived = {
+        "lifecycle": view.lifecycle,
+        "orders_count": view.orders_count,
+        "revenue": str(view.revenue),
+        "open_tickets": view.open_tickets,
+        "consent": {ch: {"state": c.state, "at": c.at, "source": c.source} for ch, c in view.consent.items()},
+    }
+    _out(json.dumps(_jsonable({"customer_id": customer_id, **shown, **derived}), sort_keys=True))
     return 0
 
 

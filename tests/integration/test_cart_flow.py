@@ -124,3 +124,15 @@ def test_holdout_customers_are_recorded_never_sent(
     runtime.dispatch(now + timedelta(hours=49))
     assert sendgrid.requests == []
     assert set(messages("shopper1@example.com").values()) == {"holdout"}
+
+
+def test_logs_never_hold_the_address(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, caplog
+) -> None:
+    caplog.set_level("DEBUG")
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(17, at=now))
+    runtime.dispatch(now + timedelta(hours=2))
+    assert sendgrid.recipients() == ["shopper17@example.com"]
+    assert caplog.records  # the handlers did log
+    assert "shopper17@example.com" not in caplog.text
