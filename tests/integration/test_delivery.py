@@ -1,0 +1,105 @@
+"""The Sender against a failing SendGrid and against SNS: retried, never lost, never doubled."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sns.models import sns_backends
+from touchpoint.local.runtime import LocalRuntime
+from touchpoint.local.sendgrid_stub import SendGridStub
+from touchpoint.profiles import store
+
+from ..conftest import Shop
+
+
+def statuses(email: str) -> dict[str, tuple[str, int]]:
+    customer_id = store.find_customer(email)
+    assert customer_id
+    _, items = store.load(customer_id)
+    return {m.step: (m.status, int(m.attempts or 0)) for m in items}
+
+
+def test_sendgrid_outage_is_retried_then_sent_once(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(70, at=now))
+    sendgrid.fail_with = 503
+    result = runtime.dispatch(now + timedelta(hours=2))
+    assert result["delivery"]["failed"] >= 1
+    assert statuses("shopper70@example.com")["email_1h"] == ("queued", 1)
+
+    sendgrid.fail_with = None
+    runtime.drain()  # the queue redelivers, as SQS would after the visibility timeout
+    runtime.drain()
+    assert sendgrid.recipients() == ["shopper70@example.com"]
+    assert statuses("shopper70@example.com")["email_1h"] == ("sent", 2)
+
+
+def test_sendgrid_rejection_is_failed_not_retried(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(71, at=now))
+    sendgrid.fail_with = 400
+    runtime.dispatch(now + timedelta(hours=2))
+    sendgrid.fail_with = None
+    runtime.drain()
+    assert sendgrid.requests == []
+    assert statuses("shopper71@example.com")["email_1h"] == ("failed", 1)
+
+
+def test_lost_queue_entry_is_found_again_by_the_lease(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    """The Dispatcher claimed and enqueued, then the queue entry vanished: the lease brings it back."""
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(72, at=now))
+    runtime.invoke(
+        "DispatcherFunction",
+        {
+            "time": (now + timedelta(hours=2)).isoformat(),
+            "id": "x",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "1",
+            "region": "us-east-1",
+            "resources": [],
+            "detail": {},
+            "version": "0",
+        },
+    )
+    from touchpoint import aws
+
+    aws.client("sqs").purge_queue(QueueUrl=runtime.resources.queue_urls["OutboundQueue"])
+    runtime.dispatch(now + timedelta(hours=2, minutes=5))  # lease (15 min) not over: nothing
+    assert sendgrid.requests == []
+    runtime.dispatch(now + timedelta(hours=2, minutes=20))
+    assert sendgrid.recipients() == ["shopper72@example.com"]
+    runtime.dispatch(now + timedelta(hours=3))
+    assert len(sendgrid.requests) == 1
+
+
+def test_sms_goes_through_sns_in_the_daytime_only(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    start = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)  # 15:00 in New York
+    payload = shop.checkout(
+        73, at=start, country="US", province="NY", phone="+12125550173", sms_consent="subscribed"
+    )
+    shop.post("checkouts", "checkouts/create", payload)
+    sns = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    # 48 h later is 15:00 in New York, but the event was long ago: the SMS is due now (anchor shift), at most
+    sms = [
+        m for m in store.load(store.find_customer("shopper73@example.com") or "")[1] if m.channel == "sms"
+    ][0]
+    assert sms.status == "planned" and sms.due_at is not None
+    night = sms.due_at.replace(hour=4, minute=0) + timedelta(days=1)  # 23:00 in New York
+    runtime.dispatch(night)
+    assert statuses("shopper73@example.com")["sms_48h"][0] == "planned"  # deferred, not sent
+    assert [m for m in sns.sms_messages.values() if m[0] == "+12125550173"] == []
+    runtime.dispatch(night + timedelta(hours=10))  # 09:00 in New York
+    sent = [m for m in sns.sms_messages.values() if m[0] == "+12125550173"]
+    assert len(sent) == 1 and "STOP" in sent[0][1]
+    assert statuses("shopper73@example.com")["sms_48h"][0] == "sent"
