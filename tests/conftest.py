@@ -25,6 +25,7 @@ os.environ.update(
 
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
+
 from touchpoint import aws  # noqa: E402
 from touchpoint.local.runtime import LocalRuntime, find_template  # noqa: E402
 from touchpoint.local.sendgrid_stub import SendGridStub  # noqa: E402

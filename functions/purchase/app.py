@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
 from touchpoint.http import webhook_app
 from touchpoint.sources import generic, shopify, woocommerce
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
 from touchpoint.local.sendgrid_stub import SendGridStub
 
 from ..conftest import ROOT, SECRETS, Shop

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
+
 from touchpoint import aws, pipeline
 from touchpoint.local import emulation
 from touchpoint.local.runtime import LocalRuntime

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
+
 from touchpoint.local.runtime import LocalRuntime
 from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import store

@@ -8,6 +8,7 @@ import hmac
 import json
 
 import pytest
+
 from touchpoint.local.runtime import LocalRuntime
 
 from ..conftest import SECRET, WRITE_KEY, Shop, sign_shopify, table_items

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from touchpoint.local.runtime import LocalRuntime
 
 from ..conftest import ROOT

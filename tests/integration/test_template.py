@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from touchpoint.local.template import load
 
 from ..conftest import ROOT

@@ -6,6 +6,7 @@ import json
 
 import jsonschema
 import pytest
+
 from touchpoint.sources import PayloadError, Request, generic
 
 from ..conftest import ROOT

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from touchpoint.decide import Action, MessageView, Profile, decide, recheck
 from touchpoint.decide.model import ConsentRecord
 from touchpoint.decide.timing import candidate_zones

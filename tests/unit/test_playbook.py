@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from touchpoint import config
 from touchpoint.decide.playbook import PlaybookError, load, parse, parse_duration
 

@@ -9,6 +9,7 @@ import json
 from decimal import Decimal
 
 import pytest
+
 from touchpoint.events import Kind
 from touchpoint.sources import (
     Ignored,

@@ -20,6 +20,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
+
 from touchpoint import config
 from touchpoint.events import Kind
 

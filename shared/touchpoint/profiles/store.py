@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import MapAttribute
+
 from touchpoint.decide.model import MessageView
 from touchpoint.events import Identity
 from touchpoint.identity import alias_key, customer_id_for, normalize_email, normalize_phone

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.expressions.update import Action
+
 from touchpoint.profiles.changes import Change
 from touchpoint.profiles.models import ProfileItem
 
