@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import threading
 from typing import Any
 from urllib.parse import urlparse
 
@@ -38,16 +39,46 @@ def reachable(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def start_moto(host: str, port: int) -> Any:
+class MotoServer:
+    """moto's server with one request at a time.
+
+    DynamoDB makes each conditional write atomic; moto's threaded server does not (two
+    threads can both pass a condition). Serializing requests restores the atomicity the
+    exactly-once logic relies on, while connections are still served concurrently.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import make_server
+
+        app = DomainDispatcherApplication(create_backend_app)
+        lock = threading.Lock()
+
+        def serialized(environ: dict[str, Any], start_response: Any) -> Any:
+            with lock:
+                return list(app(environ, start_response))
+
+        self.server = make_server(host, port, serialized, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, name="moto", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def start_moto(host: str, port: int) -> MotoServer:
     import logging
 
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per AWS call drowns the real log
-
     if reachable(f"http://{host}:{port}", 0.3):
         raise EndpointError(f"port {port} is already in use; pick another with --aws-port")
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    try:
+        server = MotoServer(host, port)
+    except OSError as exc:
+        raise EndpointError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     server.start()
     use_endpoint(f"http://{host}:{port}")
     return server
