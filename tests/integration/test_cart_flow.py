@@ -136,3 +136,15 @@ def test_logs_never_hold_the_address(
     assert sendgrid.recipients() == ["shopper17@example.com"]
     assert caplog.records  # the handlers did log
     assert "shopper17@example.com" not in caplog.text
+
+
+def test_update_before_create_keeps_the_newer_timing(shop: Shop, runtime: LocalRuntime) -> None:
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/update", shop.checkout(18, at=now - timedelta(minutes=10)))
+    shop.post(
+        "checkouts", "checkouts/create", shop.checkout(18, at=now - timedelta(minutes=20))
+    )  # delivered late
+    customer_id = store.find_customer("shopper18@example.com")
+    _, items = store.load(customer_id or "")
+    due = {m.step: m.due_at for m in items}
+    assert due["email_1h"] == now + timedelta(minutes=50)

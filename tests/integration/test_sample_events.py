@@ -12,6 +12,7 @@ from touchpoint.local.runtime import LocalRuntime
 from ..conftest import ROOT
 
 SAMPLE_SECRETS = {
+    "SIGNATURE_TOLERANCE_SECONDS": "0",  # the samples' signed timestamps are fixed
     "SHOPIFY_WEBHOOK_SECRET": "sample-secret",
     "ZENDESK_WEBHOOK_SECRET": "sample-secret",
     "WEB_WRITE_KEY": "sample-write-key",

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -80,7 +81,7 @@ def test_zendesk_signs_timestamp_plus_body(secrets: dict[str, str]) -> None:
     body = json.dumps(
         {"ticket": {"id": 5, "status": "open"}, "requester": {"email": "z@example.com"}}
     ).encode()
-    stamp = "2026-11-23T10:00:00Z"
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     signature = base64.b64encode(
         hmac.new(SECRET.encode(), stamp.encode() + body, hashlib.sha256).digest()
     ).decode()

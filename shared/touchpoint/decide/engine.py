@@ -98,6 +98,8 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
             prior = existing.get(mid)
             if mid in cancelled or (prior and prior.status not in OPEN_STATUSES):
                 continue  # sent, cancelled or held out already: a re-trigger never repeats it
+            if prior and prior.trigger_at and prior.trigger_at > event.occurred_at:
+                continue  # a late, older delivery (create after update) never re-times a newer plan
             due = anchor + step.delay
             variant, template = _variant(profile.customer_id, name, step)
             reasons = [f"trigger:{event.kind.value}", f"flow:{name}", f"step:{step.id}"]

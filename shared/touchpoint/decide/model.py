@@ -54,6 +54,7 @@ class MessageView:
     sent_at: datetime | None = None
     marketing: bool = True
     reasons: tuple[str, ...] = ()
+    trigger_at: datetime | None = None
 
 
 @dataclass

@@ -106,6 +106,7 @@ def message_view(item: MessageItem) -> MessageView:
         sent_at=item.sent_at,
         marketing=bool(item.marketing),
         reasons=tuple(item.reasons or ()),
+        trigger_at=item.trigger_at,
     )
 
 

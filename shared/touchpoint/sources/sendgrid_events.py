@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from touchpoint import config
 from touchpoint.events import Consent, Identity, Kind, TouchpointEvent
-from touchpoint.sources import PayloadError, Request, SignatureError
+from touchpoint.sources import PayloadError, Request, SignatureError, signing
 from touchpoint.sources.jsonbody import text
 
 SOURCE = "sendgrid"
@@ -31,6 +31,7 @@ def verify(request: Request) -> None:
         valid = False
     if not valid:
         raise SignatureError("X-Twilio-Email-Event-Webhook-Signature does not match the body")
+    signing.check_timestamp(stamp, "X-Twilio-Email-Event-Webhook-Timestamp")
 
 
 def normalize(request: Request, resource: str = "events") -> list[TouchpointEvent]:

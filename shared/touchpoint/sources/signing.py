@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from datetime import UTC, datetime
 
+from touchpoint import config
 from touchpoint.sources import SignatureError
 
 
@@ -29,3 +31,24 @@ def b64_hmac_sha256(secret: str, body: bytes) -> str:
 
 def hex_hmac(secret: str, body: bytes, algorithm: str = "sha256") -> str:
     return hmac_digest(secret, body, algorithm).hex()
+
+
+def check_timestamp(stamp: str, header: str) -> None:
+    """Reject signed timestamps outside the tolerance (replay protection).
+
+    SIGNATURE_TOLERANCE_SECONDS, default one day (platforms retry with the original
+    signature for hours); 0 turns the check off, e.g. for replaying saved samples.
+    """
+    tolerance = float(config.env("SIGNATURE_TOLERANCE_SECONDS", "86400"))
+    if tolerance <= 0:
+        return
+    try:
+        if stamp.strip().isdigit():
+            signed = datetime.fromtimestamp(int(stamp), UTC)
+        else:
+            signed = datetime.fromisoformat(stamp.strip().replace("Z", "+00:00"))
+            signed = signed if signed.tzinfo else signed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise SignatureError(f"{header} is not a timestamp") from None
+    if abs((datetime.now(UTC) - signed).total_seconds()) > tolerance:
+        raise SignatureError(f"{header} is outside the {tolerance:g} s tolerance")

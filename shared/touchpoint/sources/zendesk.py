@@ -18,6 +18,7 @@ def verify(request: Request) -> None:
     presented = request.header("X-Zendesk-Webhook-Signature")
     expected = signing.b64_hmac_sha256(secret, stamp.encode() + request.body) if secret else ""
     signing.require(secret, presented, expected, "X-Zendesk-Webhook-Signature")
+    signing.check_timestamp(stamp, "X-Zendesk-Webhook-Signature-Timestamp")
 
 
 def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
