@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -19,7 +20,7 @@ def respond(outcomes: list[Any]) -> dict[str, Any]:
     body = default_response(outcomes)
     last = next((o for o in reversed(outcomes) if o.profile is not None), None)
     if last is not None:
-        body.update(personalize(last.profile))
+        body.update(personalize(last.profile, datetime.now(UTC)))
     return body
 
 

@@ -158,14 +158,18 @@ def _customer(key: str) -> str:
 
 
 def cmd_profile(args: argparse.Namespace) -> int:
+    from touchpoint.decide import lifecycle
     from touchpoint.profiles import changes, store
 
     customer_id = _customer(args.key)
     profile, _ = store.load(customer_id)
     shown = {k: v for k, v in profile.items() if k not in ("pk", "sk")}
     view = changes.view(profile, customer_id)
+    now = datetime.now(UTC)
     derived = {
-        "lifecycle": view.lifecycle,
+        "lifecycle": lifecycle.stage(view, now),
+        "rfm": lifecycle.rfm(view, now),
+        "average_order_value": str(lifecycle.average_order_value(view)),
         "orders_count": view.orders_count,
         "revenue": str(view.revenue),
         "open_tickets": view.open_tickets,

@@ -66,3 +66,43 @@ def timezone_for(country: str | None, province: str | None) -> str | None:
     if country == "CA":
         return CA_PROVINCES.get(province)
     return SINGLE_ZONE_COUNTRIES.get(country)
+
+
+_CALLING_CODES = {
+    "44": "GB",
+    "49": "DE",
+    "33": "FR",
+    "34": "ES",
+    "39": "IT",
+    "31": "NL",
+    "41": "CH",
+    "43": "AT",
+    "32": "BE",
+    "45": "DK",
+    "46": "SE",
+    "47": "NO",
+    "358": "FI",
+    "48": "PL",
+    "351": "PT",
+    "353": "IE",
+    "30": "GR",
+    "420": "CZ",
+    "81": "JP",
+    "82": "KR",
+    "65": "SG",
+    "91": "IN",
+    "64": "NZ",
+    "27": "ZA",
+    "972": "IL",
+}
+
+
+def timezone_for_phone(phone: str | None) -> str | None:
+    """Only single-zone countries: +1 spans six zones and stays unknown (quiet hours fail closed)."""
+    if not phone or not phone.startswith("+"):
+        return None
+    for length in (3, 2):
+        country = _CALLING_CODES.get(phone[1 : 1 + length])
+        if country:
+            return SINGLE_ZONE_COUNTRIES.get(country)
+    return None

@@ -82,6 +82,7 @@ def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
         change = changes.change_for(event, before, customer_id, resolution.wanted, now)
         views = tuple(store.message_view(m) for m in message_items)
         profile = changes.view(changes.apply(before, change), customer_id, views)
+        changes.derive(change, profile, now)
         decisions = decide(profile, event, playbook, now)
         try:
             _commit(event, customer_id, change, resolution.new_aliases, decisions, message_items, now)

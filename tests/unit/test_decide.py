@@ -200,3 +200,37 @@ def test_recheck_defers_sms_at_night() -> None:
     )
     assert not verdict.send and verdict.retry_at is not None
     assert verdict.retry_at.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York")).hour == 8
+
+
+@pytest.mark.parametrize(
+    ("orders", "revenue", "idle_days", "stage_name", "score"),
+    [
+        (0, 0, None, "prospect", ""),
+        (1, 40, 3, "first_time", "R5F1M1"),
+        (3, 400, 40, "repeat", "R4F3M3"),
+        (6, 900, 10, "vip", "R5F4M4"),
+        (2, 2000, 10, "vip", "R5F2M5"),
+        (4, 300, 100, "churn_risk", "R2F3M3"),
+        (4, 300, 200, "lapsed", "R1F3M3"),
+    ],
+)
+def test_lifecycle_and_rfm(
+    orders: int, revenue: int, idle_days: int | None, stage_name: str, score: str
+) -> None:
+    from decimal import Decimal
+
+    from touchpoint.decide.lifecycle import rfm, stage
+
+    last = {"order_placed": NOW - timedelta(days=idle_days)} if idle_days is not None else {}
+    p = profile(orders_count=orders, revenue=Decimal(revenue), last_event_at=last)
+    p.last_order_at = last.get("order_placed")
+    assert stage(p, NOW) == stage_name
+    assert rfm(p, NOW) == score
+
+
+def test_time_zone_from_phone_only_where_unambiguous() -> None:
+    from touchpoint.geo import timezone_for, timezone_for_phone
+
+    assert timezone_for_phone("+4915112345678") == "Europe/Berlin"
+    assert timezone_for_phone("+12125550100") is None
+    assert timezone_for("US", "CA") == "America/Los_Angeles" and timezone_for("US", None) is None

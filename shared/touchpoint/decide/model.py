@@ -94,14 +94,6 @@ class Profile:
             return bool(self.phone)
         return bool(self.email or self.phone)
 
-    @property
-    def lifecycle(self) -> str:
-        if self.orders_count == 0:
-            return "prospect"
-        if self.orders_count == 1:
-            return "first_time"
-        return "vip" if self.orders_count >= 5 else "repeat"
-
 
 @dataclass(frozen=True)
 class Decision:

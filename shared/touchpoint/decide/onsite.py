@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from touchpoint.decide.content import recommendations
+from touchpoint.decide.lifecycle import stage
 from touchpoint.decide.model import Profile
 
 
-def personalize(profile: Profile) -> dict[str, Any]:
-    reasons = [f"lifecycle:{profile.lifecycle}"]
+def personalize(profile: Profile, now: datetime) -> dict[str, Any]:
+    reasons = [f"lifecycle:{stage(profile, now)}"]
     recs = recommendations(profile)
     reasons.append("recommendations:recently_viewed" if recs else "recommendations:none_yet")
     offer = None

@@ -12,8 +12,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from touchpoint.decide import lifecycle
 from touchpoint.decide.model import ConsentRecord, MessageView, Profile
 from touchpoint.events import Kind, LineItem, TouchpointEvent
+from touchpoint.geo import timezone_for_phone
 from touchpoint.identity import normalize_email, normalize_phone
 from touchpoint.profiles.models import EXIT_KINDS
 
@@ -57,13 +59,15 @@ def change_for(
         change.add["aliases"] = set(aliases)
 
     ident, traits = event.identity, event.traits
+    phone = normalize_phone(ident.phone)
+    zone = traits.timezone or (None if before.get("timezone") else timezone_for_phone(phone))
     for attr, value in (
         ("email", normalize_email(ident.email)),
-        ("phone", normalize_phone(ident.phone)),
+        ("phone", phone),
         ("first_name", traits.first_name),
         ("last_name", traits.last_name),
         ("country", traits.country),
-        ("timezone", traits.timezone),
+        ("timezone", zone),
     ):
         if value:
             change.assign[attr] = value
@@ -124,6 +128,14 @@ def change_for(
     elif event.kind == Kind.PRODUCT_ADDED:
         _add_set(change, "carted", {p.product_id for p in event.products})
     return change
+
+
+def derive(change: Change, profile: Profile, now: datetime) -> None:
+    """Stage and RFM as of this event, stored so segments can read them without recomputing."""
+    change.assign["lifecycle"] = lifecycle.stage(profile, now)
+    score = lifecycle.rfm(profile, now)
+    if score:
+        change.assign["rfm"] = score
 
 
 def _add_set(change: Change, attr: str, values: set[str]) -> None:

@@ -70,6 +70,8 @@ class ProfileItem(Model):
     revenue_cents = NumberAttribute(null=True)
     open_tickets = UnicodeSetAttribute(null=True)
     last_rating = UnicodeAttribute(null=True)
+    lifecycle = UnicodeAttribute(null=True)
+    rfm = UnicodeAttribute(null=True)
     purchased = UnicodeSetAttribute(null=True)
     viewed = UnicodeSetAttribute(null=True)
     carted = UnicodeSetAttribute(null=True)
