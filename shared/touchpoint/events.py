@@ -31,6 +31,8 @@ class Kind(StrEnum):
     TRACK = "track"
     IDENTIFY = "identify"
     ALIAS = "alias"
+    EMAIL_ENGAGED = "email_engaged"  # an open or click reported by SendGrid
+    EMAIL_BOUNCED = "email_bounced"
     PRIVACY_EXPORT = "privacy_export"
     PRIVACY_REDACT = "privacy_redact"
 

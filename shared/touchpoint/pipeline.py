@@ -127,7 +127,11 @@ def _commit(
         for key in sorted(new_aliases):
             tx.save(AliasItem(key, "ALIAS", customer_id=customer_id), condition=AliasItem.pk.does_not_exist())
         plan_writes.stage(tx, customer_id, decisions, existing, event, now)
-        tx.update(ProfileItem(customer_pk(customer_id), PROFILE_SK), actions=writes.actions(change))
+        tx.update(
+            ProfileItem(customer_pk(customer_id), PROFILE_SK),
+            actions=writes.actions(change),
+            condition=writes.condition(change),
+        )
 
 
 def _privacy(event: TouchpointEvent, customer_id: str | None) -> Outcome:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from touchpoint.local.runtime import LocalRuntime
 from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import store
@@ -148,3 +150,20 @@ def test_update_before_create_keeps_the_newer_timing(shop: Shop, runtime: LocalR
     _, items = store.load(customer_id or "")
     due = {m.step: m.due_at for m in items}
     assert due["email_1h"] == now + timedelta(minutes=50)
+
+
+def test_affinity_accumulates_atomically_and_decays(shop: Shop, runtime: LocalRuntime) -> None:
+    from touchpoint.decide import affinity
+    from touchpoint.profiles import changes
+
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(19, at=now))  # creates the map
+    shop.post("orders", "orders/create", shop.order(19, at=now))  # adds to its keys
+    customer_id = store.find_customer("shopper19@example.com") or ""
+    raw, _ = store.load(customer_id)
+    view = changes.view(raw, customer_id)
+    scores = dict(affinity.top(view.affinity, "p:", now))
+    assert scores["101"] == pytest.approx(2 + 5, rel=1e-6)  # in the checkout and bought
+    assert scores["2022"] == pytest.approx(2, rel=1e-6)
+    later = dict(affinity.top(view.affinity, "p:", now + affinity.HALF_LIFE))
+    assert later["101"] == pytest.approx(3.5, rel=1e-6)

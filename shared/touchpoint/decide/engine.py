@@ -7,8 +7,10 @@ Both return reason codes so `touchpoint messages` can say why.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from touchpoint.decide.affinity import best_hour
 from touchpoint.decide.model import OPEN_STATUSES, Action, Decision, MessageView, Profile, Status, Verdict
 from touchpoint.decide.playbook import Flow, Playbook, Step
 from touchpoint.decide.timing import candidate_zones, is_quiet, next_allowed
@@ -51,12 +53,31 @@ def _anchor(event: TouchpointEvent, first_delay: timedelta, now: datetime) -> da
     return max(anchor, now - first_delay)
 
 
-def _planning_blocker(step: Step, flow: Flow, profile: Profile, playbook: Playbook) -> str | None:
-    if not profile.reachable(step.channel):
-        return f"unreachable:{step.channel}"
-    if flow.marketing and not profile.has_consent(step.channel):
-        return f"no_consent:{step.channel}"
+def _planning_blocker(channel: str, flow: Flow, profile: Profile) -> str | None:
+    if not profile.reachable(channel):
+        return f"unreachable:{channel}"
+    if flow.marketing and not profile.has_consent(channel):
+        return f"no_consent:{channel}"
     return None
+
+
+BEST_HOUR_MIN_DELAY = timedelta(hours=20)
+BEST_HOUR_WINDOW = timedelta(hours=3)
+
+
+def _best_hour(due: datetime, step: Step, channel: str, profile: Profile, reasons: list[str]) -> datetime:
+    """Day-scale e-mail steps move to the hour this customer opens most, by at most 3 hours."""
+    hour = best_hour(profile.engagement_hours)
+    if channel != "email" or step.delay < BEST_HOUR_MIN_DELAY or hour is None:
+        return due
+    candidates = [
+        due.replace(hour=hour, minute=0, second=0, microsecond=0) + timedelta(days=d) for d in (-1, 0, 1)
+    ]
+    best = min(candidates, key=lambda c: abs(c - due))
+    if abs(best - due) > BEST_HOUR_WINDOW:
+        return due
+    reasons.append(f"best_hour:{hour:02d}")
+    return best
 
 
 def _already_done(flow: Flow, profile: Profile, at: datetime) -> str | None:
@@ -106,13 +127,23 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
             if variant:
                 reasons.append(f"variant:{variant}")
             action = Action.SCHEDULE
-            blocker = done or _planning_blocker(step, flow, profile, playbook)
+            channel = step.channel
+            blocker = done or _planning_blocker(step.channel, flow, profile)
+            if (
+                blocker
+                and not done
+                and step.fallback
+                and not _planning_blocker(step.fallback.channel, flow, profile)
+            ):
+                reasons.append(f"fallback:{blocker}")
+                channel, template, blocker = step.fallback.channel, step.fallback.template, None
             if holdout:
                 action, blocker = Action.HOLDOUT, "holdout"
             elif blocker:
                 action = Action.SUPPRESS
             else:
-                due = _shift_quiet(due, step.channel, profile, playbook, reasons)
+                due = _best_hour(due, step, channel, profile, reasons)
+                due = _shift_quiet(due, channel, profile, playbook, reasons)
             if blocker:
                 reasons.append(blocker)
             decisions.append(
@@ -121,7 +152,7 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
                     message_id=mid,
                     flow=name,
                     step=step.id,
-                    channel=step.channel,
+                    channel=channel,
                     template=template,
                     due_at=due,
                     reasons=tuple(reasons),
@@ -206,11 +237,17 @@ def recheck(
             when = profile.last_event_at.get(kind.value)
             if when and (when > trigger_at or (when == trigger_at and kind != flow.trigger)):
                 return stop(f"exit:{kind.value}", Status.CANCELLED)
-    if not profile.reachable(message.channel):
-        return stop(f"unreachable:{message.channel}")
+    blocker = _planning_blocker(message.channel, flow, profile)
+    switched = False
+    if blocker:
+        step = next((s for s in flow.steps if s.id == message.step), None)
+        fallback = step.fallback if step else None
+        if fallback is None or _planning_blocker(fallback.channel, flow, profile):
+            return stop(blocker)
+        reasons.append(f"fallback:{blocker}")
+        message = replace(message, channel=fallback.channel, template=fallback.template)
+        switched = True
     if message.marketing:
-        if not profile.has_consent(message.channel):
-            return stop(f"no_consent:{message.channel}")
         if profile.open_tickets > 0:
             return stop("open_ticket")
         cap = playbook.frequency_caps.get(message.channel)  # type: ignore[call-overload]
@@ -225,6 +262,8 @@ def recheck(
         if is_quiet(now, zones, quiet.start, quiet.end):
             later = next_allowed(now, zones, quiet.start, quiet.end)
             return Verdict(send=False, reasons=(*reasons, "quiet_hours_deferred"), retry_at=later)
+    if switched:
+        return Verdict(send=True, reasons=tuple(reasons), channel=message.channel, template=message.template)
     return Verdict(send=True, reasons=(*reasons, "guardrails_passed"))
 
 

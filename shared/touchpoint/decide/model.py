@@ -81,6 +81,9 @@ class Profile:
     carted: tuple[str, ...] = ()
     checkout: dict[str, Any] | None = None  # the latest open checkout: token, items, total, url
     last_event_at: dict[str, datetime] = field(default_factory=dict)  # event kind -> latest time
+    email_bounced: bool = False
+    affinity: dict[str, float] = field(default_factory=dict)  # decay-normalized; see decide/affinity.py
+    engagement_hours: dict[int, int] = field(default_factory=dict)  # UTC hour -> opens and clicks
     messages: tuple[MessageView, ...] = ()
 
     def has_consent(self, channel: str) -> bool:
@@ -89,7 +92,7 @@ class Profile:
 
     def reachable(self, channel: str) -> bool:
         if channel == "email":
-            return bool(self.email)
+            return bool(self.email) and not self.email_bounced
         if channel == "sms":
             return bool(self.phone)
         return bool(self.email or self.phone)
@@ -131,3 +134,5 @@ class Verdict:
     reasons: tuple[str, ...]
     status: Status = Status.PLANNED
     retry_at: datetime | None = None
+    channel: str | None = None  # set when the step's fallback channel takes over
+    template: str | None = None

@@ -38,6 +38,11 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Fallback(Strict):
+    channel: Literal["email", "sms"]
+    template: str
+
+
 class Step(Strict):
     id: str
     after: str | int
@@ -45,6 +50,7 @@ class Step(Strict):
     template: str
     offer: str | None = None
     variants: dict[str, str] = Field(default_factory=dict)  # variant name -> template
+    fallback: Fallback | None = None  # when the channel is unreachable or not consented
 
     @field_validator("after")
     @classmethod
@@ -107,7 +113,8 @@ class Playbook(Strict):
     def _references(self) -> Playbook:
         for name, flow in self.flows.items():
             for step in flow.steps:
-                for template in (step.template, *step.variants.values()):
+                fallback = [step.fallback.template] if step.fallback else []
+                for template in (step.template, *step.variants.values(), *fallback):
                     if template not in self.templates:
                         raise ValueError(f"flow '{name}' step '{step.id}' uses unknown template '{template}'")
                 if step.offer and step.offer not in self.offers:

@@ -98,6 +98,14 @@ def run(now: datetime, playbook: Playbook) -> DispatchReport:
         )
         verdict = recheck(profile, store.message_view(item), item.trigger_at, playbook, now)
         if verdict.send:
+            if verdict.channel:  # the step's fallback channel takes over (e.g. the e-mail bounced)
+                item.update(
+                    actions=[
+                        MessageItem.channel.set(verdict.channel),
+                        MessageItem.template.set(verdict.template or item.template),
+                        MessageItem.reasons.set(list(verdict.reasons)),
+                    ]
+                )
             sqs.send_message(
                 QueueUrl=config.outbound_queue_url(), MessageBody=json.dumps({"pk": pk, "sk": sk})
             )

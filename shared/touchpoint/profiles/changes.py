@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from touchpoint.decide import lifecycle
+from touchpoint.decide import affinity, lifecycle
 from touchpoint.decide.model import ConsentRecord, MessageView, Profile
 from touchpoint.events import Kind, LineItem, TouchpointEvent
 from touchpoint.geo import timezone_for_phone
@@ -27,6 +27,15 @@ class Change:
     add: dict[str, int | set[str]] = field(default_factory=dict)
     delete: dict[str, set[str]] = field(default_factory=dict)
     remove: set[str] = field(default_factory=set)
+    # map attribute -> key -> number to add; `map_exists` says whether the map is there
+    # already (ADD to its keys) or not (SET it whole), and the write is conditioned on it
+    map_add: dict[str, dict[str, float]] = field(default_factory=dict)
+    map_exists: dict[str, bool] = field(default_factory=dict)
+
+    def add_to_map(self, attr: str, key: str, amount: float, before: dict[str, Any]) -> None:
+        self.map_exists[attr] = bool(before.get(attr))
+        entries = self.map_add.setdefault(attr, {})
+        entries[key] = entries.get(key, 0) + amount
 
 
 def _iso(value: datetime) -> str:
@@ -127,7 +136,36 @@ def change_for(
         _add_set(change, "viewed", {p.product_id for p in event.products})
     elif event.kind == Kind.PRODUCT_ADDED:
         _add_set(change, "carted", {p.product_id for p in event.products})
+    _affinity(change, event, before)
+
+    if event.kind == Kind.EMAIL_ENGAGED:
+        change.add_to_map("engagement", f"h{event.occurred_at.astimezone(UTC).hour:02d}", 1, before)
+        change.assign["last_engaged_at"] = event.occurred_at
+    elif event.kind == Kind.EMAIL_BOUNCED:
+        change.assign["email_bounced"] = True
+    if (
+        change.assign.get("email")
+        and change.assign["email"] != before.get("email")
+        and before.get("email_bounced")
+    ):
+        change.remove.add("email_bounced")  # a new address gets a fresh chance
     return change
+
+
+def _affinity(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    signal = {
+        Kind.PRODUCT_VIEWED: ("viewed", event.products),
+        Kind.PRODUCT_ADDED: ("carted", event.products),
+        Kind.CHECKOUT_UPDATED: ("checkout", event.checkout.items if event.checkout else ()),
+        Kind.ORDER_PLACED: ("purchased", event.order.items if event.order else ()),
+    }.get(event.kind)
+    if not signal:
+        return
+    weight = affinity.stored_weight(affinity.WEIGHTS[signal[0]], event.occurred_at)
+    for item in signal[1][:20]:
+        change.add_to_map("affinity", f"p:{item.product_id}", weight, before)
+        if item.category:
+            change.add_to_map("affinity", f"c:{item.category}", weight, before)
 
 
 def derive(change: Change, profile: Profile, now: datetime) -> None:
@@ -159,6 +197,11 @@ def apply(raw: dict[str, Any], change: Change) -> dict[str, Any]:
         after[attr] = set(after.get(attr) or set()) - values
     for attr in change.remove:
         after.pop(attr, None)
+    for attr, entries in change.map_add.items():
+        merged = dict(after.get(attr) or {})
+        for key, amount in entries.items():
+            merged[key] = float(merged.get(key, 0)) + amount
+        after[attr] = merged
     return after
 
 
@@ -199,5 +242,8 @@ def view(raw: dict[str, Any], customer_id: str, messages: tuple[MessageView, ...
         carted=tuple(sorted(raw.get("carted") or ())),
         checkout=raw.get("checkout"),
         last_event_at=last_event_at,
+        email_bounced=bool(raw.get("email_bounced")),
+        affinity={k: float(v) for k, v in (raw.get("affinity") or {}).items()},
+        engagement_hours={int(k[1:]): int(v) for k, v in (raw.get("engagement") or {}).items()},
         messages=messages,
     )

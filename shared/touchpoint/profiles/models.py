@@ -71,6 +71,12 @@ class ProfileItem(Model):
     open_tickets = UnicodeSetAttribute(null=True)
     last_rating = UnicodeAttribute(null=True)
     lifecycle = UnicodeAttribute(null=True)
+    email_bounced = BooleanAttribute(null=True)
+    last_engaged_at = UTCDateTimeAttribute(null=True)
+    # "p:<product>" / "c:<category>" -> decay-normalized score (decide/affinity.py)
+    affinity = MapAttribute[str, Any](null=True)
+    # "h00".."h23" (UTC) -> opens and clicks in that hour
+    engagement = MapAttribute[str, Any](null=True)
     rfm = UnicodeAttribute(null=True)
     purchased = UnicodeSetAttribute(null=True)
     viewed = UnicodeSetAttribute(null=True)

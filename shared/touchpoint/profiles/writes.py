@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from touchpoint.profiles.changes import Change
@@ -28,4 +29,21 @@ def actions(change: Change) -> list[Action]:
     for name in change.remove:
         if name not in change.assign:
             result.append(getattr(ProfileItem, name).remove())
+    for name, entries in change.map_add.items():
+        attr = getattr(ProfileItem, name)
+        if change.map_exists.get(name):
+            # ADD works on top-level attributes only; SET with if_not_exists works on map keys
+            result.extend(attr[key].set((attr[key] | 0) + amount) for key, amount in entries.items())
+        else:
+            result.append(attr.set(entries))
     return result
+
+
+def condition(change: Change) -> Condition | None:
+    """The map writes assume what the read saw; if a concurrent writer changed that, retry."""
+    found: Condition | None = None
+    for name, exists in change.map_exists.items():
+        attr = getattr(ProfileItem, name)
+        check = attr.exists() if exists else attr.does_not_exist()
+        found = check if found is None else found & check
+    return found

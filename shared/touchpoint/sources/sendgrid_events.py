@@ -12,7 +12,6 @@ from touchpoint.sources.jsonbody import text
 
 SOURCE = "sendgrid"
 WITHDRAW = {"unsubscribe", "group_unsubscribe", "spamreport"}
-UNREACHABLE = {"bounce", "dropped"}
 
 
 def verify(request: Request) -> None:
@@ -41,25 +40,33 @@ def normalize(request: Request, resource: str = "events") -> list[TouchpointEven
         raise PayloadError(f"body is not valid JSON: {exc}") from None
     if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
         raise PayloadError("body must be a JSON array of event objects")
-    events = []
-    for i, e in enumerate(data):
-        where = f"[{i}]."
-        name = text(e, "event", where, required=True)
-        customer_id = text(e, "touchpoint_customer_id", where)
-        if name not in WITHDRAW | UNREACHABLE or not customer_id:
-            continue  # opens, clicks, deliveries: engagement learning comes later
-        stamp = e.get("timestamp")
-        at = datetime.fromtimestamp(stamp, UTC) if isinstance(stamp, int | float) else datetime.now(UTC)
-        event_id = text(e, "sg_event_id", where) or f"{text(e, 'sg_message_id', where)}:{name}"
-        events.append(
-            TouchpointEvent(
-                source=SOURCE,
-                event_id=event_id,
-                kind=Kind.CUSTOMER_UPDATED,
-                occurred_at=at,
-                identity=Identity(customer_id=customer_id),
-                consents=(Consent(channel="email", state="unsubscribed", at=at, source=f"sendgrid:{name}"),),
-                name=name,
-            )
-        )
-    return events
+    return [event for i, e in enumerate(data) if (event := _event(e, f"[{i}]."))]
+
+
+def _event(e: dict[str, object], where: str) -> TouchpointEvent | None:
+    name = text(e, "event", where, required=True)
+    customer_id = text(e, "touchpoint_customer_id", where)
+    if not customer_id:
+        return None  # not one of our messages
+    stamp = e.get("timestamp")
+    at = (
+        datetime.fromtimestamp(stamp, UTC)
+        if isinstance(stamp, int | float) and 0 < stamp < 2**33
+        else datetime.now(UTC)
+    )
+    event_id = text(e, "sg_event_id", where) or f"{text(e, 'sg_message_id', where)}:{name}"
+    base = {
+        "source": SOURCE,
+        "event_id": event_id,
+        "occurred_at": at,
+        "name": name,
+        "identity": Identity(customer_id=customer_id),
+    }
+    if name in WITHDRAW:
+        consent = Consent(channel="email", state="unsubscribed", at=at, source=f"sendgrid:{name}")
+        return TouchpointEvent(kind=Kind.CUSTOMER_UPDATED, consents=(consent,), **base)  # type: ignore[arg-type]
+    if name == "dropped" or (name == "bounce" and e.get("type", "bounce") == "bounce"):
+        return TouchpointEvent(kind=Kind.EMAIL_BOUNCED, **base)  # type: ignore[arg-type]
+    if name == "click" or (name == "open" and not e.get("sg_machine_open")):
+        return TouchpointEvent(kind=Kind.EMAIL_ENGAGED, **base)  # type: ignore[arg-type]
+    return None  # processed, delivered, deferred, blocked: nothing to learn yet

@@ -1,0 +1,116 @@
+"""SendGrid's event webhook feeds back: opens teach the best hour, bounces switch channel, unsubscribes stop."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.sns.models import sns_backends
+
+from touchpoint.local.runtime import LocalRuntime
+from touchpoint.local.sendgrid_stub import SendGridStub
+from touchpoint.profiles import changes, store
+
+from ..conftest import Shop
+
+KEY = ec.generate_private_key(ec.SECP256R1())
+PUBLIC = base64.b64encode(
+    KEY.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+).decode()
+
+
+def post_events(runtime: LocalRuntime, events: list[dict]) -> tuple[int, dict]:
+    body = json.dumps(events).encode()
+    stamp = str(int(time.time()))
+    signature = base64.b64encode(KEY.sign(stamp.encode() + body, ec.ECDSA(hashes.SHA256()))).decode()
+    headers = {
+        "X-Twilio-Email-Event-Webhook-Signature": signature,
+        "X-Twilio-Email-Event-Webhook-Timestamp": stamp,
+    }
+    response = runtime.http("POST", "/webhooks/sendgrid/events", headers, body)
+    return response.status, json.loads(response.body)
+
+
+@pytest.fixture(autouse=True)
+def _public_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SENDGRID_WEBHOOK_PUBLIC_KEY", PUBLIC)
+
+
+def test_bounce_switches_the_next_step_to_sms(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    now = datetime.now(UTC)
+    payload = shop.checkout(
+        83, at=now, country="US", province="NY", phone="+12125550183", sms_consent="subscribed"
+    )
+    shop.post("checkouts", "checkouts/create", payload)
+    runtime.dispatch(now + timedelta(hours=2))
+    first = sendgrid.requests[0]["body"]["personalizations"][0]["custom_args"]
+    status, _ = post_events(
+        runtime,
+        [
+            {
+                "email": "shopper83@example.com",
+                "event": "bounce",
+                "type": "bounce",
+                "timestamp": int(time.time()),
+                "sg_event_id": "b1",
+                **first,
+            }
+        ],
+    )
+    assert status == 200
+    night_safe = (now + timedelta(hours=25)).replace(hour=17)  # 12:00 or 13:00 in New York
+    runtime.dispatch(night_safe)
+    assert len(sendgrid.requests) == 1  # no second e-mail to a bounced address
+    sms = [
+        m
+        for m in sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sms_messages.values()
+        if m[0] == "+12125550183"
+    ]
+    assert len(sms) == 1
+    customer_id = store.find_customer("shopper83@example.com") or ""
+    _, items = store.load(customer_id)
+    second = next(m for m in items if m.step == "email_24h")
+    assert second.channel == "sms" and second.status == "sent"
+    assert "fallback:unreachable:email" in (second.reasons or [])
+
+
+def test_unsubscribe_cancels_pending_email(shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub) -> None:
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(81, at=now))
+    runtime.dispatch(now + timedelta(hours=2))
+    args = sendgrid.requests[0]["body"]["personalizations"][0]["custom_args"]
+    status, body = post_events(
+        runtime, [{"event": "unsubscribe", "timestamp": int(time.time()), "sg_event_id": "u1", **args}]
+    )
+    assert status == 200 and body["decisions"][0]["action"] == "cancel"
+    runtime.dispatch(now + timedelta(hours=30))
+    assert len(sendgrid.requests) == 1
+
+
+def test_opens_are_learned_as_engagement_hours(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(82, at=now))
+    runtime.dispatch(now + timedelta(hours=2))
+    args = sendgrid.requests[0]["body"]["personalizations"][0]["custom_args"]
+    at_13 = int(datetime(2026, 11, 20, 13, 5, tzinfo=UTC).timestamp())
+    events = [
+        {"event": "open", "timestamp": at_13 + i * 86400, "sg_event_id": f"o{i}", **args} for i in range(3)
+    ]
+    events.append(
+        {"event": "open", "sg_machine_open": True, "timestamp": at_13, "sg_event_id": "machine", **args}
+    )
+    status, _ = post_events(runtime, events)
+    assert status == 200
+    customer_id = args["touchpoint_customer_id"]
+    raw, _ = store.load(customer_id)
+    assert changes.view(raw, customer_id).engagement_hours == {13: 3}
