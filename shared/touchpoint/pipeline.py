@@ -9,6 +9,7 @@ platform's retry simply runs it again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,10 +21,18 @@ from pynamodb.transactions import TransactWrite
 from touchpoint import aws, config
 from touchpoint.decide import Decision, Playbook, Profile, decide
 from touchpoint.decide import playbook as playbooks
+from touchpoint.decide.model import Status
 from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.plan import writes as plan_writes
-from touchpoint.profiles import changes, privacy, store, writes
-from touchpoint.profiles.models import PROFILE_SK, AliasItem, EventMarker, ProfileItem, customer_pk
+from touchpoint.profiles import changes, merge, privacy, store, writes
+from touchpoint.profiles.models import (
+    PROFILE_SK,
+    AliasItem,
+    EventMarker,
+    MessageItem,
+    ProfileItem,
+    customer_pk,
+)
 from touchpoint.sources import PayloadError
 
 logger = Logger(child=True)
@@ -80,12 +89,17 @@ def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
         customer_id = resolution.customer_id
         before, message_items = store.load(customer_id)
         change = changes.change_for(event, before, customer_id, resolution.wanted, now)
+        absorbed = [(loser, *store.load(loser)) for loser in resolution.others]  # rare: one Query each
+        for _, loser_raw, _ in absorbed:
+            merge.absorb(change, before, loser_raw)
         views = tuple(store.message_view(m) for m in message_items)
         profile = changes.view(changes.apply(before, change), customer_id, views)
         changes.derive(change, profile, now)
         decisions = decide(profile, event, playbook, now)
         try:
-            _commit(event, customer_id, change, resolution.new_aliases, decisions, message_items, now)
+            _commit(
+                event, customer_id, change, resolution.new_aliases, decisions, message_items, now, absorbed
+            )
         except TransactWriteError as exc:
             reasons = exc.cancellation_reasons
             if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
@@ -116,6 +130,7 @@ def _commit(
     decisions: list[Decision],
     message_items: list[Any],
     now: datetime,
+    absorbed: Sequence[tuple[str, dict[str, Any], list[MessageItem]]] = (),
 ) -> None:
     existing = {m.message_id: m for m in message_items}
     with TransactWrite(connection=aws.connection()) as tx:
@@ -127,11 +142,47 @@ def _commit(
         for key in sorted(new_aliases):
             tx.save(AliasItem(key, "ALIAS", customer_id=customer_id), condition=AliasItem.pk.does_not_exist())
         plan_writes.stage(tx, customer_id, decisions, existing, event, now)
+        for loser, loser_raw, loser_messages in absorbed:
+            _stage_merge(tx, customer_id, loser, loser_raw, loser_messages, now)
         tx.update(
             ProfileItem(customer_pk(customer_id), PROFILE_SK),
             actions=writes.actions(change),
             condition=writes.condition(change),
         )
+
+
+def _stage_merge(
+    tx: TransactWrite,
+    survivor: str,
+    loser: str,
+    raw: dict[str, Any],
+    messages: list[MessageItem],
+    now: datetime,
+) -> None:
+    """Re-point every alias of the loser, leave a tombstone, cancel what it had pending."""
+    for key in sorted(raw.get("aliases") or ()):
+        tx.update(
+            AliasItem(key, "ALIAS"),
+            actions=[AliasItem.customer_id.set(survivor)],
+            condition=AliasItem.customer_id == loser,
+        )
+    if raw:
+        tx.update(
+            ProfileItem(customer_pk(loser), PROFILE_SK),
+            actions=[ProfileItem.merged_into.set(survivor), ProfileItem.updated_at.set(now)],
+        )
+    for message in messages:
+        if message.status == Status.PLANNED.value:
+            tx.update(
+                message,
+                actions=[
+                    MessageItem.status.set(Status.CANCELLED.value),
+                    MessageItem.reasons.set([*(message.reasons or []), f"merged_into:{survivor}"]),
+                    MessageItem.due_pk.remove(),
+                    MessageItem.due_sk.remove(),
+                ],
+                condition=MessageItem.status == Status.PLANNED.value,
+            )
 
 
 def _privacy(event: TouchpointEvent, customer_id: str | None) -> Outcome:

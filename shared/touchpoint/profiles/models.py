@@ -71,6 +71,7 @@ class ProfileItem(Model):
     open_tickets = UnicodeSetAttribute(null=True)
     last_rating = UnicodeAttribute(null=True)
     lifecycle = UnicodeAttribute(null=True)
+    merged_into = UnicodeAttribute(null=True)  # set on a profile folded into another
     email_bounced = BooleanAttribute(null=True)
     last_engaged_at = UTCDateTimeAttribute(null=True)
     # "p:<product>" / "c:<category>" -> decay-normalized score (decide/affinity.py)

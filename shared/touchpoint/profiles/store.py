@@ -31,6 +31,11 @@ class Resolution:
     def new_aliases(self) -> set[str]:
         return self.wanted - set(self.known)
 
+    @property
+    def others(self) -> list[str]:
+        """Other customers this event's aliases point to: the event proves they are this one."""
+        return sorted({owner for owner in self.known.values() if owner != self.customer_id})
+
 
 def alias_keys(identity: Identity) -> list[str]:
     keys = []

@@ -1,0 +1,50 @@
+"""Folding one customer's profile into another when an event proves they are one person.
+
+Pure: it only extends the survivor's Change; pipeline.py stages the alias re-pointing,
+the loser's tombstone and the cancellation of its pending messages in the same
+transaction, so the merge is all-or-nothing like every other event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from touchpoint.profiles.changes import Change, _add_set, _parse
+from touchpoint.profiles.models import EXIT_KINDS
+
+SETS = ("viewed", "carted", "purchased", "ordered_checkouts", "aliases", "open_tickets")
+COUNTERS = ("orders_count", "revenue_cents", "event_count")
+CONTACT = ("email", "phone", "first_name", "last_name", "country", "timezone")
+MAPS = ("affinity", "engagement")
+
+
+def absorb(change: Change, survivor: dict[str, Any], loser: dict[str, Any]) -> None:
+    for attr in SETS:
+        _add_set(change, attr, set(loser.get(attr) or ()))
+    for attr in COUNTERS:
+        amount = int(loser.get(attr) or 0)
+        if amount:
+            current = change.add.get(attr, 0)
+            change.add[attr] = (current if isinstance(current, int) else 0) + amount
+    for attr in CONTACT:
+        if loser.get(attr) and not survivor.get(attr) and attr not in change.assign:
+            change.assign[attr] = loser[attr]
+    for channel in ("email", "sms"):
+        attr = f"consent_{channel}"
+        theirs = loser.get(attr) or {}
+        ours = change.assign.get(attr) or survivor.get(attr) or {}
+        if theirs and (_parse(theirs.get("at")) or datetime.min) > (_parse(ours.get("at")) or datetime.min):
+            change.assign[attr] = theirs
+    for kind in EXIT_KINDS:
+        attr = f"at_{kind.value}"
+        theirs_at, ours_at = _parse(loser.get(attr)), _parse(change.assign.get(attr) or survivor.get(attr))
+        if theirs_at and (ours_at is None or theirs_at > ours_at):
+            change.assign[attr] = theirs_at
+    first = _parse(loser.get("first_seen_at"))
+    ours_first = _parse(survivor.get("first_seen_at"))
+    if first and ours_first and first < ours_first:
+        change.assign["first_seen_at"] = first
+    for attr in MAPS:
+        for key, amount in (loser.get(attr) or {}).items():
+            change.add_to_map(attr, key, float(amount), survivor)

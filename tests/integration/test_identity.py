@@ -1,0 +1,52 @@
+"""Identity: anonymous browsing stitched to the known customer; two profiles proven one are merged."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+
+from touchpoint.local.runtime import LocalRuntime
+from touchpoint.profiles import store
+
+from ..conftest import WRITE_KEY, Shop
+
+AUTH = {"Authorization": "Basic " + base64.b64encode(f"{WRITE_KEY}:".encode()).decode()}
+
+
+def track(runtime: LocalRuntime, event: dict) -> dict:
+    response = runtime.http("POST", "/events", AUTH, json.dumps(event).encode())
+    assert response.status == 200, response.body
+    return json.loads(response.body)
+
+
+def viewed(message_id: str, anonymous_id: str, product: str, **extra: object) -> dict:
+    return {"type": "track", "event": "Product Viewed", "messageId": message_id, "anonymousId": anonymous_id,
+            "properties": {"product_id": product, "category": "Hats"}, **extra}
+
+
+def test_anonymous_browsing_is_stitched_on_identify(runtime: LocalRuntime) -> None:
+    first = track(runtime, viewed("m1", "anon-1", "p1"))
+    identify = {"type": "identify", "messageId": "m2", "anonymousId": "anon-1", "userId": "u-1",
+                "traits": {"email": "Stitch@Example.com", "firstName": "Ida"}}
+    track(runtime, identify)
+    later = track(runtime, {"type": "page", "messageId": "m3", "userId": "u-1"})
+    assert first["customer_id"] == later["customer_id"] == store.find_customer("stitch@example.com")
+    assert later["recommendations"] == [{"product_id": "p1"}]
+
+
+def test_two_known_profiles_are_merged_when_an_event_links_them(shop: Shop, runtime: LocalRuntime) -> None:
+    browsing = track(runtime, viewed("m10", "anon-2", "p9"))  # profile A: anonymous
+    status, bought = shop.post("orders", "orders/create", shop.order(90, at=datetime.now(UTC)))  # profile B: known
+    assert status == 200 and browsing["customer_id"] != bought["customer_id"]
+
+    link = {"type": "identify", "messageId": "m11", "anonymousId": "anon-2", "traits": {"email": "shopper90@example.com"}}
+    merged = track(runtime, link)
+    assert merged["customer_id"] == bought["customer_id"]
+
+    alone = track(runtime, viewed("m12", "anon-2", "p10"))  # the anonymous id alone now reaches B
+    assert alone["customer_id"] == bought["customer_id"]
+    profile, _ = store.load(bought["customer_id"])
+    assert {"p9", "p10"} <= set(profile["viewed"]) and profile["orders_count"] == 1
+    tombstone, _ = store.load(browsing["customer_id"])
+    assert tombstone["merged_into"] == bought["customer_id"]
