@@ -102,7 +102,12 @@ class Order(Frozen):
 class Ticket(Frozen):
     ticket_id: str
     status: str = "open"
-    rating: str | None = None
+    rating: str | None = None  # CSAT: good or bad
+    nps: int | None = None  # 0..10
+
+    @property
+    def unhappy(self) -> bool:
+        return self.rating == "bad" or (self.nps is not None and self.nps <= 6)
 
 
 class Traits(Frozen):

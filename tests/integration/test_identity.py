@@ -21,14 +21,25 @@ def track(runtime: LocalRuntime, event: dict) -> dict:
 
 
 def viewed(message_id: str, anonymous_id: str, product: str, **extra: object) -> dict:
-    return {"type": "track", "event": "Product Viewed", "messageId": message_id, "anonymousId": anonymous_id,
-            "properties": {"product_id": product, "category": "Hats"}, **extra}
+    return {
+        "type": "track",
+        "event": "Product Viewed",
+        "messageId": message_id,
+        "anonymousId": anonymous_id,
+        "properties": {"product_id": product, "category": "Hats"},
+        **extra,
+    }
 
 
 def test_anonymous_browsing_is_stitched_on_identify(runtime: LocalRuntime) -> None:
     first = track(runtime, viewed("m1", "anon-1", "p1"))
-    identify = {"type": "identify", "messageId": "m2", "anonymousId": "anon-1", "userId": "u-1",
-                "traits": {"email": "Stitch@Example.com", "firstName": "Ida"}}
+    identify = {
+        "type": "identify",
+        "messageId": "m2",
+        "anonymousId": "anon-1",
+        "userId": "u-1",
+        "traits": {"email": "Stitch@Example.com", "firstName": "Ida"},
+    }
     track(runtime, identify)
     later = track(runtime, {"type": "page", "messageId": "m3", "userId": "u-1"})
     assert first["customer_id"] == later["customer_id"] == store.find_customer("stitch@example.com")
@@ -37,10 +48,17 @@ def test_anonymous_browsing_is_stitched_on_identify(runtime: LocalRuntime) -> No
 
 def test_two_known_profiles_are_merged_when_an_event_links_them(shop: Shop, runtime: LocalRuntime) -> None:
     browsing = track(runtime, viewed("m10", "anon-2", "p9"))  # profile A: anonymous
-    status, bought = shop.post("orders", "orders/create", shop.order(90, at=datetime.now(UTC)))  # profile B: known
+    status, bought = shop.post(
+        "orders", "orders/create", shop.order(90, at=datetime.now(UTC))
+    )  # profile B: known
     assert status == 200 and browsing["customer_id"] != bought["customer_id"]
 
-    link = {"type": "identify", "messageId": "m11", "anonymousId": "anon-2", "traits": {"email": "shopper90@example.com"}}
+    link = {
+        "type": "identify",
+        "messageId": "m11",
+        "anonymousId": "anon-2",
+        "traits": {"email": "shopper90@example.com"},
+    }
     merged = track(runtime, link)
     assert merged["customer_id"] == bought["customer_id"]
 

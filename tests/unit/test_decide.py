@@ -234,3 +234,14 @@ def test_time_zone_from_phone_only_where_unambiguous() -> None:
     assert timezone_for_phone("+4915112345678") == "Europe/Berlin"
     assert timezone_for_phone("+12125550100") is None
     assert timezone_for("US", "CA") == "America/Los_Angeles" and timezone_for("US", None) is None
+
+
+def test_detractor_nps_counts_as_a_bad_rating() -> None:
+    event = TouchpointEvent(
+        source="t",
+        event_id="n",
+        kind=Kind.TICKET_RATED,
+        occurred_at=NOW,
+        ticket=Ticket(ticket_id="1", status="rated", nps=4),
+    )
+    assert [d.flow for d in decide(profile(), event, PLAYBOOK, NOW)] == ["service_recovery"]

@@ -38,7 +38,7 @@ def _trigger_key(event: TouchpointEvent) -> str:
 
 def _requirements_met(flow: Flow, profile: Profile, event: TouchpointEvent) -> str | None:
     for requirement in flow.requires:
-        if requirement == "bad_rating" and not (event.ticket and event.ticket.rating == "bad"):
+        if requirement == "bad_rating" and not (event.ticket and event.ticket.unhappy):
             return "rating_not_bad"
         if requirement == "first_order" and profile.orders_count != 1:
             return "not_first_order"

@@ -131,6 +131,8 @@ def change_for(
             change.delete["open_tickets"] = ticket_id
         if event.ticket.rating:
             change.assign["last_rating"] = event.ticket.rating
+        if event.ticket.nps is not None:
+            change.assign["last_nps"] = event.ticket.nps
 
     if event.kind == Kind.PRODUCT_VIEWED:
         _add_set(change, "viewed", {p.product_id for p in event.products})

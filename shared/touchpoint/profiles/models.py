@@ -70,6 +70,7 @@ class ProfileItem(Model):
     revenue_cents = NumberAttribute(null=True)
     open_tickets = UnicodeSetAttribute(null=True)
     last_rating = UnicodeAttribute(null=True)
+    last_nps = NumberAttribute(null=True)
     lifecycle = UnicodeAttribute(null=True)
     merged_into = UnicodeAttribute(null=True)  # set on a profile folded into another
     email_bounced = BooleanAttribute(null=True)

@@ -90,9 +90,14 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
         rating = text(t, "rating", "ticket.")
         if rating not in (None, "good", "bad"):
             raise PayloadError("field 'ticket.rating' must be good or bad")
+        nps = t.get("nps")
+        if nps is not None and (isinstance(nps, bool) or not isinstance(nps, int) or not 0 <= nps <= 10):
+            raise PayloadError("field 'ticket.nps' must be an integer from 0 to 10")
         return [
             TouchpointEvent(
-                kind=kind, ticket=Ticket(ticket_id=ticket_id, status=kind.value, rating=rating), **base
+                kind=kind,
+                ticket=Ticket(ticket_id=ticket_id, status=kind.value, rating=rating, nps=nps),
+                **base,
             )
         ]
     if resource == "customers":
