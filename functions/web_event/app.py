@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from touchpoint.decide.onsite import personalize
 from touchpoint.http import default_response, webhook_app
+from touchpoint.pipeline import current_playbook
 from touchpoint.sources import segment
 
 logger = Logger()
@@ -20,7 +21,7 @@ def respond(outcomes: list[Any]) -> dict[str, Any]:
     body = default_response(outcomes)
     last = next((o for o in reversed(outcomes) if o.profile is not None), None)
     if last is not None:
-        body.update(personalize(last.profile, datetime.now(UTC)))
+        body.update(personalize(last.profile, current_playbook(), datetime.now(UTC)))
     return body
 
 

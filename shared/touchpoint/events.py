@@ -33,6 +33,7 @@ class Kind(StrEnum):
     ALIAS = "alias"
     EMAIL_ENGAGED = "email_engaged"  # an open or click reported by SendGrid
     EMAIL_BOUNCED = "email_bounced"
+    EMAIL_OPT_IN = "email_opt_in"  # derived in decide(): a customer event carrying a fresh e-mail opt-in
     PRIVACY_EXPORT = "privacy_export"
     PRIVACY_REDACT = "privacy_redact"
 
@@ -97,6 +98,7 @@ class Order(Frozen):
     items: tuple[LineItem, ...] = ()
     total: Decimal = Decimal(0)
     currency: str = ""
+    discounted: bool = False  # a code or discount was applied: not a full-price order
 
 
 class Ticket(Frozen):

@@ -104,7 +104,7 @@ def test_checkout_then_dispatch_sends_exactly_one_email(served: Served) -> None:
     assert served.stub.recipients().count("shopper40@example.com") == 1
 
     lines = [json.loads(line) for line in served.cli("messages", "shopper40@example.com").stdout.splitlines()]
-    assert {m["template"]: m["status"] for m in lines}["cart_reminder"] == "sent"
+    assert {m["step"]: m["status"] for m in lines}["email_1h"] == "sent"
     assert set(lines[0]) >= {"message_id", "status", "channel", "template", "due_at", "sent_at", "reasons"}
     profile = json.loads(served.cli("profile", "shopper40@example.com").stdout)
     assert profile["consent_email"]["state"] == "subscribed"

@@ -152,7 +152,7 @@ def test_segment_track_returns_personalization(runtime: LocalRuntime) -> None:
     response = runtime.http("POST", "/events", {"Authorization": auth}, body)
     assert response.status == 200, response.body
     answer = json.loads(response.body)
-    assert answer["recommendations"] == [{"product_id": "sku-9"}]
+    assert answer["recommendations"] == [{"product_id": "sku-9", "reason": "affinity"}]
     assert answer["offer"] is None and answer["content"]["banner"] == "welcome"
     wrong = runtime.http(
         "POST", "/events", {"Authorization": "Basic " + base64.b64encode(b"nope:").decode()}, body

@@ -24,17 +24,46 @@ def profile_of(key: str) -> dict:
 
 def test_woocommerce_processing_order(runtime: LocalRuntime) -> None:
     order = {
-        "id": 4711, "parent_id": 0, "status": "processing", "currency": "EUR", "total": "59.80", "customer_id": 12,
-        "date_created_gmt": "2026-11-22T10:00:00", "date_modified_gmt": "2026-11-22T10:01:00",
-        "billing": {"first_name": "Jürgen", "last_name": "Groß", "email": "JUERGEN@example.de", "phone": "+49 151 1234 5678",
-                    "country": "DE", "postcode": "10115"},
-        "line_items": [{"id": 1, "product_id": 93, "variation_id": 0, "name": "Kaffeebecher", "quantity": 2,
-                        "price": 29.9, "total": "59.80", "sku": "", "meta_data": []}],
-        "coupon_lines": [], "refunds": [], "cart_hash": "abc",
+        "id": 4711,
+        "parent_id": 0,
+        "status": "processing",
+        "currency": "EUR",
+        "total": "59.80",
+        "customer_id": 12,
+        "date_created_gmt": "2026-11-22T10:00:00",
+        "date_modified_gmt": "2026-11-22T10:01:00",
+        "billing": {
+            "first_name": "Jürgen",
+            "last_name": "Groß",
+            "email": "JUERGEN@example.de",
+            "phone": "+49 151 1234 5678",
+            "country": "DE",
+            "postcode": "10115",
+        },
+        "line_items": [
+            {
+                "id": 1,
+                "product_id": 93,
+                "variation_id": 0,
+                "name": "Kaffeebecher",
+                "quantity": 2,
+                "price": 29.9,
+                "total": "59.80",
+                "sku": "",
+                "meta_data": [],
+            }
+        ],
+        "coupon_lines": [],
+        "refunds": [],
+        "cart_hash": "abc",
     }
     body = json.dumps(order).encode()
     signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
-    headers = {"X-WC-Webhook-Signature": signature, "X-WC-Webhook-Topic": "order.created", "X-WC-Webhook-Delivery-ID": "9"}
+    headers = {
+        "X-WC-Webhook-Signature": signature,
+        "X-WC-Webhook-Topic": "order.created",
+        "X-WC-Webhook-Delivery-ID": "9",
+    }
     assert runtime.http("POST", "/webhooks/woocommerce/orders", headers, body).status == 200
     profile = profile_of("juergen@example.de")
     assert profile["orders_count"] == 1 and profile["revenue_cents"] == 5980
@@ -43,12 +72,21 @@ def test_woocommerce_processing_order(runtime: LocalRuntime) -> None:
     assert profile_of("+4915112345678")["customer_id"] == profile["customer_id"]
 
 
-def test_shopify_customer_update_records_consent_with_time_and_source(shop: Shop, runtime: LocalRuntime) -> None:
-    customer = {**payloads.customer(91, sms_consent="subscribed", phone="+14155550191"), "updated_at": "2026-11-22T08:00:00Z"}
+def test_shopify_customer_update_records_consent_with_time_and_source(
+    shop: Shop, runtime: LocalRuntime
+) -> None:
+    customer = {
+        **payloads.customer(91, sms_consent="subscribed", phone="+14155550191"),
+        "updated_at": "2026-11-22T08:00:00Z",
+    }
     status, _ = shop.post("customers", "customers/update", customer)
     assert status == 200
     profile = profile_of("shopper91@example.com")
-    assert profile["consent_sms"] == {"state": "subscribed", "at": "2026-11-01T09:00:00+00:00", "source": "shopify:customer"}
+    assert profile["consent_sms"] == {
+        "state": "subscribed",
+        "at": "2026-11-01T09:00:00+00:00",
+        "source": "shopify:customer",
+    }
     assert profile["consent_email"]["state"] == "subscribed"
 
 
@@ -59,15 +97,22 @@ def test_zendesk_ticket_opens_and_solves(runtime: LocalRuntime) -> None:
         assert runtime.http("POST", "/webhooks/zendesk/tickets", headers, body).status == 200
         expected = {"T-7"} if status == "open" else set()
         assert set(profile_of("help@example.com").get("open_tickets") or ()) == expected
-    headers, body = payloads.zendesk("T-7", "help@example.com", "solved", now + timedelta(seconds=1), SECRET, rating="bad")
+    headers, body = payloads.zendesk(
+        "T-7", "help@example.com", "solved", now + timedelta(seconds=1), SECRET, rating="bad"
+    )
     assert runtime.http("POST", "/webhooks/zendesk/tickets", headers, body).status == 200
     assert profile_of("help@example.com")["last_rating"] == "bad"
 
 
 def test_data_request_and_redact(shop: Shop, runtime: LocalRuntime) -> None:
     shop.post("checkouts", "checkouts/create", shop.checkout(92))
-    request = {"shop_id": 1, "shop_domain": "s.myshopify.com", "customer": {"id": 7092, "email": "shopper92@example.com"},
-               "orders_requested": [], "data_request": {"id": 5}}
+    request = {
+        "shop_id": 1,
+        "shop_domain": "s.myshopify.com",
+        "customer": {"id": 7092, "email": "shopper92@example.com"},
+        "orders_requested": [],
+        "data_request": {"id": 5},
+    }
     status, body = shop.post("customers", "customers/data_request", request)
     assert status == 200 and body["export"]["profile"]["email"] == "shopper92@example.com"
     assert len(body["export"]["messages"]) == 3

@@ -245,3 +245,94 @@ def test_detractor_nps_counts_as_a_bad_rating() -> None:
         ticket=Ticket(ticket_id="1", status="rated", nps=4),
     )
     assert [d.flow for d in decide(profile(), event, PLAYBOOK, NOW)] == ["service_recovery"]
+
+
+def test_browse_abandonment_once_a_day_and_only_for_reachable_people() -> None:
+    from touchpoint.events import LineItem
+
+    def view(at: datetime) -> TouchpointEvent:
+        return TouchpointEvent(
+            source="s",
+            event_id=str(at),
+            kind=Kind.PRODUCT_VIEWED,
+            occurred_at=at,
+            products=(LineItem(product_id="p1"),),
+        )
+
+    morning, evening = NOW.replace(hour=9), NOW.replace(hour=18)
+    first = [d for d in decide(profile(), view(morning), PLAYBOOK, morning) if d.flow == "browse_abandonment"]
+    again = [d for d in decide(profile(), view(evening), PLAYBOOK, evening) if d.flow == "browse_abandonment"]
+    assert (
+        len(first) == 1 and first[0].message_id == again[0].message_id
+    )  # same day: the same message, re-timed
+    assert [
+        d for d in decide(profile(email=None), view(morning), PLAYBOOK, morning)
+    ] == []  # anonymous: no record
+
+
+def test_welcome_only_for_a_fresh_opt_in_on_a_customer_event() -> None:
+    def event(kind: Kind, opted_at: datetime) -> TouchpointEvent:
+        return TouchpointEvent(
+            source="s",
+            event_id=f"{kind}{opted_at}",
+            kind=kind,
+            occurred_at=NOW,
+            consents=(Consent(channel="email", state="subscribed", at=opted_at, source="t"),),
+        )
+
+    assert [d.flow for d in decide(profile(), event(Kind.CUSTOMER_UPDATED, NOW), PLAYBOOK, NOW)] == [
+        "welcome"
+    ]
+    assert decide(profile(), event(Kind.CUSTOMER_UPDATED, NOW - timedelta(days=90)), PLAYBOOK, NOW) == []
+    checkout = event(Kind.CHECKOUT_UPDATED, NOW)
+    assert "welcome" not in {d.flow for d in decide(profile(), checkout, PLAYBOOK, NOW)}
+
+
+def test_loyal_full_price_buyers_get_no_discount() -> None:
+    loyal = profile(orders_count=4, discounted_orders=0)
+    hunter = profile(orders_count=4, discounted_orders=2)
+    for p, expect in ((loyal, None), (hunter, "COMEBACK10")):
+        step = by_step(decide(p, checkout_event(), PLAYBOOK, NOW))["email_24h"]
+        assert (step.offer or {}).get("code") == expect
+    assert (
+        "offer_withheld:full_price_buyer"
+        in by_step(decide(loyal, checkout_event(), PLAYBOOK, NOW))["email_24h"].reasons
+    )
+
+
+def test_recommendations_exclude_purchased_and_unavailable() -> None:
+    from touchpoint.decide import affinity
+    from touchpoint.decide.playbook import Catalog
+    from touchpoint.decide.products import recommend
+
+    scores = {f"p:{p}": affinity.stored_weight(w, NOW) for p, w in (("a", 5), ("b", 3), ("c", 1), ("d", 4))}
+    p = profile(affinity=scores, purchased=frozenset({"a"}))
+    book = PLAYBOOK.model_copy(update={"catalog": Catalog(best_sellers=["z", "b"], unavailable=["d"])})
+    assert [(r["product_id"], r["reason"]) for r in recommend(p, book, NOW)] == [
+        ("b", "affinity"),
+        ("c", "affinity"),
+        ("z", "best_seller"),
+    ]
+
+
+def test_onsite_free_shipping_nudge_and_first_order_offer() -> None:
+    from touchpoint.decide.onsite import personalize
+
+    near = personalize(profile(checkout={"token": "t", "total": "42.00"}), PLAYBOOK, NOW)
+    assert near["offer"] == {"kind": "free_shipping_nudge", "missing": "8.00"}
+    far = personalize(profile(checkout={"token": "t", "total": "10.00"}), PLAYBOOK, NOW)
+    assert far["offer"]["code"] == "FIRSTSHIP" and "offer:first_order:first_order_ship" in far["reasons"]
+    assert personalize(profile(orders_count=2), PLAYBOOK, NOW)["offer"] is None
+
+
+def test_cart_reminder_variant_is_stable_per_customer() -> None:
+    variants = {
+        by_step(decide(profile(customer_id=f"c{i}"), checkout_event(), PLAYBOOK, NOW))["email_1h"].variant
+        for i in range(40)
+    }
+    assert variants == {"plain", "urgency"}
+    again = by_step(decide(profile(customer_id="c7"), checkout_event(), PLAYBOOK, NOW))["email_1h"]
+    assert (
+        again.variant
+        == by_step(decide(profile(customer_id="c7"), checkout_event(), PLAYBOOK, NOW))["email_1h"].variant
+    )

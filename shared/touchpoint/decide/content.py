@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from touchpoint.decide.model import Profile
 from touchpoint.decide.playbook import Playbook
+from touchpoint.decide.products import recommend
 
 
 @dataclass(frozen=True)
@@ -31,27 +33,19 @@ def _offer_text(offer: dict[str, Any] | None) -> str:
     return "free shipping"
 
 
-def recommendations(profile: Profile, limit: int = 4) -> list[str]:
-    """Recently viewed and carted products the customer has not bought, newest first."""
-    seen: list[str] = []
-    for product in (*profile.carted, *profile.viewed):
-        if product not in profile.purchased and product not in seen:
-            seen.append(product)
-    return seen[:limit]
-
-
 def render(
     template_name: str,
     playbook: Playbook,
     profile: Profile,
     context: dict[str, Any],
+    now: datetime,
     shop: str = "Our shop",
 ) -> Rendered:
     template = playbook.templates[template_name]
     items = context.get("items") or []
     titles = [str(i.get("title") or i.get("product_id")) for i in items]
     offer = context.get("offer")
-    recs = recommendations(profile)
+    recs = [str(p["product_id"]) for p in recommend(profile, playbook, now)]
     data = _Blank(
         first_name=profile.first_name or "there",
         items=", ".join(titles) or "your items",

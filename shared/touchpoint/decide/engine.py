@@ -12,9 +12,11 @@ from datetime import datetime, timedelta
 
 from touchpoint.decide.affinity import best_hour
 from touchpoint.decide.model import OPEN_STATUSES, Action, Decision, MessageView, Profile, Status, Verdict
+from touchpoint.decide.offers import offer_for
 from touchpoint.decide.playbook import Flow, Playbook, Step
+from touchpoint.decide.products import recommend
 from touchpoint.decide.timing import candidate_zones, is_quiet, next_allowed
-from touchpoint.events import TouchpointEvent
+from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.identity import sha256, stable_bucket
 
 
@@ -26,7 +28,26 @@ def message_id(flow: str, step: str, key: str) -> str:
     return f"{flow}.{step}.{sha256(key)[:12]}"
 
 
-def _trigger_key(event: TouchpointEvent) -> str:
+OPT_IN_SOURCES = {Kind.CUSTOMER_UPDATED, Kind.IDENTIFY}
+FRESH_OPT_IN = timedelta(days=2)
+
+
+def _triggers(event: TouchpointEvent) -> set[Kind]:
+    """The event's kind, plus EMAIL_OPT_IN for a customer event with a fresh e-mail opt-in."""
+    kinds = {event.kind}
+    if event.kind in OPT_IN_SOURCES and any(
+        c.channel == "email" and c.state == "subscribed" and c.at >= event.occurred_at - FRESH_OPT_IN
+        for c in event.consents
+    ):
+        kinds.add(Kind.EMAIL_OPT_IN)
+    return kinds
+
+
+def _trigger_key(event: TouchpointEvent, flow: Flow) -> str:
+    if flow.key == "customer":
+        return "customer"
+    if flow.key == "day":
+        return f"day:{event.occurred_at.date().isoformat()}"
     if event.checkout:
         return f"checkout:{event.checkout.token}"
     if event.order:
@@ -103,13 +124,15 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
     cancelled = {d.message_id for d in decisions}
 
     holdout = in_holdout(profile.customer_id, playbook)
+    triggers = _triggers(event)
+    products = tuple(recommend(profile, playbook, now))
     for name, flow in playbook.flows.items():
-        if flow.trigger != event.kind:
+        if flow.trigger not in triggers:
             continue
         unmet = _requirements_met(flow, profile, event)
         if unmet:
             continue
-        key = _trigger_key(event)
+        key = _trigger_key(event, flow)
         anchor = _anchor(event, flow.steps[0].delay, now)
         done = _already_done(flow, profile, event.occurred_at)
         if event.checkout and event.checkout.token in profile.ordered_checkouts:
@@ -137,6 +160,8 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
             ):
                 reasons.append(f"fallback:{blocker}")
                 channel, template, blocker = step.fallback.channel, step.fallback.template, None
+            if blocker and not done and flow.skip_unreachable:
+                continue
             if holdout:
                 action, blocker = Action.HOLDOUT, "holdout"
             elif blocker:
@@ -146,6 +171,9 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
                 due = _shift_quiet(due, channel, profile, playbook, reasons)
             if blocker:
                 reasons.append(blocker)
+            offer, offer_reason = offer_for(step.offer, profile, playbook)
+            if offer_reason and action == Action.SCHEDULE:
+                reasons.append(offer_reason)
             decisions.append(
                 Decision(
                     action=action,
@@ -158,7 +186,8 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
                     reasons=tuple(reasons),
                     marketing=flow.marketing,
                     trigger=key,
-                    offer=_offer(step, playbook),
+                    offer=offer,
+                    products=products,
                     variant=variant,
                 )
             )
@@ -171,16 +200,6 @@ def _variant(customer_id: str, flow: str, step: Step) -> tuple[str | None, str]:
     names = sorted(step.variants)
     index = int(stable_bucket("variant", flow, step.id, customer_id) * len(names))
     return names[index], step.variants[names[index]]
-
-
-def _offer(step: Step, playbook: Playbook) -> dict[str, object] | None:
-    if not step.offer:
-        return None
-    offer = playbook.offers[step.offer]
-    value = offer.value
-    if offer.kind == "percent":
-        value = min(value, offer.max_discount_share * 100)
-    return {"id": step.offer, "kind": offer.kind, "value": value, "code": offer.code}
 
 
 def _shift_quiet(

@@ -69,6 +69,7 @@ class Profile:
     timezone: str | None = None
     country: str | None = None
     orders_count: int = 0
+    discounted_orders: int = 0
     revenue: Decimal = Decimal(0)
     first_seen_at: datetime | None = None
     last_order_at: datetime | None = None

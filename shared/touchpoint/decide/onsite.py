@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from touchpoint.decide.content import recommendations
 from touchpoint.decide.lifecycle import stage
 from touchpoint.decide.model import Profile
+from touchpoint.decide.offers import onsite_offer
+from touchpoint.decide.playbook import Playbook
+from touchpoint.decide.products import recommend
 
 
-def personalize(profile: Profile, now: datetime) -> dict[str, Any]:
+def personalize(profile: Profile, playbook: Playbook, now: datetime) -> dict[str, Any]:
     reasons = [f"lifecycle:{stage(profile, now)}"]
-    recs = recommendations(profile)
-    reasons.append("recommendations:recently_viewed" if recs else "recommendations:none_yet")
-    offer = None
+    recs = recommend(profile, playbook, now)
+    reasons.extend(sorted({f"recommendations:{r['reason']}" for r in recs}) or ["recommendations:none_yet"])
     if profile.checkout:
         content = {
             "banner": "cart_waiting",
@@ -25,16 +26,14 @@ def personalize(profile: Profile, now: datetime) -> dict[str, Any]:
     elif profile.orders_count == 0:
         content = {"banner": "welcome", "message": "Welcome! Take a look around"}
     else:
-        content = {
-            "banner": "welcome_back",
-            "message": f"Welcome back{', ' + profile.first_name if profile.first_name else ''}",
-        }
-    if profile.orders_count == 0 and profile.carted and profile.has_consent("email"):
-        offer = {"kind": "free_shipping", "code": "FIRSTSHIP"}
-        reasons.append("offer:first_order_high_intent")
+        name = f", {profile.first_name}" if profile.first_name else ""
+        content = {"banner": "welcome_back", "message": f"Welcome back{name}"}
+    offer, offer_reason = onsite_offer(profile, playbook)
+    if offer_reason:
+        reasons.append(offer_reason)
     return {
         "customer_id": profile.customer_id,
-        "recommendations": [{"product_id": p} for p in recs],
+        "recommendations": recs,
         "content": content,
         "offer": offer,
         "reasons": reasons,

@@ -66,6 +66,11 @@ class Step(Strict):
 class Flow(Strict):
     trigger: Kind
     marketing: bool = True
+    # what one run of the flow is keyed by: the trigger (checkout, order, ticket), the
+    # customer (once ever, e.g. welcome) or the day (at most once a day, e.g. browsing)
+    key: Literal["trigger", "customer", "day"] = "trigger"
+    # for flows fed by anonymous traffic: no message record at all for people we cannot reach
+    skip_unreachable: bool = False
     exit_on: list[Kind] = Field(default_factory=list)
     requires: list[Literal["first_order", "repeat_order", "bad_rating"]] = Field(default_factory=list)
     steps: list[Step] = Field(min_length=1)
@@ -100,8 +105,21 @@ class Holdout(Strict):
     salt: str = "holdout-v1"
 
 
+class Catalog(Strict):
+    best_sellers: list[str] = Field(default_factory=list)  # the fallback when we know nothing yet
+    unavailable: list[str] = Field(default_factory=list)  # out of stock or discontinued: never recommended
+
+
+class Incentives(Strict):
+    loyal_orders: int = Field(default=3, ge=1)  # this many orders, none discounted: no incentive
+    free_shipping_threshold: float | None = None  # nudge carts that are close to it
+    first_order_offer: str | None = None  # on-site offer for a prospect with a cart
+
+
 class Playbook(Strict):
     version: Literal[1]
+    catalog: Catalog = Catalog()
+    incentives: Incentives = Incentives()
     holdout: Holdout = Holdout(share=0.0)
     quiet_hours: QuietHours = QuietHours()
     frequency_caps: dict[Literal["email", "sms"], Cap] = Field(default_factory=dict)
@@ -119,6 +137,9 @@ class Playbook(Strict):
                         raise ValueError(f"flow '{name}' step '{step.id}' uses unknown template '{template}'")
                 if step.offer and step.offer not in self.offers:
                     raise ValueError(f"flow '{name}' step '{step.id}' uses unknown offer '{step.offer}'")
+        first = self.incentives.first_order_offer
+        if first and first not in self.offers:
+            raise ValueError(f"incentives.first_order_offer names unknown offer '{first}'")
         return self
 
 

@@ -59,7 +59,7 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
     context["offer"] = store.plain(item.offer)
     reasons = list(item.reasons or ())
     try:
-        rendered = render(item.template, playbook, profile, context)
+        rendered = render(item.template, playbook, profile, context, now)
         if item.channel == "email" and profile.email:
             provider_id = email.send(
                 email.payload(profile.email, rendered, item.message_id, item.customer_id, item.flow)

@@ -117,6 +117,8 @@ def change_for(
     if event.order and event.kind == Kind.ORDER_PLACED:
         order = event.order
         change.add["orders_count"] = 1
+        if order.discounted:
+            change.add["discounted_orders"] = 1
         change.add["revenue_cents"] = int((order.total * 100).to_integral_value())
         _add_set(change, "purchased", {i.product_id for i in order.items})
         _add_set(change, "ordered_checkouts", {t for t in (order.checkout_token, order.cart_token) if t})
@@ -232,6 +234,7 @@ def view(raw: dict[str, Any], customer_id: str, messages: tuple[MessageView, ...
         timezone=raw.get("timezone"),
         country=raw.get("country"),
         orders_count=int(raw.get("orders_count") or 0),
+        discounted_orders=int(raw.get("discounted_orders") or 0),
         revenue=Decimal(int(raw.get("revenue_cents") or 0)) / 100,
         first_seen_at=_parse(raw.get("first_seen_at")),
         last_order_at=last_event_at.get(Kind.ORDER_PLACED.value),

@@ -14,7 +14,7 @@ from touchpoint.profiles.changes import Change, _add_set, _parse
 from touchpoint.profiles.models import EXIT_KINDS
 
 SETS = ("viewed", "carted", "purchased", "ordered_checkouts", "aliases", "open_tickets")
-COUNTERS = ("orders_count", "revenue_cents", "event_count")
+COUNTERS = ("orders_count", "discounted_orders", "revenue_cents", "event_count")
 CONTACT = ("email", "phone", "first_name", "last_name", "country", "timezone")
 MAPS = ("affinity", "engagement")
 

@@ -37,6 +37,7 @@ EXIT_KINDS = (
     Kind.TICKET_OPENED,
     Kind.TICKET_SOLVED,
     Kind.TICKET_RATED,
+    Kind.PRODUCT_ADDED,
 )
 
 
@@ -67,6 +68,7 @@ class ProfileItem(Model):
     updated_at = UTCDateTimeAttribute(null=True)
     event_count = NumberAttribute(null=True)
     orders_count = NumberAttribute(null=True)
+    discounted_orders = NumberAttribute(null=True)
     revenue_cents = NumberAttribute(null=True)
     open_tickets = UnicodeSetAttribute(null=True)
     last_rating = UnicodeAttribute(null=True)

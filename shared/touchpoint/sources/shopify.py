@@ -186,6 +186,7 @@ def _order(topic: str, data: dict[str, Any], delivery: str) -> TouchpointEvent:
             items=_line_items(data),
             total=money(data, "total_price"),
             currency=text(data, "presentment_currency") or text(data, "currency") or "",
+            discounted=money(data, "total_discounts") > 0 or bool(data.get("discount_codes")),
         ),
         name=topic,
     )

@@ -97,6 +97,7 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
     kind = kinds.get(status, Kind.ORDER_PLACED)
     order = Order(
         order_id=order_id,
+        discounted=money(data, "discount_total") > 0 or bool(data.get("coupon_lines")),
         checkout_token=f"wc-order-{order_id}",
         items=tuple(lines),
         total=total,
