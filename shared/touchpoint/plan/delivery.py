@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import UpdateError
 
 from touchpoint.channels import DeliveryError, email, sms
 from touchpoint.decide import Playbook, Status
 from touchpoint.decide.content import render
 from touchpoint.plan import keys
+from touchpoint.plan.claims import claim
 from touchpoint.plan.dispatch import LEASE
 from touchpoint.profiles import changes, store
 from touchpoint.profiles.models import MessageItem
@@ -28,23 +28,18 @@ class RetryLater(Exception):
 
 
 def _claim(pk: str, sk: str, now: datetime) -> MessageItem | None:
-    item = MessageItem(pk, sk)
-    try:
-        item.update(
-            actions=[
-                MessageItem.status.set(Status.SENDING.value),
-                MessageItem.attempts.set((MessageItem.attempts | 0) + 1),
-                MessageItem.updated_at.set(now),
-                MessageItem.due_pk.remove(),
-                MessageItem.due_sk.remove(),
-            ],
-            condition=MessageItem.status == Status.QUEUED.value,
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
-    return item
+    return claim(
+        pk,
+        sk,
+        [
+            MessageItem.status.set(Status.SENDING.value),
+            MessageItem.attempts.set((MessageItem.attempts | 0) + 1),
+            MessageItem.updated_at.set(now),
+            MessageItem.due_pk.remove(),
+            MessageItem.due_sk.remove(),
+        ],
+        MessageItem.status == Status.QUEUED.value,
+    )
 
 
 def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -> str:

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 
 from touchpoint import aws, config
 from touchpoint.decide import Playbook, Status, recheck
 from touchpoint.plan import keys
+from touchpoint.plan.claims import claim
 from touchpoint.profiles import changes, store
-from touchpoint.profiles.models import MessageItem
+from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem
 
 logger = Logger(child=True)
 LEASE = timedelta(minutes=15)
@@ -45,24 +45,17 @@ def due(now: datetime) -> list[tuple[str, str]]:
 
 
 def _claim(pk: str, sk: str, now: datetime) -> MessageItem | None:
-    item = MessageItem(pk, sk)
-    try:
-        item.update(
-            actions=[
-                MessageItem.status.set(Status.QUEUED.value),
-                MessageItem.updated_at.set(now),
-                MessageItem.due_sk.set(keys.due_sk(now + LEASE, sk)),
-            ],
-            condition=(
-                MessageItem.status.is_in(Status.PLANNED.value, Status.QUEUED.value)
-                & (MessageItem.due_sk < keys.due_upper_bound(now))
-            ),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
-    return item
+    return claim(
+        pk,
+        sk,
+        [
+            MessageItem.status.set(Status.QUEUED.value),
+            MessageItem.updated_at.set(now),
+            MessageItem.due_sk.set(keys.due_sk(now + LEASE, sk.removeprefix(MESSAGE_PREFIX))),
+        ],
+        MessageItem.status.is_in(Status.PLANNED.value, Status.QUEUED.value)
+        & (MessageItem.due_sk < keys.due_upper_bound(now)),
+    )
 
 
 def _settle(
