@@ -19,6 +19,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from touchpoint import aws, config
+from touchpoint.channels import retargeting
 from touchpoint.decide import Decision, Playbook, Profile, decide
 from touchpoint.decide import playbook as playbooks
 from touchpoint.decide.model import Status
@@ -96,6 +97,8 @@ def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
         profile = changes.view(changes.apply(before, change), customer_id, views)
         changes.derive(change, profile, now)
         decisions = decide(profile, event, playbook, now)
+        if not retargeting.enabled():  # no pixel configured: retargeting is off, nothing is planned for it
+            decisions = [d for d in decisions if d.channel != "retargeting"]
         try:
             _commit(
                 event, customer_id, change, resolution.new_aliases, decisions, message_items, now, absorbed

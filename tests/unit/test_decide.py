@@ -94,8 +94,9 @@ def test_blocked_steps_are_recorded_as_suppressed(kw: dict[str, object], reason:
 def test_late_delivery_never_makes_a_step_due_in_the_past() -> None:
     stale = NOW - timedelta(days=400)
     steps = by_step(decide(profile(), checkout_event(stale), PLAYBOOK, NOW))
-    assert steps["email_1h"].due_at == NOW
-    assert steps["email_24h"].due_at == NOW + timedelta(hours=23)
+    assert steps["retarget_30m"].due_at == NOW  # the earliest step starts now, the others keep their spacing
+    assert steps["email_1h"].due_at == NOW + timedelta(minutes=30)
+    assert steps["email_24h"].due_at == NOW + timedelta(hours=23, minutes=30)
 
 
 def test_order_cancels_planned_cart_messages_only() -> None:
@@ -124,7 +125,11 @@ def test_withdrawn_consent_cancels_pending_on_that_channel() -> None:
         consents=(Consent(channel="email", state="unsubscribed", at=NOW, source="test"),),
     )
     decisions = decide(profile(messages=(planned,)), event, PLAYBOOK, NOW)
-    assert [(d.action, d.reasons[-1]) for d in decisions] == [(Action.CANCEL, "consent_withdrawn:email")]
+    assert [(d.action, d.reasons[-1]) for d in decisions] == [
+        (Action.CANCEL, "consent_withdrawn:email"),
+        (Action.SCHEDULE, "remove_from_audience"),  # and out of the ads audience, right away
+    ]
+    assert decisions[1].channel == "retargeting" and not decisions[1].marketing
 
 
 def test_bad_rating_gets_a_recovery_offer_good_one_does_not() -> None:

@@ -119,8 +119,11 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
             decisions.extend(_cancel(profile.messages, name, f"exit:{event.kind.value}", now))
     for consent in event.consents:
         if consent.state != "subscribed":
-            pending = [m for m in profile.messages if m.channel == consent.channel and m.marketing]
+            channels = {consent.channel, "retargeting"} if consent.channel == "email" else {consent.channel}
+            pending = [m for m in profile.messages if m.channel in channels and m.marketing]
             decisions.extend(_cancel(pending, None, f"consent_withdrawn:{consent.channel}", now))
+            if playbook.retargeting.remove_on_opt_out and consent.channel in ("email", "retargeting"):
+                decisions.append(_audience_removal(event, consent.channel, now))
     cancelled = {d.message_id for d in decisions}
 
     holdout = in_holdout(profile.customer_id, playbook)
@@ -133,7 +136,7 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
         if unmet:
             continue
         key = _trigger_key(event, flow)
-        anchor = _anchor(event, flow.steps[0].delay, now)
+        anchor = _anchor(event, min(s.delay for s in flow.steps), now)
         done = _already_done(flow, profile, event.occurred_at)
         if event.checkout and event.checkout.token in profile.ordered_checkouts:
             done = "exit:order_placed"
@@ -194,6 +197,21 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
     return decisions
 
 
+def _audience_removal(event: TouchpointEvent, channel: str, now: datetime) -> Decision:
+    return Decision(
+        action=Action.SCHEDULE,
+        message_id=message_id("audience_removal", "remove", event.dedup_key),
+        flow="audience_removal",
+        step="remove",
+        channel="retargeting",
+        template="audience_remove",
+        due_at=now,
+        reasons=(f"consent_withdrawn:{channel}", "remove_from_audience"),
+        marketing=False,
+        trigger=event.dedup_key,
+    )
+
+
 def _variant(customer_id: str, flow: str, step: Step) -> tuple[str | None, str]:
     if not step.variants:
         return None, step.template
@@ -247,6 +265,10 @@ def recheck(
     def stop(code: str, status: Status = Status.SUPPRESSED) -> Verdict:
         return Verdict(send=False, reasons=(*reasons, code), status=status)
 
+    if message.flow == "audience_removal":
+        return Verdict(
+            send=True, reasons=(*reasons, "guardrails_passed")
+        )  # an opt-out is honoured, never held
     if flow is None:
         return stop("flow_removed", Status.CANCELLED)
     if in_holdout(profile.customer_id, playbook):

@@ -89,6 +89,10 @@ class Profile:
 
     def has_consent(self, channel: str) -> bool:
         record = self.consent.get(channel)
+        if record is None and channel == "retargeting":
+            record = self.consent.get(
+                "email"
+            )  # no separate ads consent recorded: e-mail marketing consent decides
         return bool(record and record.granted)
 
     def reachable(self, channel: str) -> bool:

@@ -43,10 +43,13 @@ class Fallback(Strict):
     template: str
 
 
+META_EVENTS = {"InitiateCheckout", "AddToCart", "ViewContent", "Purchase", "Lead", "audience_remove"}
+
+
 class Step(Strict):
     id: str
     after: str | int
-    channel: Literal["email", "sms"]
+    channel: Literal["email", "sms", "retargeting"]  # retargeting: template is the Meta event name
     template: str
     offer: str | None = None
     variants: dict[str, str] = Field(default_factory=dict)  # variant name -> template
@@ -116,8 +119,13 @@ class Incentives(Strict):
     first_order_offer: str | None = None  # on-site offer for a prospect with a cart
 
 
+class Retargeting(Strict):
+    remove_on_opt_out: bool = True  # drop people from the Custom Audience when they withdraw consent
+
+
 class Playbook(Strict):
     version: Literal[1]
+    retargeting: Retargeting = Retargeting()
     catalog: Catalog = Catalog()
     incentives: Incentives = Incentives()
     holdout: Holdout = Holdout(share=0.0)
@@ -131,6 +139,13 @@ class Playbook(Strict):
     def _references(self) -> Playbook:
         for name, flow in self.flows.items():
             for step in flow.steps:
+                if step.channel == "retargeting":
+                    if step.template not in META_EVENTS:
+                        raise ValueError(
+                            f"flow '{name}' step '{step.id}': retargeting template must be one of "
+                            f"{', '.join(sorted(META_EVENTS))}"
+                        )
+                    continue
                 fallback = [step.fallback.template] if step.fallback else []
                 for template in (step.template, *step.variants.values(), *fallback):
                     if template not in self.templates:

@@ -7,11 +7,12 @@ redelivery a no-op, so a customer never gets one message twice.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from touchpoint.channels import DeliveryError, email, sms
-from touchpoint.decide import Playbook, Status
+from touchpoint.channels import DeliveryError, email, retargeting, sms
+from touchpoint.decide import Playbook, Profile, Status
 from touchpoint.decide.content import render
 from touchpoint.plan import keys
 from touchpoint.plan.claims import claim
@@ -42,6 +43,15 @@ def _claim(pk: str, sk: str, now: datetime) -> MessageItem | None:
     )
 
 
+def _retarget(item: MessageItem, profile: Profile, context: dict[str, Any]) -> str:
+    if not retargeting.enabled():
+        raise DeliveryError("retargeting is off (META_PIXEL_ID unset)", retryable=False)
+    if item.template == retargeting.AUDIENCE_REMOVAL:
+        return retargeting.remove_from_audience(profile)
+    created = item.created_at.timestamp() if item.created_at else None
+    return retargeting.send([retargeting.event(item.message_id, item.template, profile, context, created)])
+
+
 def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -> str:
     """Returns the final status; raises RetryLater when the channel should be tried again."""
     now = now or datetime.now(UTC)
@@ -54,12 +64,15 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
     context["offer"] = store.plain(item.offer)
     reasons = list(item.reasons or ())
     try:
-        rendered = render(item.template, playbook, profile, context, now)
-        if item.channel == "email" and profile.email:
+        if item.channel == "retargeting":
+            provider_id = _retarget(item, profile, context)
+        elif item.channel == "email" and profile.email:
+            rendered = render(item.template, playbook, profile, context, now)
             provider_id = email.send(
                 email.payload(profile.email, rendered, item.message_id, item.customer_id, item.flow)
             )
         elif item.channel == "sms" and profile.phone:
+            rendered = render(item.template, playbook, profile, context, now)
             provider_id = sms.send(profile.phone, rendered.body, bool(item.marketing))
         else:
             raise DeliveryError(f"no {item.channel} address on the profile", retryable=False)
