@@ -25,7 +25,7 @@ from touchpoint.decide import playbook as playbooks
 from touchpoint.decide.model import Status
 from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.plan import writes as plan_writes
-from touchpoint.profiles import changes, merge, privacy, store, writes
+from touchpoint.profiles import catalog, changes, merge, privacy, store, writes
 from touchpoint.profiles.models import (
     PROFILE_SK,
     AliasItem,
@@ -112,6 +112,8 @@ def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
                 raise
             logger.info("write conflict, retrying", extra={"attempt": attempt})
             continue
+        if event.kind == Kind.ORDER_PLACED and event.order:
+            catalog.record_order(event.order.order_id, event.order.items)
         logger.info(
             "event applied",
             extra={

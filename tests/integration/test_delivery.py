@@ -104,3 +104,24 @@ def test_sms_goes_through_sns_in_the_daytime_only(
     sent = [m for m in sns.sms_messages.values() if m[0] == "+12125550173"]
     assert len(sent) == 1 and "STOP" in sent[0][1]
     assert statuses("shopper73@example.com")["sms_48h"][0] == "sent"
+
+
+def test_thank_you_recommends_what_others_bought_with_it(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    now = datetime.now(UTC)
+    pair = [
+        {"product_id": 601, "title": "Kettle", "quantity": 1, "price": "40.00"},
+        {"product_id": 602, "title": "Descaler", "quantity": 1, "price": "6.00"},
+    ]
+    shop.post("orders", "orders/create", {**shop.order(74, at=now), "line_items": pair})
+    shop.post("orders", "orders/create", {**shop.order(75, at=now), "line_items": pair[:1]})
+    runtime.dispatch(now + timedelta(hours=25))
+    thanks = [
+        r["body"]
+        for r in sendgrid.requests
+        if r["body"]["personalizations"][0]["to"][0]["email"] == "shopper75@example.com"
+    ]
+    assert len(thanks) == 1
+    text = thanks[0]["content"][0]["value"]
+    assert "602" in text and "601" not in text  # bought together, and never what they bought

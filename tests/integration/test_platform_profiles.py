@@ -121,3 +121,21 @@ def test_data_request_and_redact(shop: Shop, runtime: LocalRuntime) -> None:
     assert store.find_customer("shopper92@example.com") is None
     leftovers = [i for i in table_items(runtime) if not i["pk"]["S"].startswith("EVT#")]
     assert leftovers == []
+
+
+def test_orders_feed_co_purchases_and_best_sellers(shop: Shop, runtime: LocalRuntime) -> None:
+    from touchpoint.profiles import catalog
+
+    two_items = {
+        **shop.order(93),
+        "line_items": [
+            {"product_id": 501, "title": "Teapot", "quantity": 1, "price": "30.00"},
+            {"product_id": 502, "title": "Tea", "quantity": 3, "price": "8.00"},
+        ],
+    }
+    status, _ = shop.post("orders", "orders/create", two_items)
+    assert status == 200
+    shop.post("orders", "orders/paid", two_items)  # the same order again: counted once
+    co, best = catalog.read(["501"])
+    assert co == {"502": 1}
+    assert best[:2] == ["502", "501"]  # three teas, one teapot

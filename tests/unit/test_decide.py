@@ -341,3 +341,16 @@ def test_cart_reminder_variant_is_stable_per_customer() -> None:
         again.variant
         == by_step(decide(profile(customer_id="c7"), checkout_event(), PLAYBOOK, NOW))["email_1h"].variant
     )
+
+
+def test_bought_together_comes_first_then_measured_best_sellers() -> None:
+    from touchpoint.decide.products import recommend
+
+    p = profile(purchased=frozenset({"a"}), viewed=("v",))
+    picks = recommend(p, PLAYBOOK, NOW, co_purchased={"b": 2, "c": 5, "a": 9}, best_sellers=["a", "z"])
+    assert [(r["product_id"], r["reason"]) for r in picks] == [
+        ("c", "bought_together"),
+        ("b", "bought_together"),
+        ("v", "recently_viewed"),
+        ("z", "best_seller"),
+    ]

@@ -40,12 +40,15 @@ def render(
     context: dict[str, Any],
     now: datetime,
     shop: str = "Our shop",
+    co_purchased: dict[str, int] | None = None,
+    best_sellers: list[str] | None = None,
 ) -> Rendered:
     template = playbook.templates[template_name]
     items = context.get("items") or []
     titles = [str(i.get("title") or i.get("product_id")) for i in items]
     offer = context.get("offer")
-    recs = [str(p["product_id"]) for p in recommend(profile, playbook, now)]
+    picks = recommend(profile, playbook, now, co_purchased=co_purchased, best_sellers=best_sellers)
+    recs = [str(p["product_id"]) for p in picks]
     data = _Blank(
         first_name=profile.first_name or "there",
         items=", ".join(titles) or "your items",

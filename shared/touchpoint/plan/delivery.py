@@ -17,7 +17,7 @@ from touchpoint.decide.content import render
 from touchpoint.plan import keys
 from touchpoint.plan.claims import claim
 from touchpoint.plan.dispatch import LEASE
-from touchpoint.profiles import changes, store
+from touchpoint.profiles import catalog, changes, store
 from touchpoint.profiles.models import MessageItem
 
 logger = Logger(child=True)
@@ -67,7 +67,16 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
         if item.channel == "retargeting":
             provider_id = _retarget(item, profile, context)
         elif item.channel == "email" and profile.email:
-            rendered = render(item.template, playbook, profile, context, now)
+            co_purchased, best_sellers = catalog.read(sorted(profile.purchased | set(profile.carted)))
+            rendered = render(
+                item.template,
+                playbook,
+                profile,
+                context,
+                now,
+                co_purchased=co_purchased,
+                best_sellers=best_sellers,
+            )
             provider_id = email.send(
                 email.payload(profile.email, rendered, item.message_id, item.customer_id, item.flow)
             )

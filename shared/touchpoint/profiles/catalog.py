@@ -1,0 +1,71 @@
+"""Product statistics for recommendations: co-purchase counts and sharded best sellers.
+
+Items: P#<product> / CO holds `sold` and one `co:<other>` counter per product bought
+with it; P#_TOP#<shard> / SOLD holds `s:<product>` counters, sharded so a flash sale
+does not pile every order onto one partition. Attribute names are data here, so this
+adapter speaks the low-level API rather than a pynamodb model.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from touchpoint import aws, config
+from touchpoint.events import LineItem
+from touchpoint.identity import sha256
+
+logger = Logger(child=True)
+TOP_SHARDS = 4
+MAX_ITEMS = 10
+
+
+def _update(key: dict[str, Any], counters: dict[str, int]) -> None:
+    names = {f"#a{i}": name for i, name in enumerate(counters)}
+    values = {f":v{i}": {"N": str(amount)} for i, amount in enumerate(counters.values())}
+    aws.client("dynamodb").update_item(
+        TableName=config.table_name(),
+        Key=key,
+        UpdateExpression="ADD " + ", ".join(f"#a{i} :v{i}" for i in range(len(counters))),
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+    )
+
+
+def record_order(order_id: str, items: tuple[LineItem, ...]) -> None:
+    """Best effort after the order's transaction: statistics may miss an order, never double it."""
+    quantities: Counter[str] = Counter()
+    for item in items:
+        quantities[item.product_id] += max(1, item.quantity)
+    products = [p for p, _ in quantities.most_common(MAX_ITEMS)]
+    try:
+        for product in products:
+            counters = {"sold": quantities[product]} | {
+                f"co:{other}": 1 for other in products if other != product
+            }
+            _update({"pk": {"S": f"P#{product}"}, "sk": {"S": "CO"}}, counters)
+        shard = int(sha256(order_id)[:8], 16) % TOP_SHARDS
+        _update(
+            {"pk": {"S": f"P#_TOP#{shard}"}, "sk": {"S": "SOLD"}}, {f"s:{p}": quantities[p] for p in products}
+        )
+    except Exception:
+        logger.exception("could not record co-purchases", extra={"order_id": order_id})
+
+
+def read(products: list[str]) -> tuple[dict[str, int], list[str]]:
+    """Co-purchase counts summed over `products`, and best sellers, in one BatchGetItem."""
+    keys = [{"pk": {"S": f"P#{p}"}, "sk": {"S": "CO"}} for p in dict.fromkeys(products[: MAX_ITEMS * 2])]
+    keys += [{"pk": {"S": f"P#_TOP#{n}"}, "sk": {"S": "SOLD"}} for n in range(TOP_SHARDS)]
+    table = config.table_name()
+    response = aws.client("dynamodb").batch_get_item(RequestItems={table: {"Keys": keys}})
+    co: Counter[str] = Counter()
+    sold: Counter[str] = Counter()
+    for item in response.get("Responses", {}).get(table, []):
+        for name, value in item.items():
+            if name.startswith("co:"):
+                co[name[3:]] += int(value["N"])
+            elif name.startswith("s:"):
+                sold[name[2:]] += int(value["N"])
+    return dict(co), [p for p, _ in sold.most_common(20)]
