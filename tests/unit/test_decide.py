@@ -354,3 +354,52 @@ def test_bought_together_comes_first_then_measured_best_sellers() -> None:
         ("v", "recently_viewed"),
         ("z", "best_seller"),
     ]
+
+
+def _event_for(kind: Kind) -> TouchpointEvent:
+    base = {"source": "t", "event_id": kind.value, "occurred_at": NOW}
+    if kind == Kind.CHECKOUT_UPDATED:
+        return checkout_event()
+    if kind == Kind.ORDER_PLACED:
+        return TouchpointEvent(kind=kind, order=Order(order_id="o1"), **base)  # type: ignore[arg-type]
+    if kind in (Kind.TICKET_SOLVED, Kind.TICKET_RATED):
+        ticket = Ticket(ticket_id="t1", status="solved", rating="bad" if kind == Kind.TICKET_RATED else None)
+        return TouchpointEvent(kind=kind, ticket=ticket, **base)  # type: ignore[arg-type]
+    if kind == Kind.PRODUCT_VIEWED:
+        from touchpoint.events import LineItem
+
+        return TouchpointEvent(kind=kind, products=(LineItem(product_id="p"),), **base)  # type: ignore[arg-type]
+    consent = (Consent(channel="email", state="subscribed", at=NOW, source="t"),)
+    return TouchpointEvent(kind=Kind.CUSTOMER_UPDATED, consents=consent, **base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("flow", "kind", "steps"),
+    [
+        (
+            "cart_abandonment",
+            Kind.CHECKOUT_UPDATED,
+            {"email_1h": 1, "email_24h": 24, "sms_48h": 48, "retarget_30m": 0.5},
+        ),
+        ("browse_abandonment", Kind.PRODUCT_VIEWED, {"email_4h": 4}),
+        ("welcome", Kind.EMAIL_OPT_IN, {"welcome": 1 / 6}),
+        ("post_purchase", Kind.ORDER_PLACED, {"thank_you": 24, "cross_sell": 168, "review_request": 336}),
+        ("replenishment", Kind.ORDER_PLACED, {"replenish_30d": 720}),
+        ("winback", Kind.ORDER_PLACED, {"winback_60d": 1440}),
+        ("support_survey", Kind.TICKET_SOLVED, {"csat_1d": 24}),
+        ("service_recovery", Kind.TICKET_RATED, {"recovery": 1}),
+    ],
+)
+def test_each_default_flow_plans_its_steps(flow: str, kind: Kind, steps: dict[str, float]) -> None:
+    p = profile(
+        customer_id="c_visible",
+        phone="+442071234567",
+        timezone="Europe/London",
+        consent={"email": SUBSCRIBED, "sms": SUBSCRIBED},
+    )
+    planned = {d.step: d for d in decide(p, _event_for(kind), PLAYBOOK, NOW) if d.flow == flow}
+    assert set(planned) == set(steps)
+    for step, hours in steps.items():
+        assert planned[step].action in (Action.SCHEDULE, Action.HOLDOUT)
+        # e-mail can move to the best hour and SMS out of quiet hours; neither applies here
+        assert planned[step].due_at == NOW + timedelta(hours=hours), step
