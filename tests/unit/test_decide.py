@@ -403,3 +403,27 @@ def test_each_default_flow_plans_its_steps(flow: str, kind: Kind, steps: dict[st
         assert planned[step].action in (Action.SCHEDULE, Action.HOLDOUT)
         # e-mail can move to the best hour and SMS out of quiet hours; neither applies here
         assert planned[step].due_at == NOW + timedelta(hours=hours), step
+
+
+def test_a_customer_who_ignores_email_gets_the_fallback_channel() -> None:
+    sent = tuple(
+        MessageView(
+            f"s{i}", "post_purchase", "x", "sent", "email", "t", None, sent_at=NOW - timedelta(days=i + 1)
+        )
+        for i in range(3)
+    )
+    p = profile(
+        phone="+442071234567",
+        timezone="Europe/London",
+        consent={"email": SUBSCRIBED, "sms": SUBSCRIBED},
+        messages=sent,
+    )
+    second = by_step(decide(p, checkout_event(), PLAYBOOK, NOW))["email_24h"]
+    assert second.channel == "sms" and "channel_learned:email_ignored" in second.reasons
+    engaged = profile(
+        phone="+442071234567",
+        consent={"email": SUBSCRIBED, "sms": SUBSCRIBED},
+        messages=sent,
+        last_engaged_at=NOW - timedelta(hours=1),
+    )
+    assert by_step(decide(engaged, checkout_event(), PLAYBOOK, NOW))["email_24h"].channel == "email"

@@ -82,6 +82,22 @@ def _planning_blocker(channel: str, flow: Flow, profile: Profile) -> str | None:
     return None
 
 
+IGNORED_AFTER = 3  # marketing e-mails sent since the last open or click
+
+
+def _ignores(profile: Profile, channel: str, now: datetime) -> bool:
+    """Learned preference: several e-mails in the last 90 days and not one opened or clicked since."""
+    if channel != "email":
+        return False
+    since = max(profile.last_engaged_at or datetime.min.replace(tzinfo=now.tzinfo), now - timedelta(days=90))
+    unopened = sum(
+        1
+        for m in profile.messages
+        if m.channel == "email" and m.status == "sent" and m.sent_at and m.sent_at > since
+    )
+    return unopened >= IGNORED_AFTER
+
+
 BEST_HOUR_MIN_DELAY = timedelta(hours=20)
 BEST_HOUR_WINDOW = timedelta(hours=3)
 
@@ -163,6 +179,14 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
             ):
                 reasons.append(f"fallback:{blocker}")
                 channel, template, blocker = step.fallback.channel, step.fallback.template, None
+            elif (
+                not blocker
+                and step.fallback
+                and _ignores(profile, channel, now)
+                and not _planning_blocker(step.fallback.channel, flow, profile)
+            ):
+                reasons.append(f"channel_learned:{channel}_ignored")
+                channel, template = step.fallback.channel, step.fallback.template
             if blocker and not done and flow.skip_unreachable:
                 continue
             if holdout:

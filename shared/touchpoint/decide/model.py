@@ -83,6 +83,7 @@ class Profile:
     checkout: dict[str, Any] | None = None  # the latest open checkout: token, items, total, url
     last_event_at: dict[str, datetime] = field(default_factory=dict)  # event kind -> latest time
     email_bounced: bool = False
+    last_engaged_at: datetime | None = None
     affinity: dict[str, float] = field(default_factory=dict)  # decay-normalized; see decide/affinity.py
     engagement_hours: dict[int, int] = field(default_factory=dict)  # UTC hour -> opens and clicks
     messages: tuple[MessageView, ...] = ()

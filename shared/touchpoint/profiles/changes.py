@@ -248,6 +248,7 @@ def view(raw: dict[str, Any], customer_id: str, messages: tuple[MessageView, ...
         checkout=raw.get("checkout"),
         last_event_at=last_event_at,
         email_bounced=bool(raw.get("email_bounced")),
+        last_engaged_at=_parse(raw.get("last_engaged_at")),
         affinity={k: float(v) for k, v in (raw.get("affinity") or {}).items()},
         engagement_hours={int(k[1:]): int(v) for k, v in (raw.get("engagement") or {}).items()},
         messages=messages,
