@@ -163,3 +163,26 @@ def test_invoke_prints_the_handler_result(served: Served) -> None:
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["statusCode"] == 200 and json.loads(answer["body"])["accepted"] is True
+
+
+def test_open_ticket_pauses_promotions_and_a_solved_one_gets_a_survey(served: Served) -> None:
+    from touchpoint.sim import payloads
+
+    now = datetime.now(UTC)
+    secret = SECRETS["ZENDESK_WEBHOOK_SECRET"]
+    headers, body = payloads.zendesk("Z-43", "shopper43@example.com", "open", now, secret)
+    assert served.post("/webhooks/zendesk/tickets", body, headers)[0] == 200
+    post_shopify(served, "checkouts", "checkouts/create", Shop.checkout(43, at=now))
+    assert served.cli("dispatch", "--at", (now + timedelta(hours=2)).isoformat()).returncode == 0
+    assert "shopper43@example.com" not in served.stub.recipients()
+
+    headers, body = payloads.zendesk(
+        "Z-43", "shopper43@example.com", "solved", now + timedelta(seconds=5), secret
+    )
+    assert served.post("/webhooks/zendesk/tickets", body, headers)[0] == 200
+    assert served.cli("dispatch", "--at", (now + timedelta(hours=25)).isoformat()).returncode == 0
+    lines = [json.loads(line) for line in served.cli("messages", "shopper43@example.com").stdout.splitlines()]
+    by_step = {m["step"]: m for m in lines}
+    assert by_step["email_1h"]["status"] == "suppressed" and "open_ticket" in by_step["email_1h"]["reasons"]
+    assert by_step["csat_1d"]["status"] == "sent"
+    assert served.stub.recipients().count("shopper43@example.com") == 2  # the survey and the 24 h cart e-mail
