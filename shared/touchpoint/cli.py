@@ -35,9 +35,9 @@ def _parse_time(value: str) -> datetime:
 
 
 def _jsonable(value: Any) -> Any:
-    from touchpoint.profiles.privacy import _jsonable as convert
+    from touchpoint.profiles.privacy import jsonable
 
-    return convert(value)
+    return jsonable(value)
 
 
 def _connect(allow_embedded: bool = False) -> Any:
@@ -80,6 +80,10 @@ def _runtime(template: str | None) -> Any:
     return runtime
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from touchpoint.local import emulation
     from touchpoint.local.server import make_server
@@ -99,7 +103,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     stop = threading.Event()
     runtime.background(stop)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # a shell that starts us in the background ignores SIGINT for us: take it back, and treat
+    # SIGTERM the same, so Ctrl-C, kill and container stops all shut down cleanly
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     routes = ", ".join(f"{r.method} {r.path}" for r in runtime.template.routes)
     print(
         f"touchpoint serve: http://{args.host}:{args.port} (AWS at {os.environ['AWS_ENDPOINT_URL']})",

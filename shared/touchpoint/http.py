@@ -8,6 +8,7 @@ which the platform retries (and the event marker makes that retry safe).
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -34,8 +35,6 @@ ONSITE_KINDS = {
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:
-    import json
-
     return Response(
         status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body, default=str)
     )

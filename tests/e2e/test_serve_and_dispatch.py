@@ -186,3 +186,28 @@ def test_open_ticket_pauses_promotions_and_a_solved_one_gets_a_survey(served: Se
     assert by_step["email_1h"]["status"] == "suppressed" and "open_ticket" in by_step["email_1h"]["reasons"]
     assert by_step["csat_1d"]["status"] == "sent"
     assert served.stub.recipients().count("shopper43@example.com") == 2  # the survey and the 24 h cart e-mail
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_serve_stops_cleanly(sig: int) -> None:
+    api, aws_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+    process = subprocess.Popen(
+        [*CLI, "serve", "--port", str(api), "--aws-port", str(aws_port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", api), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 0
+    assert "stopping" in stderr and "Traceback" not in stderr

@@ -8,13 +8,13 @@ from touchpoint.profiles import store
 from touchpoint.profiles.models import PROFILE_SK, AliasItem, MessageItem, ProfileItem, customer_pk
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(value)
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
@@ -23,7 +23,7 @@ def _jsonable(value: Any) -> Any:
 def export(customer_id: str) -> dict[str, Any]:
     profile, messages = store.load(customer_id)
     profile = {k: v for k, v in profile.items() if k not in ("pk", "sk", "aliases")}
-    return _jsonable({"profile": profile, "messages": [store.raw(m) for m in messages]})
+    return jsonable({"profile": profile, "messages": [store.raw(m) for m in messages]})
 
 
 def forget(customer_id: str) -> int:
