@@ -54,6 +54,7 @@ class Identity(Frozen):
     user_id: str | None = None
     previous_id: str | None = None  # Segment alias
     customer_id: str | None = None  # our own id, echoed back by SendGrid events
+    order_ref: str | None = None  # "<platform>:<order id>": how a refund finds its customer
 
     def aliases(self) -> list[tuple[str, str]]:
         """(kind, value) pairs, strongest first: the first one names a new customer."""
@@ -64,6 +65,7 @@ class Identity(Frozen):
             ("phone", self.phone),
             ("anon", self.anonymous_id),
             ("anon", self.previous_id),
+            ("order", self.order_ref),
         ]
         return [(kind, value) for kind, value in pairs if value]
 

@@ -34,7 +34,7 @@ from touchpoint.profiles.models import (
     ProfileItem,
     customer_pk,
 )
-from touchpoint.sources import PayloadError
+from touchpoint.sources import Ignored, PayloadError
 
 logger = Logger(child=True)
 MARKER_TTL = timedelta(days=35)
@@ -83,6 +83,9 @@ def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
         )
     if event.kind in (Kind.PRIVACY_REDACT, Kind.PRIVACY_EXPORT):
         return _privacy(event, resolution.customer_id if resolution.known else None)
+    aliases = event.identity.aliases()
+    if not resolution.known and aliases and all(kind == "order" for kind, _ in aliases):
+        raise Ignored(f"{event.kind.value} for an order this deployment never saw")
     playbook = current_playbook()
     for attempt in range(ATTEMPTS):
         if attempt:

@@ -139,3 +139,28 @@ def test_orders_feed_co_purchases_and_best_sellers(shop: Shop, runtime: LocalRun
     co, best = catalog.read(["501"])
     assert co == {"502": 1}
     assert best[:2] == ["502", "501"]  # three teas, one teapot
+
+
+def test_refunds_and_cancellations_take_back_revenue_once(shop: Shop, runtime: LocalRuntime) -> None:
+    order = {**shop.order(97), "total_price": "100.00"}
+    shop.post("orders", "orders/create", order)
+    refund = {
+        "id": 1,
+        "order_id": order["id"],
+        "created_at": datetime.now(UTC).isoformat(),
+        "transactions": [
+            {"amount": "30.00", "kind": "refund", "status": "success"},
+            {"amount": "5.00", "kind": "refund", "status": "failure"},
+        ],
+        "refund_line_items": [],
+    }
+    status, _ = shop.post("orders", "refunds/create", refund)  # no customer in the payload: found by order
+    assert status == 200
+    shop.post("orders", "refunds/create", refund)  # redelivered: once
+    assert profile_of("shopper97@example.com")["revenue_cents"] == 7000
+    cancelled = {**order, "cancelled_at": datetime.now(UTC).isoformat()}
+    shop.post("orders", "orders/cancelled", cancelled)
+    profile = profile_of("shopper97@example.com")
+    assert profile["revenue_cents"] == 0 and profile["orders_count"] == 0
+    status, body = shop.post("orders", "refunds/create", {**refund, "id": 2, "order_id": 123456})
+    assert status == 202 and "never saw" in body["reason"]

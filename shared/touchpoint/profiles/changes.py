@@ -119,11 +119,15 @@ def change_for(
         change.add["orders_count"] = 1
         if order.discounted:
             change.add["discounted_orders"] = 1
-        change.add["revenue_cents"] = int((order.total * 100).to_integral_value())
+        change.add["revenue_cents"] = _cents(order.total)
+        change.add_to_map("order_net", order.order_id, _cents(order.total), before)
         _add_set(change, "purchased", {i.product_id for i in order.items})
         _add_set(change, "ordered_checkouts", {t for t in (order.checkout_token, order.cart_token) if t})
         if current.get("token") and current.get("token") in (order.checkout_token, order.cart_token):
             change.remove.add("checkout")
+
+    if event.order and event.kind in (Kind.ORDER_REFUNDED, Kind.ORDER_CANCELLED):
+        _unwind(change, event, before)
 
     if event.ticket:
         ticket_id = {event.ticket.ticket_id}
@@ -178,6 +182,28 @@ def derive(change: Change, profile: Profile, now: datetime) -> None:
     score = lifecycle.rfm(profile, now)
     if score:
         change.assign["rfm"] = score
+
+
+def _cents(amount: Decimal) -> int:
+    return int((amount * 100).to_integral_value())
+
+
+def _unwind(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    """Refunds and cancellations take back what the order added, once, and never more than it added."""
+    assert event.order is not None
+    order_id = event.order.order_id
+    remaining = int(float((before.get("order_net") or {}).get(order_id, 0)))
+    if order_id not in (before.get("order_net") or {}) or order_id in (before.get("cancelled_orders") or ()):
+        return  # an order we never counted, or one already taken back in full
+    if event.kind == Kind.ORDER_CANCELLED:
+        taken = remaining
+        change.add["orders_count"] = -1
+        _add_set(change, "cancelled_orders", {order_id})
+    else:
+        taken = min(remaining, _cents(event.order.total))
+    if taken:
+        change.add["revenue_cents"] = -taken
+        change.add_to_map("order_net", order_id, -taken, before)
 
 
 def _add_set(change: Change, attr: str, values: set[str]) -> None:

@@ -13,10 +13,10 @@ from typing import Any
 from touchpoint.profiles.changes import Change, _add_set, _parse
 from touchpoint.profiles.models import EXIT_KINDS
 
-SETS = ("viewed", "carted", "purchased", "ordered_checkouts", "aliases", "open_tickets")
+SETS = ("viewed", "carted", "purchased", "ordered_checkouts", "cancelled_orders", "aliases", "open_tickets")
 COUNTERS = ("orders_count", "discounted_orders", "revenue_cents", "event_count")
 CONTACT = ("email", "phone", "first_name", "last_name", "country", "timezone")
-MAPS = ("affinity", "engagement")
+MAPS = ("affinity", "engagement", "order_net")
 
 
 def absorb(change: Change, survivor: dict[str, Any], loser: dict[str, Any]) -> None:

@@ -86,6 +86,8 @@ class ProfileItem(Model):
     viewed = UnicodeSetAttribute(null=True)
     carted = UnicodeSetAttribute(null=True)
     ordered_checkouts = UnicodeSetAttribute(null=True)
+    cancelled_orders = UnicodeSetAttribute(null=True)
+    order_net = MapAttribute[str, Any](null=True)  # order id -> cents still counted in revenue
     aliases = UnicodeSetAttribute(null=True)
     checkout = MapAttribute[str, Any](null=True)
     # the latest time of each flow-relevant event kind: exits are judged against these

@@ -48,6 +48,8 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
     assert event_id is not None
     at = when(data)
     identity, traits = customer(data, SOURCE)
+    if not identity.aliases():
+        raise PayloadError("missing required field 'customer' (with an id, email or phone)")
     base: dict[str, Any] = {
         "source": SOURCE,
         "event_id": event_id,
@@ -81,6 +83,7 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
             total=money(o, "total", "order."),
             currency=text(o, "currency", "order.") or "",
         )
+        base["identity"] = base["identity"].model_copy(update={"order_ref": f"{SOURCE}:{order_id}"})
         return [TouchpointEvent(kind=kind, order=order, **base)]
     if resource == "tickets":
         t = obj(data, "ticket")

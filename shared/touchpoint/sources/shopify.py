@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from touchpoint import config
@@ -153,6 +154,21 @@ def _checkout(topic: str, data: dict[str, Any], delivery: str) -> TouchpointEven
     )
 
 
+def _refund_amount(data: dict[str, Any]) -> Decimal:
+    """Successful refund transactions, else the refunded line items' subtotals."""
+    paid = [
+        money(t, "amount", f"transactions[{i}].")
+        for i, t in enumerate(items(data, "transactions"))
+        if t.get("kind", "refund") == "refund" and t.get("status", "success") == "success"
+    ]
+    if paid:
+        return sum(paid, Decimal(0))
+    lines = items(data, "refund_line_items")
+    return sum(
+        (money(line, "subtotal", f"refund_line_items[{i}].") for i, line in enumerate(lines)), Decimal(0)
+    )
+
+
 def _order(topic: str, data: dict[str, Any], delivery: str) -> TouchpointEvent:
     if topic == "refunds/create":
         order_id = text(data, "order_id", required=True)
@@ -162,7 +178,8 @@ def _order(topic: str, data: dict[str, Any], delivery: str) -> TouchpointEvent:
             event_id=f"refund:{refund_id}",
             kind=Kind.ORDER_REFUNDED,
             occurred_at=timestamp(data, "created_at"),
-            order=Order(order_id=str(order_id)),
+            identity=Identity(order_ref=f"shopify:{order_id}"),
+            order=Order(order_id=str(order_id), total=_refund_amount(data)),
             name=topic,
         )
     order_id = text(data, "id", required=True)
@@ -176,7 +193,9 @@ def _order(topic: str, data: dict[str, Any], delivery: str) -> TouchpointEvent:
         event_id=f"order:{order_id}:{kind.value}",
         kind=kind,
         occurred_at=timestamp(data, "cancelled_at", default=at) if cancelled else at,
-        identity=_identity(data, text(data, "checkout_token")),
+        identity=_identity(data, text(data, "checkout_token")).model_copy(
+            update={"order_ref": f"shopify:{order_id}"}
+        ),
         consents=_consents(data, at, "order"),
         traits=_traits(data),
         order=Order(

@@ -50,6 +50,7 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
         email=text(billing, "email", "billing."),
         phone=text(billing, "phone", "billing."),
         platform_id=f"woocommerce:{customer_id}" if customer_id and customer_id != "0" else None,
+        order_ref=f"woocommerce:{order_id}",
     )
     lines = []
     for i, line in enumerate(items(data, "line_items")):
