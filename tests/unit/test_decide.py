@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -427,3 +428,31 @@ def test_a_customer_who_ignores_email_gets_the_fallback_channel() -> None:
         last_engaged_at=NOW - timedelta(hours=1),
     )
     assert by_step(decide(engaged, checkout_event(), PLAYBOOK, NOW))["email_24h"].channel == "email"
+
+
+def test_sms_only_for_carts_worth_its_cost_when_configured() -> None:
+    from touchpoint.decide.playbook import Costs
+
+    book = PLAYBOOK.model_copy(update={"costs": Costs(sms_min_cart_value=20)})
+    p = profile(
+        phone="+442071234567", timezone="Europe/London", consent={"email": SUBSCRIBED, "sms": SUBSCRIBED}
+    )
+
+    def sms_for(total: str) -> Decision:
+        event = TouchpointEvent(
+            source="t",
+            event_id=total,
+            kind=Kind.CHECKOUT_UPDATED,
+            occurred_at=NOW,
+            checkout=Checkout(token="t", total=Decimal(total)),
+        )
+        return by_step(decide(p, event, book, NOW))["sms_48h"]
+
+    assert (
+        sms_for("12.00").action == Action.SUPPRESS
+        and "cost:cart_below_sms_minimum" in sms_for("12.00").reasons
+    )
+    assert sms_for("25.00").action == Action.SCHEDULE
+    assert (
+        by_step(decide(p, checkout_event(), PLAYBOOK, NOW))["sms_48h"].action == Action.SCHEDULE
+    )  # default: off

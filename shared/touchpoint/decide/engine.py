@@ -74,6 +74,13 @@ def _anchor(event: TouchpointEvent, first_delay: timedelta, now: datetime) -> da
     return max(anchor, now - first_delay)
 
 
+def _cost_blocker(channel: str, event: TouchpointEvent, playbook: Playbook) -> str | None:
+    minimum = playbook.costs.sms_min_cart_value
+    if channel == "sms" and minimum and event.checkout and float(event.checkout.total) < minimum:
+        return "cost:cart_below_sms_minimum"
+    return None
+
+
 def _planning_blocker(channel: str, flow: Flow, profile: Profile) -> str | None:
     if not profile.reachable(channel):
         return f"unreachable:{channel}"
@@ -187,6 +194,7 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
             ):
                 reasons.append(f"channel_learned:{channel}_ignored")
                 channel, template = step.fallback.channel, step.fallback.template
+            blocker = blocker or _cost_blocker(channel, event, playbook)
             if blocker and not done and flow.skip_unreachable:
                 continue
             if holdout:

@@ -113,6 +113,12 @@ class Catalog(Strict):
     unavailable: list[str] = Field(default_factory=list)  # out of stock or discontinued: never recommended
 
 
+class Costs(Strict):
+    """What a channel costs, and when it is worth it."""
+
+    sms_min_cart_value: float = Field(default=0, ge=0)  # an SMS about a cart only if it is worth this much
+
+
 class Incentives(Strict):
     loyal_orders: int = Field(default=3, ge=1)  # this many orders, none discounted: no incentive
     free_shipping_threshold: float | None = None  # nudge carts that are close to it
@@ -128,6 +134,7 @@ class Playbook(Strict):
     retargeting: Retargeting = Retargeting()
     catalog: Catalog = Catalog()
     incentives: Incentives = Incentives()
+    costs: Costs = Costs()
     holdout: Holdout = Holdout(share=0.0)
     quiet_hours: QuietHours = QuietHours()
     frequency_caps: dict[Literal["email", "sms"], Cap] = Field(default_factory=dict)
