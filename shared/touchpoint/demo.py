@@ -210,7 +210,7 @@ def _scenario(runtime: Any, sendgrid: Any, report: Path) -> str:
     )
     onsite = post("WebEvent", "/events", headers, body, fay)
 
-    timeline = [(t0 + timedelta(hours=h), f"+{h}h") for h in (2, 25, 49, 54)]
+    timeline = [(t0 + timedelta(hours=h), f"+{h}h") for h in (2, 25, 49, 60)]  # +60h: past any night
     sends_at: dict[str, int] = {}
     for at, label in timeline:
         if label == "+25h":

@@ -6,6 +6,7 @@ import base64
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
@@ -66,8 +67,13 @@ def test_bounce_switches_the_next_step_to_sms(
         ],
     )
     assert status == 200
-    night_safe = (now + timedelta(hours=25)).replace(hour=17)  # 12:00 or 13:00 in New York
-    runtime.dispatch(night_safe)
+    customer_id = store.find_customer("shopper83@example.com") or ""
+    due = next(m.due_at for m in store.load(customer_id)[1] if m.step == "email_24h")
+    assert due is not None
+    daytime = due + timedelta(minutes=1)  # the SMS that replaces it must also wait for daytime in New York
+    while not 9 <= daytime.astimezone(ZoneInfo("America/New_York")).hour < 20:
+        daytime += timedelta(hours=1)
+    runtime.dispatch(daytime)
     assert len(sendgrid.requests) == 1  # no second e-mail to a bounced address
     sms = [
         m
