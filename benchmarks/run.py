@@ -172,7 +172,7 @@ def bench_cold_imports() -> list[tuple[str, float]]:
 
 
 def main() -> None:
-    print(f"decide(): {bench_decide():,.0f} decide() calls/s (a cart checkout: 4 steps each)")
+    print(f"decide(): {bench_decide():,.0f} calls/s (a cart checkout: 4 steps each)")
     print("\nper event, warm, moto in-process (median ms; DynamoDB round trips per event; target <= 3)")
     from touchpoint.local.sendgrid_stub import SendGridStub
 
