@@ -456,3 +456,18 @@ def test_sms_only_for_carts_worth_its_cost_when_configured() -> None:
     assert (
         by_step(decide(p, checkout_event(), PLAYBOOK, NOW))["sms_48h"].action == Action.SCHEDULE
     )  # default: off
+
+
+def test_send_hour_personal_first_then_population() -> None:
+    from touchpoint.decide.playbook import Timing
+
+    book = PLAYBOOK.model_copy(update={"timing": Timing(population_send_hour_utc=14)})
+    learned = profile(engagement_hours={17: 4})
+    assert (
+        by_step(decide(learned, checkout_event(), book, NOW))["email_24h"].due_at.hour == 17
+    )  # 15:00 -> 17:00
+    fresh = by_step(decide(profile(), checkout_event(), book, NOW))["email_24h"]
+    assert fresh.due_at.hour == 14 and "population_hour:14" in fresh.reasons
+    assert (
+        by_step(decide(profile(), checkout_event(), PLAYBOOK, NOW))["email_24h"].due_at.hour == 15
+    )  # default off

@@ -109,9 +109,14 @@ BEST_HOUR_MIN_DELAY = timedelta(hours=20)
 BEST_HOUR_WINDOW = timedelta(hours=3)
 
 
-def _best_hour(due: datetime, step: Step, channel: str, profile: Profile, reasons: list[str]) -> datetime:
-    """Day-scale e-mail steps move to the hour this customer opens most, by at most 3 hours."""
-    hour = best_hour(profile.engagement_hours)
+def _best_hour(
+    due: datetime, step: Step, channel: str, profile: Profile, playbook: Playbook, reasons: list[str]
+) -> datetime:
+    """Day-scale e-mail steps move to the hour this customer opens most (else the population's
+    hour from the playbook, if set), by at most 3 hours."""
+    hour, source = best_hour(profile.engagement_hours), "best_hour"
+    if hour is None and playbook.timing.population_send_hour_utc is not None:
+        hour, source = playbook.timing.population_send_hour_utc, "population_hour"
     if channel != "email" or step.delay < BEST_HOUR_MIN_DELAY or hour is None:
         return due
     candidates = [
@@ -120,7 +125,7 @@ def _best_hour(due: datetime, step: Step, channel: str, profile: Profile, reason
     best = min(candidates, key=lambda c: abs(c - due))
     if abs(best - due) > BEST_HOUR_WINDOW:
         return due
-    reasons.append(f"best_hour:{hour:02d}")
+    reasons.append(f"{source}:{hour:02d}")
     return best
 
 
@@ -202,7 +207,7 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
             elif blocker:
                 action = Action.SUPPRESS
             else:
-                due = _best_hour(due, step, channel, profile, reasons)
+                due = _best_hour(due, step, channel, profile, playbook, reasons)
                 due = _shift_quiet(due, channel, profile, playbook, reasons)
             if blocker:
                 reasons.append(blocker)

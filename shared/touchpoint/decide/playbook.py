@@ -113,6 +113,12 @@ class Catalog(Strict):
     unavailable: list[str] = Field(default_factory=list)  # out of stock or discontinued: never recommended
 
 
+class Timing(Strict):
+    # the UTC hour your list opens most (from your reports): used for customers whose own hour
+    # is not learned yet; unset keeps their e-mails exactly on the step's delay
+    population_send_hour_utc: int | None = Field(default=None, ge=0, le=23)
+
+
 class Costs(Strict):
     """What a channel costs, and when it is worth it."""
 
@@ -135,6 +141,7 @@ class Playbook(Strict):
     catalog: Catalog = Catalog()
     incentives: Incentives = Incentives()
     costs: Costs = Costs()
+    timing: Timing = Timing()
     holdout: Holdout = Holdout(share=0.0)
     quiet_hours: QuietHours = QuietHours()
     frequency_caps: dict[Literal["email", "sms"], Cap] = Field(default_factory=dict)
