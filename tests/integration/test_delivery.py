@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -125,3 +126,42 @@ def test_thank_you_recommends_what_others_bought_with_it(
     assert len(thanks) == 1
     text = thanks[0]["content"][0]["value"]
     assert "602" in text and "601" not in text  # bought together, and never what they bought
+
+
+def test_a_sender_that_dies_mid_send_is_never_retried_blindly(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    """Claimed by a Sender that then vanished: the provider may have it, so no second try, a visible failure."""
+    from touchpoint import aws
+    from touchpoint.plan import delivery
+
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(76, at=now))
+    runtime.invoke(
+        "DispatcherFunction",
+        {
+            "time": (now + timedelta(hours=2)).isoformat(),
+            "id": "x",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "1",
+            "region": "us-east-1",
+            "resources": [],
+            "detail": {},
+            "version": "0",
+        },
+    )
+    queue = runtime.resources.queue_urls["OutboundQueue"]
+    [entry] = aws.client("sqs").receive_message(QueueUrl=queue).get("Messages", [])
+    body = json.loads(entry["Body"])
+    assert (
+        delivery._claim(body["pk"], body["sk"], now + timedelta(hours=2)) is not None
+    )  # ... and then it died
+    aws.client("sqs").delete_message(QueueUrl=queue, ReceiptHandle=entry["ReceiptHandle"])
+
+    runtime.dispatch(now + timedelta(hours=2, minutes=5))
+    assert statuses("shopper76@example.com")["email_1h"][0] == "sending"
+    result = runtime.dispatch(now + timedelta(hours=2, minutes=20))
+    assert result["DispatcherFunction"]["outcome_unknown"] == 1
+    assert statuses("shopper76@example.com")["email_1h"][0] == "failed"
+    assert sendgrid.requests == []

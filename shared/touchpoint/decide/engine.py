@@ -237,7 +237,7 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
 def _audience_removal(event: TouchpointEvent, channel: str, now: datetime) -> Decision:
     return Decision(
         action=Action.SCHEDULE,
-        message_id=message_id("audience_removal", "remove", event.dedup_key),
+        message_id=message_id("audience_removal", "remove", f"{event.dedup_key}#{channel}"),
         flow="audience_removal",
         step="remove",
         channel="retargeting",

@@ -18,7 +18,7 @@ from touchpoint.plan import keys
 from touchpoint.plan.claims import claim
 from touchpoint.plan.dispatch import LEASE
 from touchpoint.profiles import catalog, changes, store
-from touchpoint.profiles.models import MessageItem
+from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem
 
 logger = Logger(child=True)
 MAX_ATTEMPTS = 5
@@ -36,8 +36,9 @@ def _claim(pk: str, sk: str, now: datetime) -> MessageItem | None:
             MessageItem.status.set(Status.SENDING.value),
             MessageItem.attempts.set((MessageItem.attempts | 0) + 1),
             MessageItem.updated_at.set(now),
-            MessageItem.due_pk.remove(),
-            MessageItem.due_sk.remove(),
+            # a lease: if this Sender dies mid-send, the Dispatcher finds the message again and
+            # records the unknown outcome instead of leaving it "sending" for ever
+            MessageItem.due_sk.set(keys.due_sk(now + LEASE, sk.removeprefix(MESSAGE_PREFIX))),
         ],
         MessageItem.status == Status.QUEUED.value,
     )
@@ -58,7 +59,15 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
     item = _claim(pk, sk, now)
     if item is None:
         return "skipped"  # already sent, cancelled or being sent: a duplicate queue entry
-    before, _ = store.load(item.customer_id)
+    try:
+        before, _ = store.load(item.customer_id)
+    except Exception:
+        # nothing was sent yet: hand the message back to the queue and let SQS retry
+        item.update(
+            actions=[MessageItem.status.set(Status.QUEUED.value)],
+            condition=MessageItem.status == Status.SENDING.value,
+        )
+        raise
     profile = changes.view(before, item.customer_id)
     context = store.plain(item.context) or {}
     context["offer"] = store.plain(item.offer)
@@ -107,6 +116,8 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
                 MessageItem.error.set(str(exc)),
                 MessageItem.reasons.set([*reasons, "send_failed"]),
                 MessageItem.updated_at.set(now),
+                MessageItem.due_pk.remove(),
+                MessageItem.due_sk.remove(),
             ]
         )
         logger.warning("send failed", extra={"message_id": item.message_id, "error": str(exc)})
@@ -118,6 +129,8 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
             MessageItem.provider_id.set(provider_id or item.message_id),
             MessageItem.reasons.set([*reasons, "guardrails_passed", "sent"]),
             MessageItem.error.remove(),
+            MessageItem.due_pk.remove(),
+            MessageItem.due_sk.remove(),
         ]
     )
     logger.info("sent", extra={"message_id": item.message_id, "channel": item.channel})

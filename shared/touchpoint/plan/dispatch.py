@@ -58,6 +58,24 @@ def _claim(pk: str, sk: str, now: datetime) -> MessageItem | None:
     )
 
 
+def _expire_sending(pk: str, sk: str, now: datetime) -> bool:
+    """A Sender died mid-send and its lease ran out. The provider may have accepted the message,
+    so it is never sent again: it is recorded as failed with the reason, for a person to look at."""
+    item = claim(
+        pk,
+        sk,
+        [
+            MessageItem.status.set(Status.FAILED.value),
+            MessageItem.reasons.set(MessageItem.reasons.append(["outcome_unknown"])),
+            MessageItem.updated_at.set(now),
+            MessageItem.due_pk.remove(),
+            MessageItem.due_sk.remove(),
+        ],
+        (MessageItem.status == Status.SENDING.value) & (MessageItem.due_sk < keys.due_upper_bound(now)),
+    )
+    return item is not None
+
+
 def _settle(
     item: MessageItem, status: Status, reasons: tuple[str, ...], now: datetime, retry_at: datetime | None
 ) -> None:
@@ -82,7 +100,7 @@ def run(now: datetime, playbook: Playbook) -> DispatchReport:
     for pk, sk in due(now):
         item = _claim(pk, sk, now)
         if item is None:
-            report.outcomes["lost_race"] += 1
+            report.outcomes["outcome_unknown" if _expire_sending(pk, sk, now) else "lost_race"] += 1
             continue
         report.claimed += 1
         before, messages = store.load(item.customer_id)
