@@ -74,6 +74,7 @@ def run(report: Path, template: str | None = None) -> str:
 def _scenario(runtime: Any, sendgrid: Any, report: Path) -> str:
     from touchpoint.decide.engine import in_holdout
     from touchpoint.identity import alias_key, customer_id_for
+    from touchpoint.measure.attribution import lift_by_flow
     from touchpoint.pipeline import current_playbook
     from touchpoint.profiles import store
 
@@ -219,13 +220,20 @@ def _scenario(runtime: Any, sendgrid: Any, report: Path) -> str:
                 "T-1", "shopper15@example.com", "solved", datetime.now(UTC), SECRET
             )
             post("SupportTicket", "/webhooks/zendesk/tickets", headers, body, eve)
+        if label == "+49h":
+            # Ava comes back after her reminders; Gus, held out, buys anyway: attribution and lift
+            for who in (ava, gus):
+                order = payloads.order(who.n, at=t0 + timedelta(hours=26), first_name=who.name)
+                shopify("orders", "orders/create", order, who, "Purchase")
         before = len(sendgrid.requests) + len(_sms_sent())
         runtime.dispatch(at)
         sends_at[label] = len(sendgrid.requests) + len(_sms_sent()) - before
 
     rows = []
+    every: list[Any] = []
     for who in shoppers:
         _, messages = store.load(who.customer_id)
+        every.extend(store.message_view(m) for m in messages)
         statuses = Counter(m.status for m in messages)
         sent = [
             f"{m.channel}:{m.template}"
@@ -233,7 +241,7 @@ def _scenario(runtime: Any, sendgrid: Any, report: Path) -> str:
             if m.status == "sent"
         ]
         rows.append((who.name, who.story, dict(statuses), sent))
-    text = _render(t0, decisions, called, rows, sends_at, sendgrid, onsite)
+    text = _render(t0, decisions, called, rows, sends_at, sendgrid, onsite, lift_by_flow(every))
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(text + "\n", encoding="utf-8")
     return text
@@ -247,6 +255,7 @@ def _render(
     sends_at: dict[str, int],
     sendgrid: Any,
     onsite: dict[str, Any],
+    lifts: list[Any],
 ) -> str:
     out = [f"# Touchpoint demo ({t0.isoformat()})", "", "## Decisions per touchpoint", ""]
     actions = ["schedule", "suppress", "cancel", "holdout", "duplicate"]
@@ -274,5 +283,19 @@ def _render(
         json.dumps({k: onsite.get(k) for k in ("recommendations", "content", "offer", "reasons")}, indent=2),
         "```",
     ]
+    out += [
+        "",
+        "## Orders credited to the last touch (7 days), sent against held out",
+        "",
+        "Seven shoppers show the mechanics, not a result: lift needs hundreds per group.",
+        "",
+        "| flow | sent | converted | held out | converted | lift |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in lifts:
+        lift = f"{row.lift:+.0%}" if row.lift is not None else "n/a (no holdout conversions yet)"
+        out.append(
+            f"| {row.flow} | {row.sent} | {row.sent_converted} | {row.held_out} | {row.held_out_converted} | {lift} |"
+        )
     out += ["", f"SendGrid requests: {len(sendgrid.requests)}; SMS published: {len(_sms_sent())}"]
     return "\n".join(out)

@@ -24,6 +24,7 @@ from touchpoint.decide import Decision, Playbook, Profile, decide
 from touchpoint.decide import playbook as playbooks
 from touchpoint.decide.model import Status
 from touchpoint.events import Kind, TouchpointEvent
+from touchpoint.measure.attribution import attribute
 from touchpoint.plan import writes as plan_writes
 from touchpoint.profiles import catalog, changes, merge, privacy, store, writes
 from touchpoint.profiles.models import (
@@ -150,6 +151,7 @@ def _commit(
         for key in sorted(new_aliases):
             tx.save(AliasItem(key, "ALIAS", customer_id=customer_id), condition=AliasItem.pk.does_not_exist())
         plan_writes.stage(tx, customer_id, decisions, existing, event, now)
+        _stage_attribution(tx, event, message_items, decisions)
         for loser, loser_raw, loser_messages in absorbed:
             _stage_merge(tx, customer_id, loser, loser_raw, loser_messages, now)
         tx.update(
@@ -157,6 +159,28 @@ def _commit(
             actions=writes.actions(change),
             condition=writes.condition(change),
         )
+
+
+def _stage_attribution(
+    tx: TransactWrite, event: TouchpointEvent, message_items: list[MessageItem], decisions: list[Decision]
+) -> None:
+    """Credit an order to the last message that touched the customer (sent, or held out)."""
+    if event.kind != Kind.ORDER_PLACED or event.order is None:
+        return
+    touched = {d.message_id for d in decisions}  # one operation per item in a transaction
+    views = [store.message_view(m) for m in message_items if m.message_id not in touched]
+    credited = attribute(views, event.occurred_at)
+    if credited is None:
+        return
+    item = next(m for m in message_items if m.message_id == credited.message_id)
+    tx.update(
+        item,
+        actions=[
+            MessageItem.converted_at.set(event.occurred_at),
+            MessageItem.conversion_order.set(event.order.order_id),
+            MessageItem.conversion_cents.set(int((event.order.total * 100).to_integral_value())),
+        ],
+    )
 
 
 def _stage_merge(

@@ -165,3 +165,20 @@ def test_a_sender_that_dies_mid_send_is_never_retried_blindly(
     assert result["DispatcherFunction"]["outcome_unknown"] == 1
     assert statuses("shopper76@example.com")["email_1h"][0] == "failed"
     assert sendgrid.requests == []
+
+
+def test_an_order_after_a_reminder_is_credited_to_it(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(77, at=now - timedelta(hours=2)))
+    runtime.dispatch(
+        now + timedelta(hours=1)
+    )  # late delivery: the sequence starts now, the reminder at +30 min
+    assert sendgrid.recipients() == ["shopper77@example.com"]
+    shop.post("orders", "orders/create", shop.order(77, at=datetime.now(UTC) + timedelta(minutes=5)))
+    _, items = store.load(store.find_customer("shopper77@example.com") or "")
+    credited = [m for m in items if m.converted_at is not None]
+    assert [(m.step, m.conversion_order, m.conversion_cents) for m in credited] == [
+        ("email_1h", "90077", 3450)
+    ]

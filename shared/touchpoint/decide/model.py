@@ -55,6 +55,7 @@ class MessageView:
     marketing: bool = True
     reasons: tuple[str, ...] = ()
     trigger_at: datetime | None = None
+    converted_at: datetime | None = None  # an order was credited to this message
 
 
 @dataclass

@@ -112,6 +112,7 @@ def message_view(item: MessageItem) -> MessageView:
         marketing=bool(item.marketing),
         reasons=tuple(item.reasons or ()),
         trigger_at=item.trigger_at,
+        converted_at=item.converted_at,
     )
 
 

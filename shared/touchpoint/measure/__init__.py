@@ -1,0 +1,1 @@
+"""Measurement: which message an order is credited to, and what the holdout says about lift (pure)."""
