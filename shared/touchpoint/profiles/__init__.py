@@ -1,0 +1,1 @@
+"""Customer profiles in DynamoDB: models, identity, atomic changes, privacy, product statistics."""
