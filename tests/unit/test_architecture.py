@@ -32,3 +32,11 @@ def test_decide_imports_nothing_from_aws() -> None:
             )
             for name in names:
                 assert not name.startswith(FORBIDDEN), f"{path.name} imports {name}"
+
+
+def test_every_package_folder_is_a_regular_package() -> None:
+    """setuptools' find_packages skips folders without __init__.py: a wheel would ship without them."""
+    root = Path(touchpoint.decide.__file__).parents[1]
+    for folder in [root, *[p for p in root.rglob("*") if p.is_dir() and p.name != "__pycache__"]]:
+        if any(folder.glob("*.py")):
+            assert (folder / "__init__.py").exists(), folder
