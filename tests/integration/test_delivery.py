@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
-from touchpoint.local.runtime import LocalRuntime
+from touchpoint.local.runtime import LocalRuntime, scheduled_event
 from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import store
 
@@ -58,20 +58,7 @@ def test_lost_queue_entry_is_found_again_by_the_lease(
     """The Dispatcher claimed and enqueued, then the queue entry vanished: the lease brings it back."""
     now = datetime.now(UTC)
     shop.post("checkouts", "checkouts/create", shop.checkout(72, at=now))
-    runtime.invoke(
-        "DispatcherFunction",
-        {
-            "time": (now + timedelta(hours=2)).isoformat(),
-            "id": "x",
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": "1",
-            "region": "us-east-1",
-            "resources": [],
-            "detail": {},
-            "version": "0",
-        },
-    )
+    runtime.invoke("DispatcherFunction", scheduled_event(now + timedelta(hours=2), "DispatcherFunction"))
     from touchpoint import aws
 
     aws.client("sqs").purge_queue(QueueUrl=runtime.resources.queue_urls["OutboundQueue"])
@@ -137,20 +124,7 @@ def test_a_sender_that_dies_mid_send_is_never_retried_blindly(
 
     now = datetime.now(UTC)
     shop.post("checkouts", "checkouts/create", shop.checkout(76, at=now))
-    runtime.invoke(
-        "DispatcherFunction",
-        {
-            "time": (now + timedelta(hours=2)).isoformat(),
-            "id": "x",
-            "detail-type": "Scheduled Event",
-            "source": "aws.events",
-            "account": "1",
-            "region": "us-east-1",
-            "resources": [],
-            "detail": {},
-            "version": "0",
-        },
-    )
+    runtime.invoke("DispatcherFunction", scheduled_event(now + timedelta(hours=2), "DispatcherFunction"))
     queue = runtime.resources.queue_urls["OutboundQueue"]
     [entry] = aws.client("sqs").receive_message(QueueUrl=queue).get("Messages", [])
     body = json.loads(entry["Body"])
