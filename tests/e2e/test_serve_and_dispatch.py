@@ -53,27 +53,35 @@ class Served:
         )
 
 
-@pytest.fixture(scope="module")
-def served() -> Iterator[Served]:
+def start_serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int, int]:
+    """`touchpoint serve` on free ports, its log in a file (an unread pipe would fill and stall it)."""
     api, aws_port = free_port(), free_port()
-    with SendGridStub() as stub:
-        env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
-        env.update(SECRETS, SENDGRID_API_HOST=stub.url)
+    with log.open("wb") as sink:
         process = subprocess.Popen(
             [*CLI, "serve", "--port", str(api), "--aws-port", str(aws_port)],
             env=env,
             cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
         )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", api), timeout=0.2).close()
-                break
-            except OSError:
-                assert process.poll() is None, process.stderr.read() if process.stderr else b""
-                time.sleep(0.1)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", api), timeout=0.2).close()
+            return process, api, aws_port
+        except OSError:
+            assert process.poll() is None, log.read_text(errors="replace")
+            time.sleep(0.1)
+    process.kill()
+    pytest.fail(f"touchpoint serve did not listen within 30 s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with SendGridStub() as stub:
+        env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+        env.update(SECRETS, SENDGRID_API_HOST=stub.url)
+        process, api, aws_port = start_serve(env, tmp_path_factory.mktemp("serve") / "serve.log")
         client_env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}"}
         yield Served(f"http://127.0.0.1:{api}", client_env, stub, process)
         process.send_signal(signal.SIGINT)
@@ -189,25 +197,12 @@ def test_open_ticket_pauses_promotions_and_a_solved_one_gets_a_survey(served: Se
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_serve_stops_cleanly(sig: int) -> None:
-    api, aws_port = free_port(), free_port()
+def test_serve_stops_cleanly(sig: int, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
-    process = subprocess.Popen(
-        [*CLI, "serve", "--port", str(api), "--aws-port", str(aws_port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", api), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    log = tmp_path / "serve.log"
+    process, _, _ = start_serve(env, log)
     process.send_signal(sig)
-    _, stderr = process.communicate(timeout=15)
+    process.wait(timeout=15)
+    stderr = log.read_text(errors="replace")
     assert process.returncode == 0
     assert "stopping" in stderr and "Traceback" not in stderr
