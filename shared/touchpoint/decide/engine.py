@@ -129,11 +129,12 @@ def _best_hour(
     return best
 
 
-def _already_done(flow: Flow, profile: Profile, at: datetime) -> str | None:
-    """An exit event at or after the trigger (out-of-order delivery: the order came first)."""
+def _exited(flow: Flow, profile: Profile, trigger_at: datetime) -> str | None:
+    """The exit event that ends this run of the flow: one after the trigger, or at the same instant
+    if it is another kind (out-of-order delivery: the order came before its checkout)."""
     for kind in flow.exit_on:
         when = profile.last_event_at.get(kind.value)
-        if when and when >= at and kind != flow.trigger:
+        if when and (when > trigger_at or (when == trigger_at and kind != flow.trigger)):
             return f"exit:{kind.value}"
     return None
 
@@ -165,7 +166,7 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
             continue
         key = _trigger_key(event, flow)
         anchor = _anchor(event, min(s.delay for s in flow.steps), now)
-        done = _already_done(flow, profile, event.occurred_at)
+        done = _exited(flow, profile, event.occurred_at)
         if event.checkout and event.checkout.token in profile.ordered_checkouts:
             done = "exit:order_placed"
         for step in flow.steps:
@@ -310,11 +311,9 @@ def recheck(
         return stop("flow_removed", Status.CANCELLED)
     if in_holdout(profile.customer_id, playbook):
         return stop("holdout", Status.HOLDOUT)
-    if trigger_at:
-        for kind in flow.exit_on:
-            when = profile.last_event_at.get(kind.value)
-            if when and (when > trigger_at or (when == trigger_at and kind != flow.trigger)):
-                return stop(f"exit:{kind.value}", Status.CANCELLED)
+    exit_code = _exited(flow, profile, trigger_at) if trigger_at else None
+    if exit_code:
+        return stop(exit_code, Status.CANCELLED)
     blocker = _planning_blocker(message.channel, flow, profile)
     switched = False
     if blocker:

@@ -51,9 +51,9 @@ def alias_keys(identity: Identity) -> list[str]:
 
 def resolve(identity: Identity) -> Resolution | None:
     """One BatchGetItem: the customer the strongest known alias points to, else a new id."""
-    keys = alias_keys(identity)
     if identity.customer_id:
         return Resolution(customer_id=identity.customer_id, known={}, wanted=set())
+    keys = alias_keys(identity)
     if not keys:
         return None
     known = {item.pk: item.customer_id for item in AliasItem.batch_get([(k, "ALIAS") for k in keys])}
