@@ -180,6 +180,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
         "orders_count": view.orders_count,
         "revenue": str(view.revenue),
         "open_tickets": view.open_tickets,
+        "time_zones": [zone.key for zone in view.zones],
         "consent": {ch: {"state": c.state, "at": c.at, "source": c.source} for ch, c in view.consent.items()},
     }
     _out(json.dumps(_jsonable({"customer_id": customer_id, **shown, **derived}), sort_keys=True))

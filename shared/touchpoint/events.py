@@ -55,6 +55,7 @@ class Identity(Frozen):
     previous_id: str | None = None  # Segment alias
     customer_id: str | None = None  # our own id, echoed back by SendGrid events
     order_ref: str | None = None  # "<platform>:<order id>": how a refund finds its customer
+    region: str | None = None  # the address country: how a national phone number is read
 
     def aliases(self) -> list[tuple[str, str]]:
         """(kind, value) pairs, strongest first: the first one names a new customer."""
@@ -117,8 +118,9 @@ class Ticket(Frozen):
 class Traits(Frozen):
     first_name: str | None = None
     last_name: str | None = None
-    timezone: str | None = None
-    country: str | None = None
+    timezone: str | None = None  # observed (browser) or stated by the customer, never guessed
+    country: str | None = None  # ISO 3166-1 alpha-2 of the postal address
+    province: str | None = None  # state or province code of the postal address
 
 
 class TouchpointEvent(Frozen):

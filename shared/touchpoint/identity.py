@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 
+import phonenumbers
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def normalize_email(value: str | None) -> str | None:
@@ -20,14 +21,23 @@ def normalize_email(value: str | None) -> str | None:
     return email if _EMAIL.match(email) else None
 
 
-def normalize_phone(value: str | None) -> str | None:
-    """E.164 or None: separators dropped, a leading 00 read as +."""
-    if not value:
+def normalize_phone(value: str | None, region: str | None = None) -> str | None:
+    """E.164 or None. National formats such as "(502) 459-2181" need the region (the address
+    country) to be read; a leading 00 reads as +. Possible numbers pass, so a test number keeps
+    its alias; zones are only taken from valid ones (decide/zones.py)."""
+    if not value or len(value) > 64:
         return None
-    phone = re.sub(r"[\s\-().]", "", value.strip())
-    if phone.startswith("00"):
-        phone = "+" + phone[2:]
-    return phone if _E164.match(phone) else None
+    text = value.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    hint = (region or "").strip().upper()
+    try:
+        number = phonenumbers.parse(text, hint if len(hint) == 2 else None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def sha256(value: str) -> str:
@@ -44,13 +54,6 @@ def alias_key(kind: str, value: str) -> str:
 def customer_id_for(alias: str) -> str:
     """A new customer's id, derived from its first alias so concurrent first events agree."""
     return "c_" + sha256(alias)[:24]
-
-
-def mask(value: str | None) -> str:
-    """For logs: never the raw address or number."""
-    if not value:
-        return ""
-    return sha256(value)[:12]
 
 
 def stable_bucket(*parts: str) -> float:

@@ -9,7 +9,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from touchpoint.local.runtime import LocalRuntime
-from touchpoint.profiles import store
+from touchpoint.profiles import changes, store
 from touchpoint.sim import payloads
 
 from ..conftest import SECRET, Shop, table_items
@@ -67,7 +67,8 @@ def test_woocommerce_processing_order(runtime: LocalRuntime) -> None:
     assert runtime.http("POST", "/webhooks/woocommerce/orders", headers, body).status == 200
     profile = profile_of("juergen@example.de")
     assert profile["orders_count"] == 1 and profile["revenue_cents"] == 5980
-    assert profile["phone"] == "+4915112345678" and profile["timezone"] == "Europe/Berlin"
+    assert profile["phone"] == "+4915112345678" and profile["country"] == "DE"
+    assert [z.key for z in changes.view(profile, "c").zones] == ["Europe/Berlin"]
     assert profile["first_name"] == "Jürgen" and profile["lifecycle"] == "first_time"
     assert profile_of("+4915112345678")["customer_id"] == profile["customer_id"]
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from touchpoint import config
 from touchpoint.decide import Action, Decision, MessageView, Profile, Status, decide, recheck
 from touchpoint.decide.model import ConsentRecord
 from touchpoint.events import Checkout, Consent, Identity, Kind, LineItem, Order, Ticket, TouchpointEvent
@@ -14,6 +16,7 @@ from touchpoint.pipeline import current_playbook
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 PLAYBOOK = current_playbook()
+PLAYBOOK_PATH = config.playbook_path()
 SUBSCRIBED = ConsentRecord(state="subscribed", at=NOW - timedelta(days=30), source="test")
 
 
@@ -68,15 +71,30 @@ def test_sms_inside_quiet_hours_is_deferred_to_morning() -> None:
     assert local.hour == 8 and "quiet_hours_deferred" in sms.reasons
 
 
-def test_unknown_zone_fails_closed_for_north_american_numbers() -> None:
-    # 13:30 UTC is 08:30 in New York but 05:30 in Los Angeles: not yet allowed
-    at = datetime(2026, 11, 21, 13, 30, tzinfo=UTC)
-    p = profile(phone="+14155550100", consent={"email": SUBSCRIBED, "sms": SUBSCRIBED})
+def test_sms_waits_for_an_hour_allowed_in_every_zone_the_address_allows() -> None:
+    # Kentucky is split: Louisville is Eastern, Paducah Central. 02:30 UTC is 20:30 in Paducah
+    # but 21:30 in Louisville (the outside finding): the SMS must wait for 08:00 Central
+    at = datetime(2026, 11, 24, 2, 30, tzinfo=UTC)
+    p = profile(
+        phone="+15024592181", country="US", province="KY", consent={"email": SUBSCRIBED, "sms": SUBSCRIBED}
+    )
     sms = by_step(decide(p, checkout_event(at - timedelta(hours=48)), PLAYBOOK, at - timedelta(hours=48)))[
         "sms_48h"
     ]
-    assert sms.due_at.astimezone(UTC).hour >= 16  # 08:00 in Los Angeles
-    assert {"timezone_unknown", "quiet_hours_deferred"} <= set(sms.reasons)
+    assert sms.action == Action.SCHEDULE and "quiet_hours_deferred" in sms.reasons
+    assert sms.due_at == datetime(2026, 11, 24, 14, 0, tzinfo=UTC)  # 08:00 Chicago, 09:00 Louisville
+
+
+def test_no_known_zone_means_no_sms_never_the_shops_zone() -> None:
+    p = profile(phone="+15555550100", consent={"email": SUBSCRIBED, "sms": SUBSCRIBED})  # not a real area
+    sms = by_step(decide(p, checkout_event(), PLAYBOOK, NOW))["sms_48h"]
+    assert sms.action == Action.SUPPRESS and sms.reasons[-1] == "timezone_unknown"
+
+
+def test_zones_far_apart_have_no_common_waking_hour() -> None:
+    p = profile(phone="+15024592181", country="RU", consent={"email": SUBSCRIBED, "sms": SUBSCRIBED})
+    sms = by_step(decide(p, checkout_event(), PLAYBOOK, NOW))["sms_48h"]
+    assert sms.action == Action.SUPPRESS and sms.reasons[-1] == "quiet_hours:no_common_window"
 
 
 @pytest.mark.parametrize(
@@ -234,12 +252,23 @@ def test_lifecycle_and_rfm(
     assert rfm(p, NOW) == score
 
 
-def test_time_zone_from_phone_only_where_unambiguous() -> None:
-    from touchpoint.geo import timezone_for, timezone_for_phone
+def test_candidate_zones_come_from_address_and_phone() -> None:
+    from touchpoint.decide import zones
 
-    assert timezone_for_phone("+4915112345678") == "Europe/Berlin"
-    assert timezone_for_phone("+12125550100") is None
-    assert timezone_for("US", "CA") == "America/Los_Angeles" and timezone_for("US", None) is None
+    assert zones.for_phone("+15024592181") == ("America/New_York",)  # Louisville
+    assert zones.for_phone("+12704430000") == ("America/Chicago",)  # Paducah
+    assert set(zones.for_phone("+19075551234")) == {"America/Anchorage", "America/Adak"}
+    assert zones.for_phone("+4915112345678") == ("Europe/Berlin",)
+    assert zones.for_phone("+15555550100") == ()
+    assert set(zones.for_address("US", "KY")) == {"America/New_York", "America/Chicago"}
+    assert set(zones.for_address("US", "US-OR")) == {"America/Denver", "America/Los_Angeles"}
+    assert zones.for_address("DE", None) == ("Europe/Berlin",)
+    assert zones.candidates("Europe/Paris", "US", "KY", "+15024592181") == (ZoneInfo("Europe/Paris"),)
+    assert {z.key for z in zones.candidates(None, "US", "KY", "+12704430000")} == {
+        "America/New_York",
+        "America/Chicago",
+    }
+    assert zones.candidates("Not/AZone", None, None, None) == ()
 
 
 def test_detractor_nps_counts_as_a_bad_rating() -> None:
@@ -401,7 +430,7 @@ def test_each_default_flow_plans_its_steps(flow: str, kind: Kind, steps: dict[st
     planned = {d.step: d for d in decide(p, _event_for(kind), PLAYBOOK, NOW) if d.flow == flow}
     assert set(planned) == set(steps)
     for step, hours in steps.items():
-        assert planned[step].action in (Action.SCHEDULE, Action.HOLDOUT)
+        assert planned[step].action == Action.SCHEDULE
         # e-mail can move to the best hour and SMS out of quiet hours; neither applies here
         assert planned[step].due_at == NOW + timedelta(hours=hours), step
 
@@ -471,3 +500,134 @@ def test_send_hour_personal_first_then_population() -> None:
     assert (
         by_step(decide(profile(), checkout_event(), PLAYBOOK, NOW))["email_24h"].due_at.hour == 15
     )  # default off
+
+
+# -- one active run, smart sending, holdout after the guardrails ------------------------------
+
+
+def _pending(decisions: list[Decision], at: datetime, trigger: str) -> tuple[MessageView, ...]:
+    """The stored side of decisions: what the next event's profile sees."""
+    return tuple(
+        MessageView(
+            d.message_id,
+            d.flow,
+            d.step,
+            d.status.value,
+            d.channel,
+            d.template,
+            d.due_at,
+            marketing=d.marketing,
+            reasons=d.reasons,
+            trigger_at=at,
+            trigger=trigger,
+        )
+        for d in decisions
+    )
+
+
+def test_a_newer_checkout_supersedes_the_older_ones_pending_reminders() -> None:
+    first = decide(profile(), checkout_event(NOW, "t1"), PLAYBOOK, NOW)
+    p = profile(messages=_pending(first, NOW, "checkout:t1"))
+    later = NOW + timedelta(seconds=1)
+    second = decide(p, checkout_event(later, "t2"), PLAYBOOK, later)
+    cancelled = [d for d in second if d.action == Action.CANCEL]
+    assert {d.message_id for d in cancelled} == {d.message_id for d in first if d.action == Action.SCHEDULE}
+    assert all(d.reasons[-1] == "superseded" for d in cancelled)
+    assert {d.trigger for d in second if d.action == Action.SCHEDULE} == {"checkout:t2"}
+
+
+def test_an_older_checkout_delivered_late_never_supersedes_a_newer_one() -> None:
+    newer = decide(profile(), checkout_event(NOW, "t2"), PLAYBOOK, NOW)
+    p = profile(messages=_pending(newer, NOW, "checkout:t2"))
+    assert decide(p, checkout_event(NOW - timedelta(hours=1), "t1"), PLAYBOOK, NOW) == []
+
+
+def test_by_default_a_flow_is_not_reentered_while_a_run_is_pending() -> None:
+    from touchpoint.decide.playbook import parse
+
+    text = (PLAYBOOK_PATH.read_text()).replace(
+        "    reentry: supersede         # a newer checkout", "    # was"
+    )
+    after_end = parse(text)
+    assert after_end.flows["cart_abandonment"].reentry == "after_end"
+    first = decide(profile(), checkout_event(NOW, "t1"), after_end, NOW)
+    p = profile(messages=_pending(first, NOW, "checkout:t1"))
+    assert decide(p, checkout_event(NOW + timedelta(minutes=5), "t2"), after_end, NOW) == []
+
+
+def _sent(channel: str, at: datetime, marketing: bool = True) -> MessageView:
+    return MessageView(
+        f"prev-{channel}",
+        "browse_abandonment",
+        "email_4h",
+        "sent",
+        channel,
+        "t",
+        at,
+        sent_at=at,
+        marketing=marketing,
+    )
+
+
+def test_smart_sending_skips_a_reminder_within_16_hours_of_another_marketing_email() -> None:
+    p = profile(messages=(_sent("email", NOW - timedelta(hours=10)),))
+    steps = by_step(decide(p, checkout_event(), PLAYBOOK, NOW))
+    assert (
+        steps["email_1h"].action == Action.SUPPRESS and steps["email_1h"].reasons[-1] == "smart_sending:email"
+    )
+    assert steps["email_24h"].action == Action.SCHEDULE  # 34 h after the last one: outside the window
+    message = MessageView("m", "cart_abandonment", "email_24h", "queued", "email", "cart_offer", NOW)
+    verdict = recheck(p, message, NOW - timedelta(hours=1), PLAYBOOK, NOW)
+    assert not verdict.send and verdict.status == Status.SUPPRESSED
+    assert verdict.reasons[-1] == "smart_sending:email"
+
+
+def test_smart_sending_defers_a_step_that_asks_for_it_and_exempts_transactional_ones() -> None:
+    from touchpoint.decide.playbook import Step
+
+    deferring = PLAYBOOK.model_copy(deep=True)
+    flow = deferring.flows["cart_abandonment"]
+    steps = [s.model_copy(update={"if_recent": "defer"}) if s.id == "email_1h" else s for s in flow.steps]
+    deferring.flows["cart_abandonment"] = flow.model_copy(update={"steps": steps})
+    assert isinstance(steps[0], Step)
+    last = NOW - timedelta(hours=10)
+    p = profile(messages=(_sent("email", last),))
+    email = by_step(decide(p, checkout_event(), deferring, NOW))["email_1h"]
+    assert email.action == Action.SCHEDULE and email.due_at == last + timedelta(hours=16)
+    assert "smart_sending_deferred:email" in email.reasons
+    survey = MessageView(
+        "s", "support_survey", "csat_1d", "queued", "email", "csat_survey", NOW, marketing=False
+    )
+    verdict = recheck(p, survey, NOW - timedelta(days=1), PLAYBOOK, NOW)
+    assert verdict.send
+    order = TouchpointEvent(
+        source="t", event_id="o", kind=Kind.ORDER_PLACED, occurred_at=NOW, order=Order(order_id="1")
+    )
+    thanks = by_step(decide(profile(messages=p.messages, orders_count=1), order, PLAYBOOK, NOW))["thank_you"]
+    assert thanks.action == Action.SCHEDULE and "smart_sending_exempt" in thanks.reasons
+
+
+def _holdout_customer() -> str:
+    from touchpoint.decide import in_holdout
+
+    return next(f"c{i}" for i in range(10_000) if in_holdout(f"c{i}", PLAYBOOK))
+
+
+def test_holdout_never_overrides_a_blocker() -> None:
+    unconsented = profile(customer_id=_holdout_customer(), consent={})
+    email = by_step(decide(unconsented, checkout_event(), PLAYBOOK, NOW))["email_1h"]
+    assert email.action == Action.SUPPRESS and email.reasons[-1] == "no_consent:email"
+    message = MessageView("m", "cart_abandonment", "email_1h", "queued", "email", "cart_reminder", NOW)
+    verdict = recheck(unconsented, message, NOW - timedelta(hours=1), PLAYBOOK, NOW)
+    assert verdict.status == Status.SUPPRESSED and verdict.reasons[-1] == "no_consent:email"
+
+
+def test_holdout_applies_at_the_would_be_send_time_after_every_guardrail() -> None:
+    held = profile(customer_id=_holdout_customer())
+    email = by_step(decide(held, checkout_event(), PLAYBOOK, NOW))["email_1h"]
+    assert email.action == Action.SCHEDULE  # planned like anyone's
+    message = MessageView("m", "cart_abandonment", "email_1h", "queued", "email", "cart_reminder", NOW)
+    verdict = recheck(held, message, NOW - timedelta(hours=1), PLAYBOOK, NOW)
+    assert not verdict.send and verdict.status == Status.HOLDOUT and verdict.reasons[-1] == "holdout"
+    ticket_open = profile(customer_id=held.customer_id, open_tickets=1)
+    assert recheck(ticket_open, message, NOW - timedelta(hours=1), PLAYBOOK, NOW).status == Status.SUPPRESSED

@@ -21,15 +21,15 @@ def test_default_playbook_loads_with_every_flow() -> None:
     [
         (
             "version: 1\nflows:\n  a:\n    trigger: nope\n    steps: []\ntemplates: {}\n",
-            "line 4: flows.a.trigger",
+            "playbook:4: flows.a.trigger",
         ),
         (
             "version: 1\nflows:\n  a:\n    trigger: order_placed\n    steps:\n      - {id: s, after: soon, channel: email, template: t}\ntemplates:\n  t: {body: x}\n",
-            "line 6",
+            "playbook:6: flows.a.steps.0.after",
         ),
         (
             "version: 1\nflows:\n  a:\n    trigger: order_placed\n    steps:\n      - {id: s, after: 1h, channel: email, template: missing}\ntemplates: {}\n",
-            "unknown template 'missing'",
+            "playbook:6: flows.a.steps.0: unknown template 'missing'",
         ),
         ("version: 1\nflows: [\n", "not valid YAML"),
         ("- 1\n", "must be a mapping"),
@@ -42,10 +42,40 @@ def test_bad_playbooks_fail_with_a_line(text: str, message: str) -> None:
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(PlaybookError, match="cannot read playbook"):
+    with pytest.raises(PlaybookError, match=r"nope\.yaml: cannot read the playbook"):
         load(tmp_path / "nope.yaml")
 
 
 def test_durations() -> None:
     assert parse_duration("90m").total_seconds() == 5400
     assert parse_duration("2d").days == 2
+
+
+def test_template_placeholders_are_checked_on_load_every_problem_with_its_line() -> None:
+    text = (
+        "version: 1\n"
+        "flows:\n"
+        "  a:\n"
+        "    trigger: order_placed\n"
+        "    steps:\n"
+        "      - {id: s, after: 1h, channel: email, template: t}\n"
+        "templates:\n"
+        "  t:\n"
+        "    subject: 'Hi {frist_name}'\n"
+        "    body: 'stray { brace'\n"
+    )
+    with pytest.raises(PlaybookError) as caught:
+        parse(text, "shop.yaml")
+    problems = caught.value.problems
+    assert len(problems) == 2
+    assert problems[0].startswith("shop.yaml:9: templates.t.subject: unknown placeholder {frist_name}")
+    assert problems[1].startswith("shop.yaml:10: templates.t.body: ")
+
+
+def test_smart_sending_and_reentry_are_validated() -> None:
+    base = "version: 1\nflows:\n  a:\n    trigger: order_placed\n    reentry: {r}\n    steps:\n      - {{id: s, after: 1h, channel: email, template: t}}\ntemplates:\n  t: {{body: x}}\n"
+    assert parse(base.format(r="supersede")).flows["a"].reentry == "supersede"
+    with pytest.raises(PlaybookError, match=r"playbook:5: flows\.a\.reentry"):
+        parse(base.format(r="sometimes"))
+    with pytest.raises(PlaybookError, match=r"smart_sending\.email"):
+        parse(base.format(r="parallel") + "smart_sending: {email: soon}\n")

@@ -1,245 +1,165 @@
 """decide() and recheck(): every choice a customer experiences, as pure functions.
 
-decide() runs when an event arrives; recheck() runs again when a message is due,
-because a purchase, an unsubscribe or a support ticket may have arrived meanwhile.
-Both return reason codes so `touchpoint messages` can say why.
+decide() runs when an event arrives: it stops what the event ends, then plans each flow
+the event triggers, step by step (channel, guardrails, timing, offer). recheck() runs
+again when a message is due, because a purchase, an opt-out, a ticket or another send
+may have arrived meanwhile. The holdout comes last in both: only a message that would
+otherwise go out is held out, so lift compares reachable people with reachable people.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 
-from touchpoint.decide.affinity import best_hour
+from touchpoint.decide import guardrails, runs
+from touchpoint.decide.channel_choice import choose_channel
+from touchpoint.decide.guardrails import in_holdout
 from touchpoint.decide.model import OPEN_STATUSES, Action, Decision, MessageView, Profile, Status, Verdict
 from touchpoint.decide.offers import offer_for
 from touchpoint.decide.playbook import Flow, Playbook, Step
 from touchpoint.decide.products import recommend
-from touchpoint.decide.timing import candidate_zones, is_quiet, next_allowed
-from touchpoint.events import Kind, TouchpointEvent
-from touchpoint.identity import sha256, stable_bucket
+from touchpoint.decide.scheduling import plan_time
+from touchpoint.events import TouchpointEvent
+from touchpoint.identity import stable_bucket
+
+__all__ = ["decide", "in_holdout", "recheck"]
+AUDIENCE_REMOVAL = "audience_removal"
 
 
-def in_holdout(customer_id: str, playbook: Playbook) -> bool:
-    return stable_bucket(playbook.holdout.salt, customer_id) < playbook.holdout.share
+@dataclass(frozen=True)
+class Situation:
+    """Everything one decision looks at."""
+
+    profile: Profile
+    event: TouchpointEvent
+    playbook: Playbook
+    now: datetime
 
 
-def message_id(flow: str, step: str, key: str) -> str:
-    return f"{flow}.{step}.{sha256(key)[:12]}"
+@dataclass(frozen=True)
+class Run:
+    """One run of a flow that this event starts or re-times."""
 
-
-OPT_IN_SOURCES = {Kind.CUSTOMER_UPDATED, Kind.IDENTIFY}
-FRESH_OPT_IN = timedelta(days=2)
-
-
-def _triggers(event: TouchpointEvent) -> set[Kind]:
-    """The event's kind, plus EMAIL_OPT_IN for a customer event with a fresh e-mail opt-in."""
-    kinds = {event.kind}
-    if event.kind in OPT_IN_SOURCES and any(
-        c.channel == "email" and c.state == "subscribed" and c.at >= event.occurred_at - FRESH_OPT_IN
-        for c in event.consents
-    ):
-        kinds.add(Kind.EMAIL_OPT_IN)
-    return kinds
-
-
-def _trigger_key(event: TouchpointEvent, flow: Flow) -> str:
-    if flow.key == "customer":
-        return "customer"
-    if flow.key == "day":
-        return f"day:{event.occurred_at.date().isoformat()}"
-    if event.checkout:
-        return f"checkout:{event.checkout.token}"
-    if event.order:
-        return f"order:{event.order.order_id}"
-    if event.ticket:
-        return f"ticket:{event.ticket.ticket_id}"
-    return event.dedup_key
-
-
-def _requirements_met(flow: Flow, profile: Profile, event: TouchpointEvent) -> str | None:
-    for requirement in flow.requires:
-        if requirement == "bad_rating" and not (event.ticket and event.ticket.unhappy):
-            return "rating_not_bad"
-        if requirement == "first_order" and profile.orders_count != 1:
-            return "not_first_order"
-        if requirement == "repeat_order" and profile.orders_count < 2:
-            return "not_repeat_order"
-    return None
-
-
-def _anchor(event: TouchpointEvent, first_delay: timedelta, now: datetime) -> datetime:
-    """Event time, moved so a late or replayed delivery never makes a step due in the past."""
-    anchor = min(event.occurred_at, now)
-    return max(anchor, now - first_delay)
-
-
-def _cost_blocker(channel: str, event: TouchpointEvent, playbook: Playbook) -> str | None:
-    minimum = playbook.costs.sms_min_cart_value
-    if channel == "sms" and minimum and event.checkout and float(event.checkout.total) < minimum:
-        return "cost:cart_below_sms_minimum"
-    return None
-
-
-def _planning_blocker(channel: str, flow: Flow, profile: Profile) -> str | None:
-    if not profile.reachable(channel):
-        return f"unreachable:{channel}"
-    if flow.marketing and not profile.has_consent(channel):
-        return f"no_consent:{channel}"
-    return None
-
-
-IGNORED_AFTER = 3  # marketing e-mails sent since the last open or click
-
-
-def _ignores(profile: Profile, channel: str, now: datetime) -> bool:
-    """Learned preference: several e-mails in the last 90 days and not one opened or clicked since."""
-    if channel != "email":
-        return False
-    since = max(profile.last_engaged_at or datetime.min.replace(tzinfo=now.tzinfo), now - timedelta(days=90))
-    unopened = sum(
-        1
-        for m in profile.messages
-        if m.channel == "email" and m.status == "sent" and m.sent_at and m.sent_at > since
-    )
-    return unopened >= IGNORED_AFTER
-
-
-BEST_HOUR_MIN_DELAY = timedelta(hours=20)
-BEST_HOUR_WINDOW = timedelta(hours=3)
-
-
-def _best_hour(
-    due: datetime, step: Step, channel: str, profile: Profile, playbook: Playbook, reasons: list[str]
-) -> datetime:
-    """Day-scale e-mail steps move to the hour this customer opens most (else the population's
-    hour from the playbook, if set), by at most 3 hours."""
-    hour, source = best_hour(profile.engagement_hours), "best_hour"
-    if hour is None and playbook.timing.population_send_hour_utc is not None:
-        hour, source = playbook.timing.population_send_hour_utc, "population_hour"
-    if channel != "email" or step.delay < BEST_HOUR_MIN_DELAY or hour is None:
-        return due
-    candidates = [
-        due.replace(hour=hour, minute=0, second=0, microsecond=0) + timedelta(days=d) for d in (-1, 0, 1)
-    ]
-    best = min(candidates, key=lambda c: abs(c - due))
-    if abs(best - due) > BEST_HOUR_WINDOW:
-        return due
-    reasons.append(f"{source}:{hour:02d}")
-    return best
-
-
-def _exited(flow: Flow, profile: Profile, trigger_at: datetime) -> str | None:
-    """The exit event that ends this run of the flow: one after the trigger, or at the same instant
-    if it is another kind (out-of-order delivery: the order came before its checkout)."""
-    for kind in flow.exit_on:
-        when = profile.last_event_at.get(kind.value)
-        if when and (when > trigger_at or (when == trigger_at and kind != flow.trigger)):
-            return f"exit:{kind.value}"
-    return None
+    name: str
+    flow: Flow
+    key: str
+    anchor: datetime
+    exit: str | None
+    closed: frozenset[str]
+    products: tuple[dict[str, Any], ...]
 
 
 def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: datetime) -> list[Decision]:
-    existing = {m.message_id: m for m in profile.messages}
-    decisions: list[Decision] = []
-
-    for name, flow in playbook.flows.items():
-        if event.kind in flow.exit_on:
-            decisions.extend(_cancel(profile.messages, name, f"exit:{event.kind.value}", now))
-    for consent in event.consents:
-        if consent.state != "subscribed":
-            channels = {consent.channel, "retargeting"} if consent.channel == "email" else {consent.channel}
-            pending = [m for m in profile.messages if m.channel in channels and m.marketing]
-            decisions.extend(_cancel(pending, None, f"consent_withdrawn:{consent.channel}", now))
-            if playbook.retargeting.remove_on_opt_out and consent.channel in ("email", "retargeting"):
-                decisions.append(_audience_removal(event, consent.channel, now))
-    cancelled = {d.message_id for d in decisions}
-
-    holdout = in_holdout(profile.customer_id, playbook)
-    triggers = _triggers(event)
+    situation = Situation(profile, event, playbook, now)
+    decisions = stop_what_the_event_ends(situation)
+    closed = {d.message_id for d in decisions}
     products = tuple(recommend(profile, playbook, now))
-    for name, flow in playbook.flows.items():
-        if flow.trigger not in triggers:
-            continue
-        unmet = _requirements_met(flow, profile, event)
-        if unmet:
-            continue
-        key = _trigger_key(event, flow)
-        anchor = _anchor(event, min(s.delay for s in flow.steps), now)
-        done = _exited(flow, profile, event.occurred_at)
-        if event.checkout and event.checkout.token in profile.ordered_checkouts:
-            done = "exit:order_placed"
-        for step in flow.steps:
-            mid = message_id(name, step.id, key)
-            prior = existing.get(mid)
-            if mid in cancelled or (prior and prior.status not in OPEN_STATUSES):
-                continue  # sent, cancelled or held out already: a re-trigger never repeats it
-            if prior and prior.trigger_at and prior.trigger_at > event.occurred_at:
-                continue  # a late, older delivery (create after update) never re-times a newer plan
-            due = anchor + step.delay
-            variant, template = _variant(profile.customer_id, name, step)
-            reasons = [f"trigger:{event.kind.value}", f"flow:{name}", f"step:{step.id}"]
-            if variant:
-                reasons.append(f"variant:{variant}")
-            action = Action.SCHEDULE
-            channel = step.channel
-            blocker = done or _planning_blocker(step.channel, flow, profile)
-            if (
-                blocker
-                and not done
-                and step.fallback
-                and not _planning_blocker(step.fallback.channel, flow, profile)
-            ):
-                reasons.append(f"fallback:{blocker}")
-                channel, template, blocker = step.fallback.channel, step.fallback.template, None
-            elif (
-                not blocker
-                and step.fallback
-                and _ignores(profile, channel, now)
-                and not _planning_blocker(step.fallback.channel, flow, profile)
-            ):
-                reasons.append(f"channel_learned:{channel}_ignored")
-                channel, template = step.fallback.channel, step.fallback.template
-            blocker = blocker or _cost_blocker(channel, event, playbook)
-            if blocker and not done and flow.skip_unreachable:
-                continue
-            if holdout:
-                action, blocker = Action.HOLDOUT, "holdout"
-            elif blocker:
-                action = Action.SUPPRESS
-            else:
-                due = _best_hour(due, step, channel, profile, playbook, reasons)
-                due = _shift_quiet(due, channel, profile, playbook, reasons)
-            if blocker:
-                reasons.append(blocker)
-            offer, offer_reason = offer_for(step.offer, profile, playbook)
-            if offer_reason and action == Action.SCHEDULE:
-                reasons.append(offer_reason)
-            decisions.append(
-                Decision(
-                    action=action,
-                    message_id=mid,
-                    flow=name,
-                    step=step.id,
-                    channel=channel,
-                    template=template,
-                    due_at=due,
-                    reasons=tuple(reasons),
-                    marketing=flow.marketing,
-                    trigger=key,
-                    offer=offer,
-                    products=products,
-                    variant=variant,
-                )
-            )
+    for name, flow in triggered_flows(situation):
+        decisions.extend(start_run(situation, name, flow, closed, products))
     return decisions
+
+
+def stop_what_the_event_ends(s: Situation) -> list[Decision]:
+    """Exits (an order ends the cart flow) and consent withdrawals cancel what is pending."""
+    decisions: list[Decision] = []
+    for name, flow in s.playbook.flows.items():
+        if s.event.kind in flow.exit_on:
+            decisions.extend(runs.cancel(s.profile.messages, name, f"exit:{s.event.kind.value}", s.now))
+    for consent in s.event.consents:
+        if consent.state == "subscribed":
+            continue
+        channels = {consent.channel, "retargeting"} if consent.channel == "email" else {consent.channel}
+        pending = [m for m in s.profile.messages if m.channel in channels and m.marketing]
+        decisions.extend(runs.cancel(pending, None, f"consent_withdrawn:{consent.channel}", s.now))
+        if s.playbook.retargeting.remove_on_opt_out and consent.channel in ("email", "retargeting"):
+            decisions.append(_audience_removal(s.event, consent.channel, s.now))
+    return decisions
+
+
+def triggered_flows(s: Situation) -> list[tuple[str, Flow]]:
+    kinds = runs.triggers(s.event)
+    return [
+        (name, flow)
+        for name, flow in s.playbook.flows.items()
+        if flow.trigger in kinds and runs.unmet_requirement(flow, s.profile, s.event) is None
+    ]
+
+
+def start_run(
+    s: Situation, name: str, flow: Flow, closed: set[str], products: tuple[dict[str, Any], ...]
+) -> list[Decision]:
+    key = runs.trigger_key(s.event, flow)
+    entry = runs.enter(flow, name, s.profile, key, s.event.occurred_at, closed, s.now)
+    if not entry.allowed:
+        return []
+    run = Run(
+        name=name,
+        flow=flow,
+        key=key,
+        anchor=runs.anchor(s.event, min(step.delay for step in flow.steps), s.now),
+        exit=runs.run_exit(flow, s.profile, s.event),
+        closed=frozenset(closed | {d.message_id for d in entry.cancels}),
+        products=products,
+    )
+    planned = [d for step in flow.steps if (d := plan_step(s, run, step)) is not None]
+    return [*entry.cancels, *planned]
+
+
+def _settled(s: Situation, run: Run, message_id: str) -> bool:
+    """Sent, cancelled or held out already, or planned by a newer delivery: leave it alone."""
+    prior = next((m for m in s.profile.messages if m.message_id == message_id), None)
+    if message_id in run.closed or (prior is not None and prior.status not in OPEN_STATUSES):
+        return True
+    return bool(prior and prior.trigger_at and prior.trigger_at > s.event.occurred_at)
+
+
+def plan_step(s: Situation, run: Run, step: Step) -> Decision | None:
+    mid = runs.message_id(run.name, step.id, run.key)
+    if _settled(s, run, mid):
+        return None
+    variant, template = _variant(s.profile.customer_id, run.name, step)
+    reasons = [f"trigger:{s.event.kind.value}", f"flow:{run.name}", f"step:{step.id}"]
+    if variant:
+        reasons.append(f"variant:{variant}")
+    choice = choose_channel(s.profile, run.flow, step, template, s.now, run.exit)
+    reasons.extend(choice.reasons)
+    blocker = choice.blocker or guardrails.cost_blocker(choice.channel, s.event, s.playbook)
+    if blocker and not run.exit and run.flow.skip_unreachable:
+        return None  # anonymous traffic we cannot reach: no record at all
+    due = run.anchor + step.delay
+    if blocker is None:
+        timing = plan_time(s.profile, run.flow, step, choice.channel, s.playbook, due)
+        due, blocker = timing.at, timing.blocker
+        reasons.extend(timing.reasons)
+    if blocker:
+        reasons.append(blocker)
+    offer, offer_reason = offer_for(step.offer, s.profile, s.playbook)
+    if offer_reason and blocker is None:
+        reasons.append(offer_reason)
+    return Decision(
+        action=Action.SUPPRESS if blocker else Action.SCHEDULE,
+        message_id=mid,
+        flow=run.name,
+        step=step.id,
+        channel=choice.channel,
+        template=choice.template,
+        due_at=due,
+        reasons=tuple(reasons),
+        marketing=run.flow.marketing,
+        trigger=run.key,
+        offer=offer,
+        products=run.products,
+        variant=variant,
+    )
 
 
 def _audience_removal(event: TouchpointEvent, channel: str, now: datetime) -> Decision:
     return Decision(
         action=Action.SCHEDULE,
-        message_id=message_id("audience_removal", "remove", f"{event.dedup_key}#{channel}"),
-        flow="audience_removal",
+        message_id=runs.message_id(AUDIENCE_REMOVAL, "remove", f"{event.dedup_key}#{channel}"),
+        flow=AUDIENCE_REMOVAL,
         step="remove",
         channel="retargeting",
         template="audience_remove",
@@ -258,99 +178,84 @@ def _variant(customer_id: str, flow: str, step: Step) -> tuple[str | None, str]:
     return names[index], step.variants[names[index]]
 
 
-def _shift_quiet(
-    due: datetime, channel: str, profile: Profile, playbook: Playbook, reasons: list[str]
-) -> datetime:
-    quiet = playbook.quiet_hours
-    if channel not in quiet.channels:
-        return due
-    zones = candidate_zones(profile.timezone, profile.phone, quiet.fallback_timezone)
-    if not profile.timezone:
-        reasons.append("timezone_unknown")
-    allowed = next_allowed(due, zones, quiet.start, quiet.end)
-    if allowed != due:
-        reasons.append("quiet_hours_deferred")
-    return allowed
-
-
-def _cancel(
-    messages: tuple[MessageView, ...] | list[MessageView], flow: str | None, reason: str, now: datetime
-) -> list[Decision]:
-    return [
-        Decision(
-            action=Action.CANCEL,
-            message_id=m.message_id,
-            flow=m.flow,
-            step=m.step,
-            channel=m.channel,
-            template=m.template,
-            due_at=m.due_at or now,
-            reasons=(*m.reasons, reason),
-            marketing=m.marketing,
-        )
-        for m in messages
-        if m.status == Status.PLANNED and (flow is None or m.flow == flow)
-    ]
+# -- send time -------------------------------------------------------------------------------
 
 
 def recheck(
     profile: Profile, message: MessageView, trigger_at: datetime | None, playbook: Playbook, now: datetime
 ) -> Verdict:
     """Send-time guardrails: the state of the world may have changed since planning."""
+    if message.flow == AUDIENCE_REMOVAL:  # an opt-out is honoured, never held
+        return Verdict(send=True, reasons=(*message.reasons, "guardrails_passed"))
     flow = playbook.flows.get(message.flow)
-    reasons = list(message.reasons)
-
-    def stop(code: str, status: Status = Status.SUPPRESSED) -> Verdict:
-        return Verdict(send=False, reasons=(*reasons, code), status=status)
-
-    if message.flow == "audience_removal":
-        return Verdict(
-            send=True, reasons=(*reasons, "guardrails_passed")
-        )  # an opt-out is honoured, never held
     if flow is None:
-        return stop("flow_removed", Status.CANCELLED)
-    if in_holdout(profile.customer_id, playbook):
-        return stop("holdout", Status.HOLDOUT)
-    exit_code = _exited(flow, profile, trigger_at) if trigger_at else None
-    if exit_code:
-        return stop(exit_code, Status.CANCELLED)
-    blocker = _planning_blocker(message.channel, flow, profile)
-    switched = False
+        return _stop(message, "flow_removed", Status.CANCELLED)
+    ended = _run_over(flow, profile, message, trigger_at)
+    if ended:
+        return _stop(message, ended, Status.CANCELLED)
+    step = next((st for st in flow.steps if st.id == message.step), None)
+    message, switched, blocker = _send_channel(flow, step, profile, message)
     if blocker:
-        step = next((s for s in flow.steps if s.id == message.step), None)
-        fallback = step.fallback if step else None
-        if fallback is None or _planning_blocker(fallback.channel, flow, profile):
-            return stop(blocker)
-        reasons.append(f"fallback:{blocker}")
-        message = replace(message, channel=fallback.channel, template=fallback.template)
-        switched = True
-    if message.marketing:
-        if profile.open_tickets > 0:
-            return stop("open_ticket")
-        cap = playbook.frequency_caps.get(message.channel)  # type: ignore[call-overload]
-        if (
-            cap is not None
-            and _sent_within(profile.messages, message.channel, now - timedelta(days=cap.days)) >= cap.max
-        ):
-            return stop(f"frequency_cap:{message.channel}")
-    quiet = playbook.quiet_hours
-    if message.channel in quiet.channels:
-        zones = candidate_zones(profile.timezone, profile.phone, quiet.fallback_timezone)
-        if is_quiet(now, zones, quiet.start, quiet.end):
-            later = next_allowed(now, zones, quiet.start, quiet.end)
-            return Verdict(send=False, reasons=(*reasons, "quiet_hours_deferred"), retry_at=later)
+        return _stop(message, blocker)
+    verdict = _send_time_guardrails(flow, step, profile, message, playbook, now)
+    if verdict is not None:
+        return verdict
+    if in_holdout(profile.customer_id, playbook):
+        return _stop(message, "holdout", Status.HOLDOUT)
     if switched:
-        return Verdict(send=True, reasons=tuple(reasons), channel=message.channel, template=message.template)
-    return Verdict(send=True, reasons=(*reasons, "guardrails_passed"))
+        return Verdict(send=True, reasons=message.reasons, channel=message.channel, template=message.template)
+    return Verdict(send=True, reasons=(*message.reasons, "guardrails_passed"))
 
 
-def _sent_within(messages: tuple[MessageView, ...], channel: str, since: datetime) -> int:
-    return sum(
-        1
-        for m in messages
-        if m.marketing
-        and m.channel == channel
-        and m.status == Status.SENT
-        and m.sent_at
-        and m.sent_at >= since
+def _stop(message: MessageView, code: str, status: Status = Status.SUPPRESSED) -> Verdict:
+    return Verdict(send=False, reasons=(*message.reasons, code), status=status)
+
+
+def _run_over(flow: Flow, profile: Profile, message: MessageView, trigger_at: datetime | None) -> str | None:
+    if runs.superseded(flow, profile, message):
+        return runs.SUPERSEDED
+    return runs.exited(flow, profile, trigger_at) if trigger_at else None
+
+
+def _send_channel(
+    flow: Flow, step: Step | None, profile: Profile, message: MessageView
+) -> tuple[MessageView, bool, str | None]:
+    """The planned channel, or the step's fallback when the planned one can no longer be used."""
+    blocker = guardrails.channel_blocker(message.channel, flow, profile)
+    if not blocker:
+        return message, False, None
+    fallback = step.fallback if step else None
+    if fallback is None or guardrails.channel_blocker(fallback.channel, flow, profile):
+        return message, False, blocker
+    switched = replace(
+        message,
+        channel=fallback.channel,
+        template=fallback.template,
+        reasons=(*message.reasons, f"fallback:{blocker}"),
     )
+    return switched, True, None
+
+
+def _send_time_guardrails(
+    flow: Flow, step: Step | None, profile: Profile, message: MessageView, playbook: Playbook, now: datetime
+) -> Verdict | None:
+    """Open tickets, frequency caps, smart sending and quiet hours: a verdict when one applies."""
+    channel, mid = message.channel, message.message_id
+    if message.marketing and profile.open_tickets > 0:
+        return _stop(message, "open_ticket")
+    if message.marketing and guardrails.frequency_capped(profile, channel, playbook, now, mid):
+        return _stop(message, f"frequency_cap:{channel}")
+    if message.marketing and not guardrails.exempt_from_smart_sending(flow, step):
+        timing = guardrails.smart_sending(profile, channel, step, playbook, now, mid)
+        if timing.blocker or timing.at != now:
+            return _hold_or_stop(message, timing)
+    timing = guardrails.quiet_hours(profile, channel, playbook, now)
+    if timing.blocker or timing.at != now:
+        return _hold_or_stop(message, timing)
+    return None
+
+
+def _hold_or_stop(message: MessageView, timing: guardrails.Timing) -> Verdict:
+    if timing.blocker:
+        return _stop(message, timing.blocker)
+    return Verdict(send=False, reasons=(*message.reasons, timing.reason or "deferred"), retry_at=timing.at)

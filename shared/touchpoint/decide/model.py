@@ -7,13 +7,15 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from touchpoint.decide import zones
 
 
 class Action(StrEnum):
     SCHEDULE = "schedule"
     CANCEL = "cancel"
     SUPPRESS = "suppress"
-    HOLDOUT = "holdout"
 
 
 class Status(StrEnum):
@@ -27,7 +29,10 @@ class Status(StrEnum):
     HOLDOUT = "holdout"
 
 
+# a re-trigger may re-plan these; every other status is settled for good
 OPEN_STATUSES = frozenset({Status.PLANNED, Status.SUPPRESSED})
+# still to go out, or going out now: what makes a flow's run active
+PENDING_STATUSES = frozenset({Status.PLANNED, Status.QUEUED, Status.SENDING})
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class MessageView:
     reasons: tuple[str, ...] = ()
     trigger_at: datetime | None = None
     converted_at: datetime | None = None  # an order was credited to this message
+    trigger: str = ""  # what started this run of the flow, e.g. "checkout:<token>"
 
 
 @dataclass
@@ -67,8 +73,9 @@ class Profile:
     phone: str | None = None
     first_name: str | None = None
     consent: dict[str, ConsentRecord] = field(default_factory=dict)
-    timezone: str | None = None
+    timezone: str | None = None  # observed or stated; never guessed
     country: str | None = None
+    province: str | None = None
     orders_count: int = 0
     discounted_orders: int = 0
     revenue: Decimal = Decimal(0)
@@ -88,6 +95,11 @@ class Profile:
     affinity: dict[str, float] = field(default_factory=dict)  # decay-normalized; see decide/affinity.py
     engagement_hours: dict[int, int] = field(default_factory=dict)  # UTC hour -> opens and clicks
     messages: tuple[MessageView, ...] = ()
+
+    @property
+    def zones(self) -> tuple[ZoneInfo, ...]:
+        """Every time zone this customer may be in (decide/zones.py); empty when unknown."""
+        return zones.candidates(self.timezone, self.country, self.province, self.phone)
 
     def has_consent(self, channel: str) -> bool:
         record = self.consent.get(channel)
@@ -129,7 +141,6 @@ class Decision:
             Action.SCHEDULE: Status.PLANNED,
             Action.CANCEL: Status.CANCELLED,
             Action.SUPPRESS: Status.SUPPRESSED,
-            Action.HOLDOUT: Status.HOLDOUT,
         }[self.action]
 
 

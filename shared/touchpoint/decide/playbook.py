@@ -7,13 +7,14 @@ typo that silently turns a flow off.
 from __future__ import annotations
 
 import re
+import string
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from touchpoint.events import Kind
 
@@ -22,7 +23,11 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
 class PlaybookError(ValueError):
-    pass
+    """Every problem of a playbook, one `file:line: where: problem` line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 def parse_duration(value: str | int) -> timedelta:
@@ -54,6 +59,9 @@ class Step(Strict):
     offer: str | None = None
     variants: dict[str, str] = Field(default_factory=dict)  # variant name -> template
     fallback: Fallback | None = None  # when the channel is unreachable or not consented
+    # another marketing message went out on the channel within the smart-sending window:
+    # skip this one, defer it to the end of the window, or send anyway (transactional content)
+    if_recent: Literal["skip", "defer", "send"] = "skip"
 
     @field_validator("after")
     @classmethod
@@ -69,6 +77,9 @@ class Step(Strict):
 class Flow(Strict):
     trigger: Kind
     marketing: bool = True
+    # a new trigger while a run is still pending: ignore it until the run ends (after_end),
+    # cancel the pending run and start over (supersede, e.g. a newer cart), or run both (parallel)
+    reentry: Literal["after_end", "supersede", "parallel"] = "after_end"
     # what one run of the flow is keyed by: the trigger (checkout, order, ticket), the
     # customer (once ever, e.g. welcome) or the day (at most once a day, e.g. browsing)
     key: Literal["trigger", "customer", "day"] = "trigger"
@@ -79,9 +90,35 @@ class Flow(Strict):
     steps: list[Step] = Field(min_length=1)
 
 
+# what a template may name; decide/content.py fills every one of them
+PLACEHOLDERS = frozenset(
+    {"first_name", "items", "checkout_url", "offer_code", "offer_text", "recommendations", "shop"}
+)
+
+
+def placeholder_problem(text: str) -> str | None:
+    """Why a template text would not render, or None."""
+    try:
+        fields = [name for _, name, spec, conv in string.Formatter().parse(text) if name is not None]
+    except ValueError as exc:
+        return f"{exc} (write {{{{ and }}}} for literal braces)"
+    for name in fields:
+        if name not in PLACEHOLDERS:
+            return f"unknown placeholder {{{name}}}; known: {', '.join(sorted(PLACEHOLDERS))}"
+    return None
+
+
 class Template(Strict):
     subject: str = ""
     body: str
+
+    @field_validator("subject", "body")
+    @classmethod
+    def _placeholders(cls, value: str) -> str:
+        problem = placeholder_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class Offer(Strict):
@@ -92,10 +129,30 @@ class Offer(Strict):
 
 
 class QuietHours(Strict):
+    """Local hours with no message on these channels, in every zone the customer may be in;
+    nobody's zone known means no message on them at all (never the shop's zone)."""
+
     start: int = Field(default=21, ge=0, le=23)
     end: int = Field(default=8, ge=0, le=23)
     channels: list[Literal["email", "sms"]] = Field(default_factory=lambda: ["sms"])  # type: ignore[arg-type]
-    fallback_timezone: str = "America/New_York"
+
+
+class SmartSending(Strict):
+    """No marketing message within this long of the previous one on the same channel."""
+
+    email: str | None = "16h"
+    sms: str | None = "24h"
+
+    @field_validator("email", "sms")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    def window(self, channel: str) -> timedelta | None:
+        value = getattr(self, channel, None) if channel in ("email", "sms") else None
+        return parse_duration(value) if value else None
 
 
 class Cap(Strict):
@@ -144,32 +201,46 @@ class Playbook(Strict):
     timing: Timing = Timing()
     holdout: Holdout = Holdout(share=0.0)
     quiet_hours: QuietHours = QuietHours()
+    smart_sending: SmartSending = SmartSending()
     frequency_caps: dict[Literal["email", "sms"], Cap] = Field(default_factory=dict)
     flows: dict[str, Flow]
     templates: dict[str, Template]
     offers: dict[str, Offer] = Field(default_factory=dict)
 
-    @model_validator(mode="after")
-    def _references(self) -> Playbook:
-        for name, flow in self.flows.items():
-            for step in flow.steps:
-                if step.channel == "retargeting":
-                    if step.template not in META_EVENTS:
-                        raise ValueError(
-                            f"flow '{name}' step '{step.id}': retargeting template must be one of "
-                            f"{', '.join(sorted(META_EVENTS))}"
-                        )
-                    continue
-                fallback = [step.fallback.template] if step.fallback else []
-                for template in (step.template, *step.variants.values(), *fallback):
-                    if template not in self.templates:
-                        raise ValueError(f"flow '{name}' step '{step.id}' uses unknown template '{template}'")
-                if step.offer and step.offer not in self.offers:
-                    raise ValueError(f"flow '{name}' step '{step.id}' uses unknown offer '{step.offer}'")
-        first = self.incentives.first_order_offer
-        if first and first not in self.offers:
-            raise ValueError(f"incentives.first_order_offer names unknown offer '{first}'")
-        return self
+
+Loc = tuple[int | str, ...]
+
+
+def _step_references(playbook: Playbook, name: str, index: int, step: Step) -> list[tuple[Loc, str]]:
+    where: Loc = ("flows", name, "steps", index)
+    if step.channel == "retargeting":
+        if step.template in META_EVENTS:
+            return []
+        return [
+            ((*where, "template"), f"retargeting template must be one of {', '.join(sorted(META_EVENTS))}")
+        ]
+    problems: list[tuple[Loc, str]] = []
+    fallback = [step.fallback.template] if step.fallback else []
+    for template in (step.template, *step.variants.values(), *fallback):
+        if template not in playbook.templates:
+            problems.append((where, f"unknown template '{template}'"))
+    if step.offer and step.offer not in playbook.offers:
+        problems.append(((*where, "offer"), f"unknown offer '{step.offer}'"))
+    return problems
+
+
+def reference_problems(playbook: Playbook) -> list[tuple[Loc, str]]:
+    """Names that point nowhere: templates and offers a step or the incentives use."""
+    problems = [
+        problem
+        for name, flow in playbook.flows.items()
+        for index, step in enumerate(flow.steps)
+        for problem in _step_references(playbook, name, index, step)
+    ]
+    first = playbook.incentives.first_order_offer
+    if first and first not in playbook.offers:
+        problems.append((("incentives", "first_order_offer"), f"unknown offer '{first}'"))
+    return problems
 
 
 def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
@@ -188,22 +259,31 @@ def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     return line
 
 
+def _problem_line(name: str, root: yaml.Node | None, error: Any) -> str:
+    loc = tuple(error["loc"])
+    where = ".".join(str(p) for p in loc) or "playbook"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{name}:{_line_of(root, loc)}: {where}: {message}"
+
+
 def parse(text: str, name: str = "playbook") -> Playbook:
     try:
         data: Any = yaml.safe_load(text)
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
-        raise PlaybookError(f"{name}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        raise PlaybookError([f"{name}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
     if not isinstance(data, dict):
-        raise PlaybookError(f"{name}: line 1: the playbook must be a mapping")
+        raise PlaybookError([f"{name}:1: the playbook must be a mapping"])
     try:
-        return Playbook.model_validate(data)
+        playbook = Playbook.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        where = ".".join(str(p) for p in loc) or "playbook"
-        line = _line_of(root, loc)
-        raise PlaybookError(f"{name}: line {line}: {where}: {first['msg']}") from None
+        raise PlaybookError([_problem_line(name, root, e) for e in exc.errors()]) from None
+    problems = reference_problems(playbook)
+    if problems:
+        raise PlaybookError([_problem_line(name, root, {"loc": loc, "msg": msg}) for loc, msg in problems])
+    return playbook
 
 
 @lru_cache(maxsize=4)
@@ -211,5 +291,5 @@ def load(path: Path) -> Playbook:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise PlaybookError(f"cannot read playbook {path}: {exc.strerror}") from None
+        raise PlaybookError([f"{path}: cannot read the playbook: {exc.strerror}"]) from None
     return parse(text, str(path))

@@ -15,7 +15,6 @@ from typing import Any
 from touchpoint.decide import affinity, lifecycle
 from touchpoint.decide.model import ConsentRecord, MessageView, Profile
 from touchpoint.events import Kind, LineItem, TouchpointEvent
-from touchpoint.geo import timezone_for_phone
 from touchpoint.identity import normalize_email, normalize_phone
 from touchpoint.profiles.models import EXIT_KINDS
 
@@ -68,15 +67,14 @@ def change_for(
         change.add["aliases"] = set(aliases)
 
     ident, traits = event.identity, event.traits
-    phone = normalize_phone(ident.phone)
-    zone = traits.timezone or (None if before.get("timezone") else timezone_for_phone(phone))
     for attr, value in (
         ("email", normalize_email(ident.email)),
-        ("phone", phone),
+        ("phone", normalize_phone(ident.phone, ident.region or traits.country)),
         ("first_name", traits.first_name),
         ("last_name", traits.last_name),
         ("country", traits.country),
-        ("timezone", zone),
+        ("province", traits.province),
+        ("timezone", traits.timezone),
     ):
         if value:
             change.assign[attr] = value
@@ -259,6 +257,7 @@ def view(raw: dict[str, Any], customer_id: str, messages: tuple[MessageView, ...
         consent=consent,
         timezone=raw.get("timezone"),
         country=raw.get("country"),
+        province=raw.get("province"),
         orders_count=int(raw.get("orders_count") or 0),
         discounted_orders=int(raw.get("discounted_orders") or 0),
         revenue=Decimal(int(raw.get("revenue_cents") or 0)) / 100,

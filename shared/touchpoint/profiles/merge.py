@@ -15,7 +15,7 @@ from touchpoint.profiles.models import EXIT_KINDS
 
 SETS = ("viewed", "carted", "purchased", "ordered_checkouts", "cancelled_orders", "aliases", "open_tickets")
 COUNTERS = ("orders_count", "discounted_orders", "revenue_cents", "event_count")
-CONTACT = ("email", "phone", "first_name", "last_name", "country", "timezone")
+CONTACT = ("email", "phone", "first_name", "last_name", "country", "province", "timezone")
 MAPS = ("affinity", "engagement", "order_net")
 
 

@@ -61,6 +61,7 @@ class ProfileItem(Model):
     first_name = UnicodeAttribute(null=True)
     last_name = UnicodeAttribute(null=True)
     country = UnicodeAttribute(null=True)
+    province = UnicodeAttribute(null=True)
     timezone = UnicodeAttribute(null=True)
     consent_email = MapAttribute[str, Any](null=True)
     consent_sms = MapAttribute[str, Any](null=True)

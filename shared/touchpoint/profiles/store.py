@@ -43,7 +43,7 @@ def alias_keys(identity: Identity) -> list[str]:
         if kind == "email":
             value = normalize_email(value) or ""
         elif kind == "phone":
-            value = normalize_phone(value) or ""
+            value = normalize_phone(value, identity.region) or ""
         if value:
             keys.append(alias_key(kind, value))
     return list(dict.fromkeys(keys))
@@ -113,6 +113,7 @@ def message_view(item: MessageItem) -> MessageView:
         reasons=tuple(item.reasons or ()),
         trigger_at=item.trigger_at,
         converted_at=item.converted_at,
+        trigger=item.trigger or "",
     )
 
 

@@ -37,12 +37,14 @@ def customer(data: dict[str, Any], platform: str) -> tuple[Identity, Traits]:
         email=text(c, "email", "customer."),
         phone=text(c, "phone", "customer."),
         platform_id=f"{platform}:{cid}" if cid else None,
+        region=text(c, "country", "customer."),
     )
     traits = Traits(
         first_name=text(c, "first_name", "customer."),
         last_name=text(c, "last_name", "customer."),
         timezone=text(c, "timezone", "customer."),
         country=text(c, "country", "customer."),
+        province=text(c, "province", "customer."),
     )
     return identity, traits
 

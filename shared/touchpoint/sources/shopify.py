@@ -17,7 +17,6 @@ from touchpoint.events import (
     TouchpointEvent,
     Traits,
 )
-from touchpoint.geo import timezone_for
 from touchpoint.identity import sha256
 from touchpoint.sources import Ignored, PayloadError, Request, jsonbody, signing
 from touchpoint.sources.jsonbody import items, money, obj, quantity, text, timestamp
@@ -110,7 +109,13 @@ def _identity(data: dict[str, Any], checkout_token: str | None) -> Identity:
         phone=text(data, "phone") or text(customer, "phone", "customer."),
         platform_id=f"shopify:{customer_id}" if customer_id else None,
         anonymous_id=f"shopify-checkout:{checkout_token}" if checkout_token else None,
+        region=_country(data),
     )
+
+
+def _country(data: dict[str, Any]) -> str | None:
+    address = obj(data, "shipping_address") or obj(data, "billing_address")
+    return text(address, "country_code")
 
 
 def _traits(data: dict[str, Any]) -> Traits:
@@ -120,7 +125,7 @@ def _traits(data: dict[str, Any]) -> Traits:
         first_name=text(customer, "first_name", "customer.") or text(address, "first_name"),
         last_name=text(customer, "last_name", "customer.") or text(address, "last_name"),
         country=text(address, "country_code"),
-        timezone=timezone_for(text(address, "country_code"), text(address, "province_code")),
+        province=text(address, "province_code"),
     )
 
 
@@ -241,7 +246,10 @@ def _customer(topic: str, data: dict[str, Any], delivery: str) -> TouchpointEven
         kind=Kind.CUSTOMER_UPDATED,
         occurred_at=at,
         identity=Identity(
-            email=text(data, "email"), phone=text(data, "phone"), platform_id=f"shopify:{customer_id}"
+            email=text(data, "email"),
+            phone=text(data, "phone"),
+            platform_id=f"shopify:{customer_id}",
+            region=text(obj(data, "default_address"), "country_code", "default_address."),
         ),
         consents=_consents({**data, "customer": {}}, at, "customer"),
         traits=Traits(

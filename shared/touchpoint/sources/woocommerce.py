@@ -51,6 +51,7 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
         phone=text(billing, "phone", "billing."),
         platform_id=f"woocommerce:{customer_id}" if customer_id and customer_id != "0" else None,
         order_ref=f"woocommerce:{order_id}",
+        region=text(billing, "country", "billing."),
     )
     lines = []
     for i, line in enumerate(items(data, "line_items")):
@@ -64,7 +65,9 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
             )
         )
     traits = Traits(
-        first_name=text(billing, "first_name", "billing."), country=text(billing, "country", "billing.")
+        first_name=text(billing, "first_name", "billing."),
+        country=text(billing, "country", "billing."),
+        province=text(billing, "state", "billing."),
     )
     consents: tuple[Consent, ...] = ()
     base: dict[str, Any] = {

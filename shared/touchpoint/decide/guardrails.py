@@ -1,0 +1,114 @@
+"""Guardrails: what may stop or delay a message, each a small rule with its reason code.
+
+The same rules run when a message is planned and again when it is due (decide/engine.py),
+because a purchase, an opt-out, a ticket or another send may have come in between.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from touchpoint.decide.model import MessageView, Profile, Status
+from touchpoint.decide.playbook import Flow, Playbook, Step
+from touchpoint.decide.timing import next_allowed
+from touchpoint.events import TouchpointEvent
+from touchpoint.identity import stable_bucket
+
+IN_FLIGHT = frozenset({Status.QUEUED, Status.SENDING})  # claimed for sending: going out now
+IGNORED_AFTER = 3  # marketing e-mails sent since the last open or click
+
+
+def in_holdout(customer_id: str, playbook: Playbook) -> bool:
+    return stable_bucket(playbook.holdout.salt, customer_id) < playbook.holdout.share
+
+
+def channel_blocker(channel: str, flow: Flow, profile: Profile) -> str | None:
+    """Reachability and, for marketing, consent."""
+    if not profile.reachable(channel):
+        return f"unreachable:{channel}"
+    if flow.marketing and not profile.has_consent(channel):
+        return f"no_consent:{channel}"
+    return None
+
+
+def cost_blocker(channel: str, event: TouchpointEvent, playbook: Playbook) -> str | None:
+    minimum = playbook.costs.sms_min_cart_value
+    if channel == "sms" and minimum and event.checkout and float(event.checkout.total) < minimum:
+        return "cost:cart_below_sms_minimum"
+    return None
+
+
+def _send_time(message: MessageView) -> datetime | None:
+    if message.status == Status.SENT:
+        return message.sent_at
+    if message.status in IN_FLIGHT:
+        return message.due_at
+    return None
+
+
+def marketing_sends(profile: Profile, channel: str, since: datetime, exclude: str = "") -> list[datetime]:
+    """When marketing messages went out (or are going out) on the channel since an instant."""
+    found = []
+    for m in profile.messages:
+        when = _send_time(m) if m.marketing and m.channel == channel and m.message_id != exclude else None
+        if when is not None and when > since:
+            found.append(when)
+    return found
+
+
+def ignores(profile: Profile, channel: str, now: datetime) -> bool:
+    """Learned preference: several e-mails in the last 90 days and not one opened or clicked since."""
+    if channel != "email":
+        return False
+    since = max(profile.last_engaged_at or datetime.min.replace(tzinfo=now.tzinfo), now - timedelta(days=90))
+    return len(marketing_sends(profile, "email", since)) >= IGNORED_AFTER
+
+
+def frequency_capped(profile: Profile, channel: str, playbook: Playbook, now: datetime, exclude: str) -> bool:
+    cap = playbook.frequency_caps.get(channel)  # type: ignore[call-overload]
+    if cap is None:
+        return False
+    return len(marketing_sends(profile, channel, now - timedelta(days=cap.days), exclude)) >= cap.max
+
+
+@dataclass(frozen=True)
+class Timing:
+    """A guardrail's answer about time: go at `at`, or not at all (`blocker`)."""
+
+    at: datetime
+    blocker: str | None = None
+    reason: str | None = None  # why `at` moved, for the message's story
+
+
+def exempt_from_smart_sending(flow: Flow, step: Step | None) -> bool:
+    return not flow.marketing or (step is not None and step.if_recent == "send")
+
+
+def smart_sending(
+    profile: Profile, channel: str, step: Step | None, playbook: Playbook, at: datetime, exclude: str = ""
+) -> Timing:
+    """No marketing message within the channel's window of the previous one, across flows."""
+    window = playbook.smart_sending.window(channel)
+    if window is None:
+        return Timing(at)
+    recent = marketing_sends(profile, channel, at - window, exclude)
+    if not recent:
+        return Timing(at)
+    if step is not None and step.if_recent == "defer":
+        return Timing(max(recent) + window, reason=f"smart_sending_deferred:{channel}")
+    return Timing(at, blocker=f"smart_sending:{channel}")
+
+
+def quiet_hours(profile: Profile, channel: str, playbook: Playbook, at: datetime) -> Timing:
+    """The first instant outside quiet hours in every zone the customer may be in."""
+    quiet = playbook.quiet_hours
+    if channel not in quiet.channels:
+        return Timing(at)
+    zones = profile.zones
+    if not zones:
+        return Timing(at, blocker="timezone_unknown")
+    allowed = next_allowed(at, zones, quiet.start, quiet.end)
+    if allowed is None:
+        return Timing(at, blocker="quiet_hours:no_common_window")
+    return Timing(allowed, reason="quiet_hours_deferred" if allowed != at else None)
