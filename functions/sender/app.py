@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -22,7 +23,8 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def record_handler(record: SQSRecord) -> str:
     body = json.loads(record.body)
-    status = delivery.deliver(body["pk"], body["sk"], current_playbook())
+    at = datetime.fromisoformat(body["at"]) if body.get("at") else None
+    status = delivery.deliver(body["pk"], body["sk"], current_playbook(), at)
     metrics.add_metric(name=f"Message_{status}", unit=MetricUnit.Count, value=1)
     return status
 

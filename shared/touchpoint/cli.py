@@ -1,14 +1,15 @@
-"""The `touchpoint` command: serve, invoke, dispatch, profile, messages, export, forget, demo."""
+"""The `touchpoint` command: serve, invoke, dispatch, check, profile, messages, export, forget, demo."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -24,12 +25,20 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise SystemExit(code)
 
 
+_RELATIVE = re.compile(r"^\+(\d+)\s*(m|h|d)$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
 def _parse_time(value: str) -> datetime:
+    """ISO 8601, or +30m / +2h / +3d counted from now (no `date -d` needed on any shell)."""
+    relative = _RELATIVE.match(value.strip())
+    if relative:
+        return datetime.now(UTC) + timedelta(**{_UNITS[relative.group(2)]: int(relative.group(1))})
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"'{value}' is not an ISO 8601 time, e.g. 2026-11-23T12:00:00Z"
+            f"'{value}' is not an ISO 8601 time (e.g. 2026-11-23T12:00:00Z) or a relative one (+2h)"
         ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -40,8 +49,10 @@ def _jsonable(value: Any) -> Any:
     return jsonable(value)
 
 
-def _connect(allow_embedded: bool = False) -> Any:
-    """Choose the AWS endpoint: AWS_ENDPOINT_URL, else a running `touchpoint serve`, else real AWS."""
+def _connect(allow_embedded: bool = False, real_aws: bool = False) -> Any:
+    """Choose the AWS endpoint: AWS_ENDPOINT_URL, else a running `touchpoint serve`; real AWS only
+    when asked for with --aws, never as a silent fallback (a `forget` must not erase a live shop's
+    customer because a local server was not running)."""
     from touchpoint.local import emulation
 
     url = os.environ.get("AWS_ENDPOINT_URL")
@@ -62,12 +73,15 @@ def _connect(allow_embedded: bool = False) -> Any:
         mock = mock_aws()
         mock.start()
         return mock
+    if not real_aws:
+        raise UserError(
+            f"no local AWS endpoint: start `touchpoint serve` (moto on port {DEFAULT_AWS_PORT}), "
+            "set AWS_ENDPOINT_URL, or pass --aws to use real AWS"
+        )
     import boto3
 
     if boto3.session.Session().get_credentials() is None:
-        raise UserError(
-            f"no AWS endpoint: start `touchpoint serve` (moto on port {DEFAULT_AWS_PORT}) or set AWS_ENDPOINT_URL"
-        )
+        raise UserError("--aws: no AWS credentials found")
     return None
 
 
@@ -84,44 +98,62 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def _start_aws(args: argparse.Namespace) -> Any:
     from touchpoint.local import emulation
-    from touchpoint.local.server import make_server
 
-    moto_server = None
     if os.environ.get("AWS_ENDPOINT_URL"):
         _connect()
-    else:
-        try:
-            moto_server = emulation.start_moto(args.host, args.aws_port)
-        except emulation.EndpointError as exc:
-            raise UserError(str(exc)) from None
+        return None
+    try:
+        return emulation.start_moto(args.host, args.aws_port)
+    except emulation.EndpointError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _serve(args: argparse.Namespace, stop: threading.Event, started: list[Any]) -> None:
+    from touchpoint.local.server import make_server
+
+    started.append(_start_aws(args))
     runtime = _runtime(args.template)
     try:
         server = make_server(runtime, args.host, args.port)
     except OSError as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-    stop = threading.Event()
+    started.append(server)
     runtime.background(stop)
-    # a shell that starts us in the background ignores SIGINT for us: take it back, and treat
-    # SIGTERM the same, so Ctrl-C, kill and container stops all shut down cleanly
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _interrupt)
     routes = ", ".join(f"{r.method} {r.path}" for r in runtime.template.routes)
     print(
         f"touchpoint serve: http://{args.host}:{args.port} (AWS at {os.environ['AWS_ENDPOINT_URL']})",
         file=sys.stderr,
     )
     print(f"routes: {routes}", file=sys.stderr)
+    server.serve_forever()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from touchpoint import config
+    from touchpoint.decide import playbook
+
+    playbook.load(config.playbook_path())  # an invalid playbook stops here, with its problems
+    # a shell that starts us in the background ignores SIGINT for us: take it back, and treat
+    # SIGTERM the same, so Ctrl-C, kill and container stops all shut down cleanly. Installed
+    # before anything starts, and everything after is inside the try: a signal at any moment
+    # stops us cleanly
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+    stop = threading.Event()
+    started: list[Any] = []
     try:
-        server.serve_forever()
+        _serve(args, stop, started)
     except KeyboardInterrupt:
         print("touchpoint serve: stopping", file=sys.stderr)
     finally:
         stop.set()
-        server.server_close()
-        if moto_server is not None:
-            moto_server.stop()
+        for thing in reversed(started):
+            if hasattr(thing, "server_close"):
+                thing.server_close()
+            elif thing is not None:
+                thing.stop()
     return 0
 
 
@@ -132,7 +164,14 @@ def cmd_invoke(args: argparse.Namespace) -> int:
         raise UserError(f"cannot read event file {args.event}: {exc.strerror}") from None
     except ValueError as exc:
         raise UserError(f"event file {args.event} is not JSON: {exc}") from None
-    mock = _connect(allow_embedded=True)
+    if args.sign:
+        from touchpoint.local.signing import SigningError, resign
+
+        try:
+            event = resign(event)
+        except SigningError as exc:
+            raise UserError(str(exc)) from None
+    mock = _connect(allow_embedded=True, real_aws=args.aws)
     try:
         runtime = _runtime(args.template)
         runtime.function(args.function)
@@ -145,22 +184,22 @@ def cmd_invoke(args: argparse.Namespace) -> int:
 
 
 def cmd_dispatch(args: argparse.Namespace) -> int:
-    _connect()
+    _connect(real_aws=args.aws)
     runtime = _runtime(args.template)
     result = runtime.dispatch(args.at)
     _out(json.dumps(result, default=str))
     return 0
 
 
-def _customer(key: str) -> str:
+def _customer(args: argparse.Namespace) -> str:
     from touchpoint.profiles.models import bind_table
     from touchpoint.profiles.store import find_customer
 
-    _connect()
+    _connect(real_aws=args.aws)
     bind_table()
-    customer_id = find_customer(key)
+    customer_id = find_customer(args.key)
     if customer_id is None:
-        raise UserError(f"no customer found for '{key}'")
+        raise UserError(f"no customer found for '{args.key}'")
     return customer_id
 
 
@@ -168,7 +207,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
     from touchpoint.decide import lifecycle
     from touchpoint.profiles import changes, store
 
-    customer_id = _customer(args.key)
+    customer_id = _customer(args)
     profile, _ = store.load(customer_id)
     shown = {k: v for k, v in profile.items() if k not in ("pk", "sk")}
     view = changes.view(profile, customer_id)
@@ -190,7 +229,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
 def cmd_messages(args: argparse.Namespace) -> int:
     from touchpoint.profiles import store
 
-    _, messages = store.load(_customer(args.key))
+    _, messages = store.load(_customer(args))
     epoch = datetime.min.replace(tzinfo=UTC)
     messages.sort(key=lambda m: (m.created_at or epoch, m.due_at or epoch, m.message_id))
     for m in messages:
@@ -212,7 +251,7 @@ def cmd_messages(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from touchpoint.profiles import privacy
 
-    customer_id = _customer(args.key)
+    customer_id = _customer(args)
     _out(json.dumps({"customer_id": customer_id, **privacy.export(customer_id)}, sort_keys=True))
     return 0
 
@@ -220,9 +259,24 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_forget(args: argparse.Namespace) -> int:
     from touchpoint.profiles import privacy
 
-    customer_id = _customer(args.key)
+    customer_id = _customer(args)
     deleted = privacy.forget(customer_id)
     _out(json.dumps({"customer_id": customer_id, "deleted_items": deleted}))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from touchpoint import config
+    from touchpoint.decide.playbook import PlaybookError, load
+
+    path = Path(args.playbook) if args.playbook else config.playbook_path()
+    try:
+        playbook = load(path)
+    except PlaybookError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    _out(f"{path}: valid ({len(playbook.flows)} flows, {len(playbook.templates)} templates)")
     return 0
 
 
@@ -242,41 +296,87 @@ def _out(line: str) -> None:
     _STDOUT.flush()
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="touchpoint", description="Serverless touchpoint personalization, run locally."
+def _common() -> argparse.ArgumentParser:
+    """Options every subcommand takes, before or after its name."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--template",
+        default=argparse.SUPPRESS,
+        help="path of template.yaml (default: ./template.yaml, else the project's)",
     )
-    p.add_argument("--template", help="path of template.yaml (default: ./template.yaml or the project's)")
+    common.add_argument(
+        "--aws",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="use real AWS (credentials from the environment); never implied",
+    )
+    return common
+
+
+def _add(
+    sub: Any, name: str, func: Any, text: str, common: argparse.ArgumentParser
+) -> argparse.ArgumentParser:
+    command: argparse.ArgumentParser = sub.add_parser(
+        name,
+        help=text,
+        description=f"{text}. AWS: AWS_ENDPOINT_URL, else a running `touchpoint serve` on 127.0.0.1:{DEFAULT_AWS_PORT}.",
+        parents=[common],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    command.set_defaults(func=func)
+    return command
+
+
+def parser() -> argparse.ArgumentParser:
+    common = _common()
+    p = argparse.ArgumentParser(
+        prog="touchpoint",
+        description="Serverless touchpoint personalization, run locally.",
+        parents=[common],
+    )
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("serve", help="local HTTP API, queues and schedule on embedded moto")
+    s = _add(sub, "serve", cmd_serve, "local HTTP API, queues and schedule on embedded moto", common)
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=3000)
-    s.add_argument("--aws-port", type=int, default=DEFAULT_AWS_PORT)
-    s.set_defaults(func=cmd_serve)
-    i = sub.add_parser("invoke", help="run one function on one event file, like `sam local invoke`")
+    s.add_argument("--aws-port", type=int, default=DEFAULT_AWS_PORT, help="the embedded moto server's port")
+    i = _add(sub, "invoke", cmd_invoke, "run one function on one event file, like `sam local invoke`", common)
     i.add_argument("function", help="logical id in template.yaml, e.g. CartAbandonedFunction")
     i.add_argument("--event", required=True, help="JSON event file")
-    i.set_defaults(func=cmd_invoke)
-    d = sub.add_parser("dispatch", help="run the scheduled work as if the clock read --at, then deliver")
-    d.add_argument("--at", required=True, type=_parse_time, help="ISO 8601 instant")
-    d.set_defaults(func=cmd_dispatch)
+    i.add_argument(
+        "--sign",
+        action="store_true",
+        help="sign the event's body afresh with the webhook secrets in the environment and the current time",
+    )
+    d = _add(
+        sub,
+        "dispatch",
+        cmd_dispatch,
+        "run the scheduled work as if the clock read --at, then deliver",
+        common,
+    )
+    d.add_argument(
+        "--at", required=True, type=_parse_time, help="ISO 8601 instant, or +30m / +2h / +3d from now"
+    )
+    c = _add(sub, "check", cmd_check, "validate a playbook and its templates", common)
+    c.add_argument("playbook", nargs="?", help="playbook file (default: PLAYBOOK, else the built-in one)")
     for name, func, text in (
         ("profile", cmd_profile, "print one customer's profile as JSON"),
         ("messages", cmd_messages, "print one customer's messages as JSON lines, oldest first"),
         ("export", cmd_export, "everything stored about one customer (right of access)"),
         ("forget", cmd_forget, "erase profile, aliases and messages of one customer"),
     ):
-        c = sub.add_parser(name, help=text)
-        c.add_argument("key", help="customer id, e-mail address or E.164 phone number")
-        c.set_defaults(func=func)
-    m = sub.add_parser("demo", help="a synthetic shop's customers through every touchpoint")
+        _add(sub, name, func, text, common).add_argument(
+            "key", help="customer id, e-mail address or E.164 phone number"
+        )
+    m = _add(sub, "demo", cmd_demo, "a synthetic shop's customers through every touchpoint", common)
     m.add_argument("--report", default="reports/demo.md", help="where to write the report")
-    m.set_defaults(func=cmd_demo)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.template = getattr(args, "template", None)
+    args.aws = getattr(args, "aws", False)
     # handlers log JSON to stdout in Lambda; here stdout carries the command's answer
     sys.stdout = sys.stderr
     try:
@@ -284,20 +384,31 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         _fail(str(exc))
     except Exception as exc:
-        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
-        from touchpoint.decide.playbook import PlaybookError
-        from touchpoint.local.template import TemplateError
-
-        if isinstance(exc, TemplateError | PlaybookError):
-            _fail(str(exc))
-        if isinstance(exc, NoCredentialsError):
-            _fail("no AWS credentials: start `touchpoint serve` or set AWS_ENDPOINT_URL")
-        if isinstance(exc, BotoCoreError | ClientError):
-            _fail(f"AWS call failed: {exc}", 1)
-        raise
+        _fail(_explain(exc), 1)
     finally:
         sys.stdout = _STDOUT
+
+
+def _explain(exc: Exception) -> str:
+    """One line for any failure; TOUCHPOINT_DEBUG=1 prints the traceback as well."""
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+    from touchpoint.decide.playbook import PlaybookError
+    from touchpoint.local.template import TemplateError
+
+    if os.environ.get("TOUCHPOINT_DEBUG"):
+        import traceback
+
+        traceback.print_exc()
+    if isinstance(exc, PlaybookError):
+        return "invalid playbook: " + "; ".join(exc.problems)
+    if isinstance(exc, TemplateError):
+        return str(exc)
+    if isinstance(exc, NoCredentialsError):
+        return "no AWS credentials: start `touchpoint serve` or set AWS_ENDPOINT_URL"
+    if isinstance(exc, BotoCoreError | ClientError):
+        return f"AWS call failed: {exc}"
+    return f"{type(exc).__name__}: {exc} (TOUCHPOINT_DEBUG=1 shows where)"
 
 
 if __name__ == "__main__":

@@ -136,6 +136,7 @@ class TouchpointEvent(Frozen):
     ticket: Ticket | None = None
     products: tuple[LineItem, ...] = ()  # viewed / added on the storefront
     name: str | None = None  # the original event name (Segment track name, topic)
+    creates_profile: bool = True  # False: only about customers we already know (delivery feedback)
 
     @property
     def dedup_key(self) -> str:

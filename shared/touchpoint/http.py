@@ -17,8 +17,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
 from touchpoint import config
+from touchpoint.errors import Ignored, SourceError, TooLarge
 from touchpoint.events import Kind, TouchpointEvent
-from touchpoint.sources import Ignored, Request, SourceError, TooLarge
+from touchpoint.sources import Request
 
 logger = Logger(child=True)
 Verify = Callable[[Request], None]

@@ -23,6 +23,7 @@ from touchpoint.channels import retargeting
 from touchpoint.decide import Decision, Playbook, Profile, decide
 from touchpoint.decide import playbook as playbooks
 from touchpoint.decide.model import Status
+from touchpoint.errors import Ignored, PayloadError
 from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.measure.attribution import attribute
 from touchpoint.plan import writes as plan_writes
@@ -35,7 +36,6 @@ from touchpoint.profiles.models import (
     ProfileItem,
     customer_pk,
 )
-from touchpoint.sources import Ignored, PayloadError
 
 logger = Logger(child=True)
 MARKER_TTL = timedelta(days=35)
@@ -77,58 +77,80 @@ def current_playbook() -> Playbook:
 
 def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
     now = now or datetime.now(UTC)
+    resolution = _resolve(event)
+    if event.kind in (Kind.PRIVACY_REDACT, Kind.PRIVACY_EXPORT):
+        return _privacy(event, resolution.customer_id if resolution.known else None)
+    playbook = current_playbook()
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            resolution = store.resolve(event.identity) or resolution
+        outcome = _apply(event, resolution, playbook, now)
+        if outcome is not None:
+            return outcome
+        logger.info("write conflict, retrying", extra={"attempt": attempt})
+    raise Busy(f"could not apply {event.dedup_key} after {ATTEMPTS} attempts")
+
+
+def _resolve(event: TouchpointEvent) -> store.Resolution:
+    """The customer this event is about; refuses events that may not create one."""
     resolution = store.resolve(event.identity)
     if resolution is None:
         raise PayloadError(
             "no customer identifier: need an e-mail, phone, customer id, userId or anonymousId"
         )
-    if event.kind in (Kind.PRIVACY_REDACT, Kind.PRIVACY_EXPORT):
-        return _privacy(event, resolution.customer_id if resolution.known else None)
     aliases = event.identity.aliases()
     if not resolution.known and aliases and all(kind == "order" for kind, _ in aliases):
         raise Ignored(f"{event.kind.value} for an order this deployment never saw")
-    playbook = current_playbook()
-    for attempt in range(ATTEMPTS):
-        if attempt:
-            resolution = store.resolve(event.identity) or resolution
-        customer_id = resolution.customer_id
-        before, message_items = store.load(customer_id)
-        change = changes.change_for(event, before, customer_id, resolution.wanted, now)
-        absorbed = [(loser, *store.load(loser)) for loser in resolution.others]  # rare: one Query each
-        for _, loser_raw, _ in absorbed:
-            merge.absorb(change, before, loser_raw)
-        views = tuple(store.message_view(m) for m in message_items)
-        profile = changes.view(changes.apply(before, change), customer_id, views)
-        changes.derive(change, profile, now)
-        decisions = decide(profile, event, playbook, now)
-        if not retargeting.enabled():  # no pixel configured: retargeting is off, nothing is planned for it
-            decisions = [d for d in decisions if d.channel != "retargeting"]
-        try:
-            _commit(
-                event, customer_id, change, resolution.new_aliases, decisions, message_items, now, absorbed
-            )
-        except TransactWriteError as exc:
-            reasons = exc.cancellation_reasons
-            if reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed":
-                logger.info("duplicate event", extra={"event_key": event.dedup_key})
-                return Outcome(customer_id=customer_id, duplicate=True)
-            if exc.cause_response_code != "TransactionCanceledException":
-                raise
-            logger.info("write conflict, retrying", extra={"attempt": attempt})
-            continue
-        if event.kind == Kind.ORDER_PLACED and event.order:
-            catalog.record_order(event.order.order_id, event.order.items)
-        logger.info(
-            "event applied",
-            extra={
-                "event_key": event.dedup_key,
-                "kind": event.kind.value,
-                "customer_id": customer_id,
-                "decisions": [f"{d.action.value}:{d.message_id}" for d in decisions],
-            },
-        )
-        return Outcome(customer_id=customer_id, decisions=decisions, profile=profile)
-    raise Busy(f"could not apply {event.dedup_key} after {ATTEMPTS} attempts")
+    if not resolution.known and aliases and not event.creates_profile:
+        raise Ignored(f"{event.kind.value} for an address this deployment does not know")
+    return resolution
+
+
+def _apply(
+    event: TouchpointEvent, resolution: store.Resolution, playbook: Playbook, now: datetime
+) -> Outcome | None:
+    """One attempt: read, change, decide, commit. None when a concurrent writer won the race."""
+    customer_id = resolution.customer_id
+    before, message_items = store.load(customer_id)
+    if not before and not event.creates_profile:
+        raise Ignored(f"{event.kind.value} for a customer this deployment does not know")
+    change = changes.change_for(event, before, customer_id, resolution.wanted, now)
+    absorbed = [(loser, *store.load(loser)) for loser in resolution.others]  # rare: one Query each
+    for _, loser_raw, _ in absorbed:
+        merge.absorb(change, before, loser_raw)
+    views = tuple(store.message_view(m) for m in message_items)
+    profile = changes.view(changes.apply(before, change), customer_id, views)
+    changes.derive(change, profile, now)
+    decisions = decide(profile, event, playbook, now)
+    if not retargeting.enabled():  # no pixel configured: retargeting is off, nothing is planned for it
+        decisions = [d for d in decisions if d.channel != "retargeting"]
+    try:
+        _commit(event, customer_id, change, resolution.new_aliases, decisions, message_items, now, absorbed)
+    except TransactWriteError as exc:
+        if _is_duplicate(exc):
+            logger.info("duplicate event", extra={"event_key": event.dedup_key})
+            return Outcome(customer_id=customer_id, duplicate=True)
+        if exc.cause_response_code != "TransactionCanceledException":
+            raise
+        return None
+    if event.kind == Kind.ORDER_PLACED and event.order:
+        catalog.record_order(event.order.order_id, event.order.items)
+    logger.info(
+        "event applied",
+        extra={
+            "event_key": event.dedup_key,
+            "kind": event.kind.value,
+            "customer_id": customer_id,
+            "decisions": [f"{d.action.value}:{d.message_id}" for d in decisions],
+        },
+    )
+    return Outcome(customer_id=customer_id, decisions=decisions, profile=profile)
+
+
+def _is_duplicate(exc: TransactWriteError) -> bool:
+    """The event marker is the transaction's first item: its condition failing means a repeat."""
+    reasons = exc.cancellation_reasons
+    return bool(reasons and reasons[0] is not None and reasons[0].code == "ConditionalCheckFailed")
 
 
 def _commit(

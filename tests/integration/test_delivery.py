@@ -150,9 +150,45 @@ def test_an_order_after_a_reminder_is_credited_to_it(
         now + timedelta(hours=1)
     )  # late delivery: the sequence starts now, the reminder at +30 min
     assert sendgrid.recipients() == ["shopper77@example.com"]
-    shop.post("orders", "orders/create", shop.order(77, at=datetime.now(UTC) + timedelta(minutes=5)))
+    # the reminder went out at the simulated +1 h; the order comes five minutes after that
+    shop.post("orders", "orders/create", shop.order(77, at=now + timedelta(hours=1, minutes=5)))
     _, items = store.load(store.find_customer("shopper77@example.com") or "")
     credited = [m for m in items if m.converted_at is not None]
     assert [(m.step, m.conversion_order, m.conversion_cents) for m in credited] == [
         ("email_1h", "90077", 3450)
     ]
+
+
+def test_sent_at_follows_the_dispatch_clock_never_before_due(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(78, at=now))
+    at = (now + timedelta(hours=30)).replace(microsecond=0)  # a schedule's time has whole seconds
+    runtime.dispatch(at)
+    _, items = store.load(store.find_customer("shopper78@example.com") or "")
+    sent = [m for m in items if m.status == "sent"]
+    assert sorted(m.step for m in sent) == ["email_1h", "email_24h"]  # caught up in the order planned
+    assert all(m.due_at <= m.sent_at and m.sent_at >= at for m in sent if m.sent_at and m.due_at)
+
+
+def test_a_message_whose_template_was_removed_fails_with_render_error(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, monkeypatch, tmp_path, caplog
+) -> None:
+    from touchpoint import config
+
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(79, at=now))
+    # a marketer renames the reminder templates after the message was planned
+    renamed = config.playbook_path().read_text().replace("cart_reminder", "cart_nudge")
+    path = tmp_path / "renamed.yaml"
+    path.write_text(renamed)
+    monkeypatch.setenv("PLAYBOOK", str(path))
+    caplog.set_level("ERROR")
+    runtime.dispatch(now + timedelta(hours=2))
+    _, items = store.load(store.find_customer("shopper79@example.com") or "")
+    first = next(m for m in items if m.step == "email_1h")
+    assert first.status == "failed" and (first.reasons or [])[-1] == "render_error"
+    assert "is not in the playbook" in (first.error or "")
+    assert sendgrid.requests == []
+    assert any("cannot render" in r.getMessage() for r in caplog.records)

@@ -11,11 +11,14 @@ from touchpoint.decide.playbook import Playbook
 from touchpoint.decide.products import recommend
 
 
+class RenderError(ValueError):
+    """A message cannot be rendered (its template was removed or is broken): never sent blindly."""
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
     body: str
-    data: dict[str, Any]  # also sent as SendGrid dynamic_template_data
 
 
 class _Blank(dict[str, Any]):
@@ -43,7 +46,9 @@ def render(
     co_purchased: dict[str, int] | None = None,
     best_sellers: list[str] | None = None,
 ) -> Rendered:
-    template = playbook.templates[template_name]
+    template = playbook.templates.get(template_name)
+    if template is None:
+        raise RenderError(f"template '{template_name}' is not in the playbook (renamed or removed?)")
     items = context.get("items") or []
     titles = [str(i.get("title") or i.get("product_id")) for i in items]
     offer = context.get("offer")
@@ -58,8 +63,9 @@ def render(
         recommendations=", ".join(recs) or "our best sellers",
         shop=shop,
     )
-    return Rendered(
-        subject=template.subject.format_map(data).strip(),
-        body=template.body.format_map(data).strip(),
-        data={**data, "item_list": items, "recommendation_ids": recs},
-    )
+    try:
+        return Rendered(
+            subject=template.subject.format_map(data).strip(), body=template.body.format_map(data).strip()
+        )
+    except (ValueError, IndexError, KeyError, AttributeError) as exc:
+        raise RenderError(f"template '{template_name}' does not render: {exc!r}") from None

@@ -13,7 +13,7 @@ from aws_lambda_powertools import Logger
 
 from touchpoint.channels import DeliveryError, email, retargeting, sms
 from touchpoint.decide import Playbook, Profile, Status
-from touchpoint.decide.content import render
+from touchpoint.decide.content import RenderError, render
 from touchpoint.plan import keys
 from touchpoint.plan.claims import claim
 from touchpoint.plan.dispatch import LEASE
@@ -53,12 +53,80 @@ def _retarget(item: MessageItem, profile: Profile, context: dict[str, Any]) -> s
     return retargeting.send([retargeting.event(item.message_id, item.template, profile, context, created)])
 
 
-def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -> str:
-    """Returns the final status; raises RetryLater when the channel should be tried again."""
-    now = now or datetime.now(UTC)
-    item = _claim(pk, sk, now)
-    if item is None:
-        return "skipped"  # already sent, cancelled or being sent: a duplicate queue entry
+def _provider_call(item: MessageItem, profile: Profile, playbook: Playbook, now: datetime) -> str:
+    """Render and hand the message to its channel; returns the provider's id."""
+    context = store.plain(item.context) or {}
+    context["offer"] = store.plain(item.offer)
+    if item.channel == "retargeting":
+        return _retarget(item, profile, context)
+    if item.channel == "email" and profile.email:
+        co_purchased, best_sellers = catalog.read(sorted(profile.purchased | set(profile.carted)))
+        rendered = render(
+            item.template,
+            playbook,
+            profile,
+            context,
+            now,
+            co_purchased=co_purchased,
+            best_sellers=best_sellers,
+        )
+        return email.send(
+            email.payload(profile.email, rendered, item.message_id, item.customer_id, item.flow)
+        )
+    if item.channel == "sms" and profile.phone:
+        rendered = render(item.template, playbook, profile, context, now)
+        return sms.send(profile.phone, rendered.body, bool(item.marketing))
+    raise DeliveryError(f"no {item.channel} address on the profile", retryable=False)
+
+
+def _fail(item: MessageItem, reason: str, error: str, now: datetime) -> str:
+    item.update(
+        actions=[
+            MessageItem.status.set(Status.FAILED.value),
+            MessageItem.error.set(error[:1000]),
+            MessageItem.reasons.set([*(item.reasons or ()), reason]),
+            MessageItem.updated_at.set(now),
+            MessageItem.due_pk.remove(),
+            MessageItem.due_sk.remove(),
+        ]
+    )
+    return Status.FAILED.value
+
+
+def _retry_or_fail(item: MessageItem, exc: DeliveryError, now: datetime) -> str:
+    attempts = int(item.attempts or 1)
+    if not (exc.retryable and attempts < MAX_ATTEMPTS):
+        logger.warning("send failed", extra={"message_id": item.message_id, "error": str(exc)})
+        return _fail(item, "send_failed", str(exc), now)
+    item.update(
+        actions=[
+            MessageItem.status.set(Status.QUEUED.value),
+            MessageItem.error.set(str(exc)),
+            MessageItem.due_pk.set(keys.due_pk(item.message_id, item.customer_id)),
+            MessageItem.due_sk.set(keys.due_sk(now + LEASE, item.message_id)),
+        ]
+    )
+    logger.warning("send failed, will retry", extra={"message_id": item.message_id, "error": str(exc)})
+    raise RetryLater(str(exc)) from None
+
+
+def _record_sent(item: MessageItem, provider_id: str, now: datetime) -> str:
+    item.update(
+        actions=[
+            MessageItem.status.set(Status.SENT.value),
+            MessageItem.sent_at.set(now),
+            MessageItem.provider_id.set(provider_id or item.message_id),
+            MessageItem.reasons.set([*(item.reasons or ()), "guardrails_passed", "sent"]),
+            MessageItem.error.remove(),
+            MessageItem.due_pk.remove(),
+            MessageItem.due_sk.remove(),
+        ]
+    )
+    logger.info("sent", extra={"message_id": item.message_id, "channel": item.channel})
+    return Status.SENT.value
+
+
+def _profile(item: MessageItem) -> Profile:
     try:
         before, _ = store.load(item.customer_id)
     except Exception:
@@ -68,70 +136,24 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
             condition=MessageItem.status == Status.SENDING.value,
         )
         raise
-    profile = changes.view(before, item.customer_id)
-    context = store.plain(item.context) or {}
-    context["offer"] = store.plain(item.offer)
-    reasons = list(item.reasons or ())
+    return changes.view(before, item.customer_id)
+
+
+def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -> str:
+    """Returns the final status; raises RetryLater when the channel should be tried again.
+
+    `now` is the clock the Dispatcher ran on (the scheduled instant, or `dispatch --at`), so
+    `sent_at` never reads earlier than `due_at`; the wall clock wins when it is later."""
+    now = max(now, datetime.now(UTC)) if now else datetime.now(UTC)
+    item = _claim(pk, sk, now)
+    if item is None:
+        return "skipped"  # already sent, cancelled or being sent: a duplicate queue entry
+    profile = _profile(item)
     try:
-        if item.channel == "retargeting":
-            provider_id = _retarget(item, profile, context)
-        elif item.channel == "email" and profile.email:
-            co_purchased, best_sellers = catalog.read(sorted(profile.purchased | set(profile.carted)))
-            rendered = render(
-                item.template,
-                playbook,
-                profile,
-                context,
-                now,
-                co_purchased=co_purchased,
-                best_sellers=best_sellers,
-            )
-            provider_id = email.send(
-                email.payload(profile.email, rendered, item.message_id, item.customer_id, item.flow)
-            )
-        elif item.channel == "sms" and profile.phone:
-            rendered = render(item.template, playbook, profile, context, now)
-            provider_id = sms.send(profile.phone, rendered.body, bool(item.marketing))
-        else:
-            raise DeliveryError(f"no {item.channel} address on the profile", retryable=False)
+        provider_id = _provider_call(item, profile, playbook, now)
+    except RenderError as exc:
+        logger.error("cannot render, not sent", extra={"message_id": item.message_id, "error": str(exc)})
+        return _fail(item, "render_error", str(exc), now)
     except DeliveryError as exc:
-        attempts = int(item.attempts or 1)
-        if exc.retryable and attempts < MAX_ATTEMPTS:
-            lease = now + LEASE
-            item.update(
-                actions=[
-                    MessageItem.status.set(Status.QUEUED.value),
-                    MessageItem.error.set(str(exc)),
-                    MessageItem.due_pk.set(keys.due_pk(item.message_id, item.customer_id)),
-                    MessageItem.due_sk.set(keys.due_sk(lease, item.message_id)),
-                ]
-            )
-            logger.warning(
-                "send failed, will retry", extra={"message_id": item.message_id, "error": str(exc)}
-            )
-            raise RetryLater(str(exc)) from None
-        item.update(
-            actions=[
-                MessageItem.status.set(Status.FAILED.value),
-                MessageItem.error.set(str(exc)),
-                MessageItem.reasons.set([*reasons, "send_failed"]),
-                MessageItem.updated_at.set(now),
-                MessageItem.due_pk.remove(),
-                MessageItem.due_sk.remove(),
-            ]
-        )
-        logger.warning("send failed", extra={"message_id": item.message_id, "error": str(exc)})
-        return Status.FAILED.value
-    item.update(
-        actions=[
-            MessageItem.status.set(Status.SENT.value),
-            MessageItem.sent_at.set(now),
-            MessageItem.provider_id.set(provider_id or item.message_id),
-            MessageItem.reasons.set([*reasons, "guardrails_passed", "sent"]),
-            MessageItem.error.remove(),
-            MessageItem.due_pk.remove(),
-            MessageItem.due_sk.remove(),
-        ]
-    )
-    logger.info("sent", extra={"message_id": item.message_id, "channel": item.channel})
-    return Status.SENT.value
+        return _retry_or_fail(item, exc, now)
+    return _record_sent(item, provider_id, now)

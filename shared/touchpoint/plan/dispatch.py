@@ -37,11 +37,12 @@ class DispatchReport:
 
 
 def due(now: datetime) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
+    """Everything due, oldest first across shards: a catch-up run sends in the order planned."""
+    found: list[tuple[str, str, str]] = []
     for shard in keys.shards():
         for item in MessageItem.due_index.query(shard, MessageItem.due_sk < keys.due_upper_bound(now)):
-            found.append((item.pk, item.sk))
-    return found
+            found.append((item.due_sk or "", item.pk, item.sk))
+    return [(pk, sk) for _, pk, sk in sorted(found)]
 
 
 def _claim(pk: str, sk: str, now: datetime) -> MessageItem | None:
@@ -117,9 +118,9 @@ def run(now: datetime, playbook: Playbook) -> DispatchReport:
                         MessageItem.reasons.set(list(verdict.reasons)),
                     ]
                 )
-            sqs.send_message(
-                QueueUrl=config.outbound_queue_url(), MessageBody=json.dumps({"pk": pk, "sk": sk})
-            )
+            # the Dispatcher's clock travels with the message: the Sender records sends on it
+            body = {"pk": pk, "sk": sk, "at": now.isoformat()}
+            sqs.send_message(QueueUrl=config.outbound_queue_url(), MessageBody=json.dumps(body))
             # the Sender records "guardrails_passed" with the outcome: one write fewer per send
             report.outcomes["enqueued"] += 1
         elif verdict.retry_at is not None:

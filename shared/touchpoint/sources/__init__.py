@@ -5,30 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from touchpoint.errors import Ignored, PayloadError, SignatureError, SourceError, TooLarge
 
-class SourceError(Exception):
-    """A problem with the caller's request; mapped to a 4xx, never a 5xx."""
-
-    status = 400
-
-
-class SignatureError(SourceError):
-    status = 401
-
-
-class PayloadError(SourceError):
-    status = 400
-
-
-class TooLarge(SourceError):
-    status = 413
-
-
-@dataclass(frozen=True)
-class Ignored(Exception):
-    """Accepted but not acted on (test ping, unknown topic): answered 202."""
-
-    reason: str
+__all__ = ["Ignored", "PayloadError", "Request", "SignatureError", "SourceError", "TooLarge"]
 
 
 @dataclass(frozen=True)

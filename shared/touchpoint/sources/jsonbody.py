@@ -10,11 +10,18 @@ from typing import Any
 from touchpoint.sources import PayloadError
 
 
-def parse_object(body: bytes) -> dict[str, Any]:
+def parse_json(body: bytes) -> Any:
+    """Any JSON body; every way it can fail to decode is the client's 400."""
     try:
-        data = json.loads(body.decode("utf-8"))
+        return json.loads(body.decode("utf-8"))
+    except RecursionError:
+        raise PayloadError("body is nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise PayloadError(f"body is not valid JSON: {exc}") from None
+
+
+def parse_object(body: bytes) -> dict[str, Any]:
+    data = parse_json(body)
     if not isinstance(data, dict):
         raise PayloadError("body must be a JSON object")
     return data

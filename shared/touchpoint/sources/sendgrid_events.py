@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 
 from touchpoint import config
 from touchpoint.events import Consent, Identity, Kind, TouchpointEvent
-from touchpoint.sources import PayloadError, Request, SignatureError, signing
+from touchpoint.identity import sha256
+from touchpoint.sources import PayloadError, Request, SignatureError, jsonbody, signing
 from touchpoint.sources.jsonbody import text
 
 SOURCE = "sendgrid"
+MAX_ID = 256
 WITHDRAW = {"unsubscribe", "group_unsubscribe", "spamreport"}
 
 
@@ -25,7 +26,11 @@ def verify(request: Request) -> None:
     from sendgrid.helpers.eventwebhook import EventWebhook
 
     try:
-        valid = EventWebhook(public_key).verify_signature(request.body.decode("utf-8"), signature, stamp)
+        payload = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PayloadError("body is not UTF-8") from None
+    try:
+        valid = EventWebhook(public_key).verify_signature(payload, signature, stamp)
     except Exception:  # malformed key or signature: the library raises several types
         valid = False
     if not valid:
@@ -34,33 +39,42 @@ def verify(request: Request) -> None:
 
 
 def normalize(request: Request, resource: str = "events") -> list[TouchpointEvent]:
-    try:
-        data = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise PayloadError(f"body is not valid JSON: {exc}") from None
+    data = jsonbody.parse_json(request.body)
     if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
         raise PayloadError("body must be a JSON array of event objects")
     return [event for i, e in enumerate(data) if (event := _event(e, f"[{i}]."))]
 
 
+def _identity(e: dict[str, object], where: str) -> Identity | None:
+    """Our message's customer when the event carries our custom arg; else whoever owns the
+    address (a mail sent by another tool on the account, or SendGrid's own test)."""
+    customer_id = text(e, "touchpoint_customer_id", where)
+    if customer_id:
+        return Identity(customer_id=customer_id[:MAX_ID])
+    email = text(e, "email", where)
+    return Identity(email=email) if email else None
+
+
 def _event(e: dict[str, object], where: str) -> TouchpointEvent | None:
     name = text(e, "event", where, required=True)
-    customer_id = text(e, "touchpoint_customer_id", where)
-    if not customer_id:
-        return None  # not one of our messages
+    identity = _identity(e, where)
+    if identity is None:
+        return None
     stamp = e.get("timestamp")
     at = (
         datetime.fromtimestamp(stamp, UTC)
         if isinstance(stamp, int | float) and 0 < stamp < 2**33
         else datetime.now(UTC)
     )
-    event_id = text(e, "sg_event_id", where) or f"{text(e, 'sg_message_id', where)}:{name}"
+    fallback_id = text(e, "sg_message_id", where) or sha256(identity.email or "")[:24]
+    event_id = text(e, "sg_event_id", where) or f"{fallback_id}:{name}:{int(at.timestamp())}"
     base = {
         "source": SOURCE,
-        "event_id": event_id,
+        "event_id": event_id[:MAX_ID],
         "occurred_at": at,
         "name": name,
-        "identity": Identity(customer_id=customer_id),
+        "identity": identity,
+        "creates_profile": False,  # feedback about someone we do not know (or erased) is dropped
     }
     if name in WITHDRAW:
         consent = Consent(channel="email", state="unsubscribed", at=at, source=f"sendgrid:{name}")
