@@ -136,9 +136,13 @@ def test_random_and_mutated_payloads_never_5xx(
     monkeypatch.setenv("SENDGRID_WEBHOOK_PUBLIC_KEY", PUBLIC)
     monkeypatch.setenv("SIGNATURE_TOLERANCE_SECONDS", "0")  # the fuzzer signs with a fixed timestamp
     signer, base = ROUTES[path]
-    kind = data.draw(st.sampled_from(["mutated", "mutated", "junk_json", "bytes"]))
+    kind = data.draw(st.sampled_from(["mutated", "mutated", "junk_json", "bytes", "nested"]))
     if kind == "bytes":
         body = data.draw(st.binary(max_size=200))
+    elif kind == "nested":
+        depth = data.draw(st.sampled_from([10, 500, 990, 1500, 5000]))
+        opener, closer = data.draw(st.sampled_from([("[", "]"), ('{"a":', "}")]))
+        body = (opener * depth + "1" + closer * depth).encode()
     elif kind == "junk_json":
         body = json.dumps(data.draw(junk)).encode()
     else:
@@ -147,3 +151,25 @@ def test_random_and_mutated_payloads_never_5xx(
     response = runtime.http("POST", path, headers, body)
     assert response.status in (200, 202, 400, 401, 413), (response.status, body, response.body)
     assert isinstance(json.loads(response.body), dict)
+
+
+FAMILIES = {
+    "shopify": "/webhooks/shopify/orders",
+    "woocommerce": "/webhooks/woocommerce/orders",
+    "zendesk": "/webhooks/zendesk/tickets",
+    "generic": "/webhooks/generic/orders",
+    "segment": "/events",
+    "sendgrid": "/webhooks/sendgrid/events",
+}
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_5000_nested_arrays_are_a_400_naming_the_problem(
+    family: str, runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SENDGRID_WEBHOOK_PUBLIC_KEY", PUBLIC)
+    monkeypatch.setenv("SIGNATURE_TOLERANCE_SECONDS", "0")
+    body = b"[" * 5000 + b"]" * 5000
+    response = runtime.http("POST", FAMILIES[family], SIGNERS[family](body), body)
+    assert response.status == 400, response.body
+    assert json.loads(response.body)["error"] == "body is nested too deeply"

@@ -23,7 +23,7 @@ from touchpoint.sources import (
     zendesk,
 )
 
-from ..conftest import SECRET, WRITE_KEY, Shop, sign_shopify
+from ..conftest import SECRET, WRITE_KEY, Shop
 
 
 def shopify_request(topic: str, payload: dict, secret: str = SECRET) -> Request:
@@ -134,5 +134,34 @@ def test_generic_schema_requires_event_id(secrets: dict[str, str]) -> None:
     assert generic.normalize(Request(headers={}, body=good), "orders")[0].kind == Kind.ORDER_PLACED
 
 
-def test_sign_helper_is_base64() -> None:
-    assert base64.b64decode(sign_shopify(b"x"))
+def _zendesk(ticket: dict) -> list:
+    body = json.dumps({"ticket": {"id": "77", "updated_at": "2026-11-20T10:00:00Z", **ticket}}).encode()
+    return zendesk.normalize(Request(headers={}, body=body), "tickets")
+
+
+@pytest.mark.parametrize(
+    ("ticket", "kind", "rating"),
+    [
+        ({"status": "Solved", "satisfaction": "Good with comment"}, Kind.TICKET_RATED, "good"),
+        ({"status": "Solved", "satisfaction": "Bad with comment"}, Kind.TICKET_RATED, "bad"),
+        ({"status": "solved", "satisfaction": "BAD"}, Kind.TICKET_RATED, "bad"),
+        ({"status": "On-hold"}, Kind.TICKET_OPENED, None),
+        ({"status": "Solved", "satisfaction": "Offered"}, Kind.TICKET_SOLVED, None),
+        ({"status": "Closed", "satisfaction": "a value Zendesk adds later"}, Kind.TICKET_SOLVED, None),
+    ],
+)
+def test_zendesk_placeholder_values_map_to_what_they_mean(
+    ticket: dict, kind: Kind, rating: str | None
+) -> None:
+    [event] = _zendesk(ticket)
+    assert event.kind == kind and event.ticket is not None and event.ticket.rating == rating
+
+
+def test_shopify_unknown_consent_state_keeps_the_event_and_invalid_is_no_consent(
+    secrets: dict[str, str],
+) -> None:
+    checkout = Shop.checkout(3)
+    checkout["customer"]["email_marketing_consent"] = {"state": "invalid", "opt_in_level": "unknown"}
+    checkout["customer"]["sms_marketing_consent"] = {"state": "some_future_state"}
+    [event] = shopify.normalize(shopify_request("checkouts/create", checkout), "checkouts")
+    assert [(c.channel, c.state) for c in event.consents] == [("email", "not_subscribed")]

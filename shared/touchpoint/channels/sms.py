@@ -9,47 +9,56 @@ from botocore.exceptions import BotoCoreError, ClientError
 from touchpoint import aws, config
 from touchpoint.channels import DeliveryError
 
-GSM7 = set(
+# GSM 03.38: the basic table (one septet each) and its extension table (escape + septet)
+GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§"
     "¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
+GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+# typographic characters with a GSM twin that reads the same: swapped so one curly quote
+# does not turn the whole message into UCS-2 (70 characters a segment instead of 160)
+TYPOGRAPHIC = {
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2026": "...",
+}
+MAX_SEGMENTS = 2
+OPT_OUT = "Reply STOP to opt out."
 
 
 def to_gsm7(text: str) -> str:
-    """Keep a message in GSM-7 (160 chars a segment, not 70): swap the usual offenders."""
-    # curly quotes, dashes and the ellipsis would force UCS-2 (70 chars a segment)
-    replacements = {
-        "\u2019": "'",
-        "\u2018": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2026": "...",
-    }
-    text = "".join(replacements.get(c, c) for c in text)
-    return "".join(c if c in GSM7 else "?" for c in text)
+    """Swap typographic characters for their GSM twins; everything else is kept as it is."""
+    return "".join(TYPOGRAPHIC.get(c, c) for c in text)
 
 
-GSM7_DOUBLE = set("€[]{}\\^~|")
-MAX_SEGMENTS = 2
+def is_gsm7(text: str) -> bool:
+    return all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text)
 
 
 def segments(text: str) -> int:
-    """SMS parts: GSM-7 160 (153 each when split), UCS-2 70 (67); a few GSM characters count twice."""
-    if all(c in GSM7 or c in GSM7_DOUBLE for c in text):
-        length = len(text) + sum(1 for c in text if c in GSM7_DOUBLE)
-        return 1 if length <= 160 else -(-length // 153)
-    return 1 if len(text) <= 70 else -(-len(text) // 67)
+    """SMS parts: GSM-7 160 septets (153 each when split), extension characters count two;
+    anything outside GSM-7 makes the whole message UCS-2: 70 UTF-16 units (67 when split)."""
+    if is_gsm7(text):
+        length = len(text) + sum(1 for c in text if c in GSM7_EXTENSION)
+        single, multi = 160, 153
+    else:
+        length = len(text.encode("utf-16-le")) // 2
+        single, multi = 70, 67
+    return 1 if length <= single else -(-length // multi)
 
 
 def fit(text: str, max_segments: int = MAX_SEGMENTS) -> str:
-    """GSM-7 text cut on a word boundary to at most `max_segments` parts (the opt-out line kept)."""
+    """The text in as few segments as it needs, cut on a word boundary to at most
+    `max_segments` parts, the opt-out line kept. Never replaces a character with '?'."""
     text = to_gsm7(text)
     if segments(text) <= max_segments:
         return text
-    tail = " Reply STOP to opt out." if "STOP" in text else ""
-    head = text.replace(tail.strip(), "").strip()
+    tail = " " + OPT_OUT if OPT_OUT in text else ""
+    head = text.replace(OPT_OUT, "").strip()
     while head and segments(head + "..." + tail) > max_segments:
         head = head.rsplit(" ", 1)[0] if " " in head else head[:-1]
     return head + "..." + tail

@@ -77,16 +77,26 @@ def _line_items(data: dict[str, Any]) -> tuple[LineItem, ...]:
     return tuple(result)
 
 
+# Shopify's documented states; "invalid" (a bad address) never counts as consent. A value
+# Shopify adds later is skipped rather than failing the whole event: consent stays as it was.
+CONSENT_STATES = {
+    "subscribed": "subscribed",
+    "not_subscribed": "not_subscribed",
+    "unsubscribed": "unsubscribed",
+    "pending": "pending",
+    "redacted": "redacted",
+    "invalid": "not_subscribed",
+}
+
+
 def _consents(data: dict[str, Any], at: datetime, origin: str) -> tuple[Consent, ...]:
     customer = obj(data, "customer")
     found: list[Consent] = []
     for channel, key in (("email", "email_marketing_consent"), ("sms", "sms_marketing_consent")):
         for holder in (data, customer):
             record = obj(holder, key)
-            state = text(record, "state", f"{key}.")
+            state = CONSENT_STATES.get((text(record, "state", f"{key}.") or "").lower(), "")
             if state:
-                if state not in ("subscribed", "not_subscribed", "unsubscribed", "pending", "redacted"):
-                    raise PayloadError(f"field '{key}.state' has unknown value '{state}'")
                 when = timestamp(record, "consent_updated_at", f"{key}.", default=at)
                 found.append(Consent(channel=channel, state=state, at=when, source=f"shopify:{origin}"))  # type: ignore[arg-type]
                 break

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 
 from touchpoint import config
 from touchpoint.events import Checkout, Consent, Identity, Kind, LineItem, Order, TouchpointEvent, Traits
-from touchpoint.sources import Ignored, PayloadError, Request, jsonbody, signing
+from touchpoint.sources import Ignored, Request, jsonbody, signing
 from touchpoint.sources.jsonbody import items, money, obj, quantity, text, timestamp
 
 SOURCE = "woocommerce"
@@ -97,7 +97,8 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
         ]
     kinds = {"cancelled": Kind.ORDER_CANCELLED, "refunded": Kind.ORDER_REFUNDED}
     if status not in PLACED and status not in kinds:
-        raise PayloadError(f"field 'status' has unknown value '{status}'")
+        # custom statuses (plugins add "shipped", "trash"...): accepted, nothing to act on
+        raise Ignored(f"order status '{status}' is not acted on")
     kind = kinds.get(status, Kind.ORDER_PLACED)
     order = Order(
         order_id=order_id,

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from touchpoint import config
 from touchpoint.events import Identity, Kind, Ticket, TouchpointEvent, Traits
-from touchpoint.sources import Ignored, PayloadError, Request, jsonbody, signing
+from touchpoint.sources import Ignored, Request, jsonbody, signing
 from touchpoint.sources.jsonbody import obj, text, timestamp
 
 SOURCE = "zendesk"
 OPEN = {"new", "open", "pending", "hold"}
 SOLVED = {"solved", "closed"}
+# what {{ticket.status}} and {{satisfaction.current_rating}} render to, in any case:
+# "On-hold", "Good with comment", "Bad with comment", "Offered", "Unoffered"
+STATUS_ALIASES = {"on-hold": "hold", "on hold": "hold", "onhold": "hold"}
+RATINGS = {"good": "good", "good with comment": "good", "bad": "bad", "bad with comment": "bad"}
+
+
+def _status(ticket: dict[str, object]) -> str:
+    status = " ".join((text(ticket, "status", "ticket.") or "open").lower().split())
+    return STATUS_ALIASES.get(status, status)
+
+
+def _rating(ticket: dict[str, object]) -> str | None:
+    """good or bad; anything else (offered, unoffered, a value Zendesk adds later) is no rating."""
+    value = " ".join((text(ticket, "satisfaction", "ticket.") or "").lower().split())
+    return RATINGS.get(value)
 
 
 def verify(request: Request) -> None:
@@ -26,12 +41,7 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
     ticket = obj(data, "ticket")
     ticket_id = text(ticket, "id", "ticket.", required=True)
     assert ticket_id is not None
-    status = (text(ticket, "status", "ticket.") or "open").lower()
-    rating = (text(ticket, "satisfaction", "ticket.") or "").lower() or None
-    if rating in ("offered", "unoffered"):
-        rating = None
-    if rating not in (None, "good", "bad"):
-        raise PayloadError("field 'ticket.satisfaction' must be good, bad, offered or unoffered")
+    status, rating = _status(ticket), _rating(ticket)
     if rating:
         kind = Kind.TICKET_RATED
     elif status in OPEN:
