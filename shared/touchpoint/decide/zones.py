@@ -30,7 +30,7 @@ _STATE_GROUPS: dict[tuple[str, ...], str] = {
     (_C, _M): "KS NE ND SD TX",
     (_M, _P): "ID NV OR",
     ("America/Phoenix", _M): "AZ",  # the Navajo Nation keeps daylight time
-    ("America/Anchorage", "America/Adak"): "AK",
+    ("America/Anchorage", "America/Adak", "Pacific/Honolulu"): "AK",  # the Aleutians, as phone data has it
     ("Pacific/Honolulu",): "HI",
     ("America/Puerto_Rico",): "PR VI",
     ("Pacific/Guam",): "GU MP",
@@ -45,13 +45,13 @@ CA_PROVINCES: dict[str, tuple[str, ...]] = {
     "NB": ("America/Moncton",),
     "NL": ("America/St_Johns", "America/Goose_Bay"),
     "NS": ("America/Halifax",),
-    "NT": ("America/Yellowknife", "America/Inuvik"),
+    "NT": ("America/Yellowknife", "America/Inuvik", "America/Fort_Nelson"),
     "NU": ("America/Iqaluit", "America/Rankin_Inlet", "America/Cambridge_Bay"),
     "ON": ("America/Toronto", "America/Winnipeg"),
     "PE": ("America/Halifax",),
     "QC": ("America/Toronto", "America/Halifax"),
     "SK": ("America/Regina", "America/Edmonton"),
-    "YT": ("America/Whitehorse",),
+    "YT": ("America/Whitehorse", "America/Vancouver"),
 }
 _SUBDIVISIONS = {"US": US_STATES, "CA": CA_PROVINCES}
 UNKNOWN = "Etc/Unknown"
