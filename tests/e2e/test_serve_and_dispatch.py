@@ -5,97 +5,16 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from touchpoint.local.sendgrid_stub import SendGridStub
-
 from ..conftest import ROOT, SECRETS, Shop
+from .conftest import CLI, Served, post_shopify, start_serve
 
 pytestmark = pytest.mark.e2e
-CLI = [sys.executable, "-m", "touchpoint.cli"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Served:
-    url: str
-    env: dict[str, str]
-    stub: SendGridStub
-    process: subprocess.Popen[bytes]
-
-    def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
-        request = urllib.request.Request(self.url + path, data=body, headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read() or b"{}")
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*CLI, *args], env=self.env, capture_output=True, text=True, timeout=60, cwd=ROOT
-        )
-
-
-def start_serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int, int]:
-    """`touchpoint serve` on free ports, its log in a file (an unread pipe would fill and stall it)."""
-    api, aws_port = free_port(), free_port()
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [*CLI, "serve", "--port", str(api), "--aws-port", str(aws_port)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-        )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", api), timeout=0.2).close()
-            return process, api, aws_port
-        except OSError:
-            assert process.poll() is None, log.read_text(errors="replace")
-            time.sleep(0.1)
-    process.kill()
-    pytest.fail(f"touchpoint serve did not listen within 30 s:\n{log.read_text(errors='replace')}")
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with SendGridStub() as stub:
-        env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
-        env.update(SECRETS, SENDGRID_API_HOST=stub.url)
-        process, api, aws_port = start_serve(env, tmp_path_factory.mktemp("serve") / "serve.log")
-        client_env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}"}
-        yield Served(f"http://127.0.0.1:{api}", client_env, stub, process)
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def post_shopify(
-    served: Served, resource: str, topic: str, payload: dict, webhook_id: str | None = None
-) -> tuple[int, dict]:
-    body = json.dumps(payload).encode()
-    return served.post(f"/webhooks/shopify/{resource}", body, Shop.headers(topic, body, webhook_id))
 
 
 def test_checkout_then_dispatch_sends_exactly_one_email(served: Served) -> None:
@@ -204,5 +123,5 @@ def test_serve_stops_cleanly(sig: int, tmp_path: Path) -> None:
     process.send_signal(sig)
     process.wait(timeout=15)
     stderr = log.read_text(errors="replace")
-    assert process.returncode == 0
+    assert process.returncode == 0, stderr
     assert "stopping" in stderr and "Traceback" not in stderr

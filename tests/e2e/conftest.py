@@ -1,0 +1,113 @@
+"""The local runtime as a user runs it: `touchpoint serve` in a subprocess, the CLI in others."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from touchpoint.local.sendgrid_stub import SendGridStub
+
+from ..conftest import ROOT, SECRETS, Shop
+
+CLI = [sys.executable, "-m", "touchpoint.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Served:
+    url: str
+    env: dict[str, str]
+    stub: SendGridStub
+    process: subprocess.Popen[bytes]
+
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+        request = urllib.request.Request(self.url + path, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read() or b"{}")
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*CLI, *args], env=self.env, capture_output=True, text=True, timeout=60, cwd=ROOT
+        )
+
+
+def start_serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], int, int]:
+    """`touchpoint serve` on free ports, its log in a file (an unread pipe would fill and stall it)."""
+    api, aws_port = free_port(), free_port()
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [*CLI, "serve", "--port", str(api), "--aws-port", str(aws_port)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
+    deadline = time.monotonic() + 30
+    ready = f"touchpoint serve: http://127.0.0.1:{api} "
+    while time.monotonic() < deadline:
+        # its own banner, not just an open port: a port another process took meanwhile would
+        # answer too, and the test would then talk to, or signal, the wrong server
+        assert process.poll() is None, log.read_text(errors="replace")
+        if ready in log.read_text(errors="replace"):
+            socket.create_connection(("127.0.0.1", api), timeout=5).close()
+            return process, api, aws_port
+        time.sleep(0.05)
+    process.kill()
+    pytest.fail(f"touchpoint serve did not listen within 30 s:\n{log.read_text(errors='replace')}")
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with SendGridStub() as stub:
+        env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+        public_key = (ROOT / "events" / "sendgrid-sample-public-key.txt").read_text().strip()
+        env.update(SECRETS, SENDGRID_API_HOST=stub.url, SENDGRID_WEBHOOK_PUBLIC_KEY=public_key)
+        process, api, aws_port = start_serve(env, tmp_path_factory.mktemp("serve") / "serve.log")
+        client_env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}"}
+        yield Served(f"http://127.0.0.1:{api}", client_env, stub, process)
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def post_shopify(
+    served: Served, resource: str, topic: str, payload: dict, webhook_id: str | None = None
+) -> tuple[int, dict]:
+    body = json.dumps(payload).encode()
+    return served.post(f"/webhooks/shopify/{resource}", body, Shop.headers(topic, body, webhook_id))
+
+
+def messages(served: Served, key: str) -> dict[str, dict]:
+    """`touchpoint messages KEY`, by step; the latest run's message wins for a repeated step."""
+    result = served.cli("messages", key)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    return {m["step"]: m for m in lines}
+
+
+def message_lines(served: Served, key: str) -> list[dict]:
+    result = served.cli("messages", key)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
