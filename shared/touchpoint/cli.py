@@ -192,11 +192,9 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
 
 
 def _customer(args: argparse.Namespace) -> str:
-    from touchpoint.profiles.models import bind_table
     from touchpoint.profiles.store import find_customer
 
     _connect(real_aws=args.aws)
-    bind_table()
     customer_id = find_customer(args.key)
     if customer_id is None:
         raise UserError(f"no customer found for '{args.key}'")
@@ -210,7 +208,7 @@ def cmd_profile(args: argparse.Namespace) -> int:
     customer_id = _customer(args)
     profile, _ = store.load(customer_id)
     shown = {k: v for k, v in profile.items() if k not in ("pk", "sk")}
-    view = changes.view(profile, customer_id)
+    view = changes.as_profile(profile, customer_id)
     now = datetime.now(UTC)
     derived = {
         "lifecycle": lifecycle.stage(view, now),

@@ -72,179 +72,170 @@ def run(report: Path, template: str | None = None) -> str:
 
 
 def _scenario(runtime: Any, sendgrid: Any, report: Path) -> str:
+    from touchpoint.measure.attribution import lift_by_flow
+
+    shop = DemoShop(runtime, sendgrid)
+    shop.abandoned_checkouts()
+    onsite = shop.storefront_visit()
+    sends_at = shop.replay_the_clock()
+    rows, every = shop.outcomes()
+    text = _render(
+        shop.t0, shop.decisions, shop.called, rows, sends_at, sendgrid, onsite, lift_by_flow(every)
+    )
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(text + "\n", encoding="utf-8")
+    return text
+
+
+def _held_out_shopper() -> int:
+    """A shopper number whose Shopify customer hashes into the holdout group."""
     from touchpoint.decide.engine import in_holdout
     from touchpoint.identity import alias_key, customer_id_for
-    from touchpoint.measure.attribution import lift_by_flow
     from touchpoint.pipeline import current_playbook
-    from touchpoint.profiles import store
 
     playbook = current_playbook()
-    held = next(
+    return next(
         n
         for n in range(100, 1000)
         if in_holdout(customer_id_for(alias_key("platform", f"shopify:{7000 + n}")), playbook)
     )
-    shoppers = [
-        Shopper("Ava", 11, "abandons a checkout, e-mail consent"),
-        Shopper("Ben", 12, "abandons, then orders 20 minutes later"),
-        Shopper("Cleo", 13, "abandons without marketing consent"),
-        Shopper("Dan", 14, "abandons, e-mail and SMS consent, New York"),
-        Shopper("Eve", 15, "abandons while a support ticket is open; ticket solved next day"),
-        Shopper("Fay", 16, "browses the storefront anonymously, then identifies"),
-        Shopper("Gus", held, "abandons, but belongs to the holdout group"),
-    ]
-    t0 = datetime.now(UTC).replace(microsecond=0)
-    decisions: Counter[tuple[str, str]] = Counter()
-    called: list[str] = []
+
+
+FAY_VISIT: list[dict[str, Any]] = [
+    {"type": "page", "messageId": "f1", "anonymousId": "anon-fay", "name": "Home"},
+    {
+        "type": "track",
+        "event": "Product Viewed",
+        "messageId": "f2",
+        "anonymousId": "anon-fay",
+        "properties": {"product_id": "201", "name": "Merino scarf", "price": 59},
+    },
+    {
+        "type": "identify",
+        "messageId": "f3",
+        "anonymousId": "anon-fay",
+        "userId": "fay-1",
+        "traits": {"email": "shopper16@example.com", "firstName": "Fay"},
+    },
+    {
+        "type": "track",
+        "event": "Product Viewed",
+        "messageId": "f4",
+        "anonymousId": "anon-fay",
+        "userId": "fay-1",
+        "properties": {"product_id": "202", "name": "Alpaca socks", "price": 19},
+    },
+]
+
+
+class DemoShop:
+    """Seven shoppers, each a story, posted through the real functions over HTTP."""
+
+    def __init__(self, runtime: Any, sendgrid: Any) -> None:
+        self.runtime, self.sendgrid = runtime, sendgrid
+        self.shoppers = {
+            s.name: s
+            for s in (
+                Shopper("Ava", 11, "abandons a checkout, e-mail consent"),
+                Shopper("Ben", 12, "abandons, then orders 20 minutes later"),
+                Shopper("Cleo", 13, "abandons without marketing consent"),
+                Shopper("Dan", 14, "abandons, e-mail and SMS consent, New York"),
+                Shopper("Eve", 15, "abandons while a support ticket is open; ticket solved next day"),
+                Shopper("Fay", 16, "browses the storefront anonymously, then identifies"),
+                Shopper("Gus", _held_out_shopper(), "abandons, but belongs to the holdout group"),
+            )
+        }
+        self.t0 = datetime.now(UTC).replace(microsecond=0)
+        self.decisions: Counter[tuple[str, str]] = Counter()
+        self.called: list[str] = []
 
     def post(
-        touchpoint: str, path: str, headers: dict[str, str], body: bytes, who: Shopper
+        self, touchpoint: str, path: str, headers: dict[str, str], body: bytes, who: Shopper
     ) -> dict[str, Any]:
-        response = runtime.http("POST", path, headers, body)
-        answer = json.loads(response.body or b"{}")
+        response = self.runtime.http("POST", path, headers, body)
+        answer: dict[str, Any] = json.loads(response.body or b"{}")
         if response.status != 200:
             raise RuntimeError(f"{touchpoint} for {who.name} answered {response.status}: {answer}")
         results = answer.get("results") or [answer]
         who.customer_id = who.customer_id or str(results[-1].get("customer_id") or "")
         for result in results:
-            for d in result.get("decisions", []):
-                decisions[(touchpoint, d["action"])] += 1
-            if result.get("duplicate"):
-                decisions[(touchpoint, "duplicate")] += 1
+            self._count(touchpoint, result)
         who.touchpoints.append(touchpoint)
-        if touchpoint not in called:
-            called.append(touchpoint)
+        if touchpoint not in self.called:
+            self.called.append(touchpoint)
         return answer
 
+    def _count(self, touchpoint: str, result: dict[str, Any]) -> None:
+        for d in result.get("decisions", []):
+            self.decisions[(touchpoint, d["action"])] += 1
+        if result.get("duplicate"):
+            self.decisions[(touchpoint, "duplicate")] += 1
+
     def shopify(
-        resource: str, topic: str, payload: dict[str, Any], who: Shopper, touchpoint: str
-    ) -> dict[str, Any]:
+        self, resource: str, topic: str, payload: dict[str, Any], who: Shopper, touchpoint: str
+    ) -> None:
         body = json.dumps(payload).encode()
         headers = payloads.shopify_headers(
             topic, body, SECRET, f"{topic}-{who.n}-{payload.get('updated_at', '')}"
         )
-        return post(touchpoint, f"/webhooks/shopify/{resource}", headers, body, who)
+        self.post(touchpoint, f"/webhooks/shopify/{resource}", headers, body, who)
 
-    ava, ben, cleo, dan, eve, fay, gus = shoppers
-    for who in (ava, ben, gus):
-        shopify(
-            "checkouts",
-            "checkouts/create",
-            payloads.checkout(who.n, at=t0, first_name=who.name),
-            who,
-            "CartAbandoned",
-        )
-    shopify(
-        "checkouts",
-        "checkouts/create",
-        payloads.checkout(ava.n, at=t0, first_name=ava.name),
-        ava,
-        "CartAbandoned",
-    )  # redelivery
-    shopify(
-        "orders",
-        "orders/create",
-        payloads.order(ben.n, at=t0 + timedelta(minutes=20), first_name=ben.name),
-        ben,
-        "Purchase",
-    )
-    shopify(
-        "checkouts",
-        "checkouts/create",
-        payloads.checkout(cleo.n, at=t0, email_consent="not_subscribed", first_name=cleo.name),
-        cleo,
-        "CartAbandoned",
-    )
-    shopify(
-        "checkouts",
-        "checkouts/create",
-        payloads.checkout(
-            dan.n,
-            at=t0,
-            country="US",
-            province="NY",
-            phone="+12125550147",
-            sms_consent="subscribed",
-            first_name=dan.name,
-        ),
-        dan,
-        "CartAbandoned",
-    )
-    headers, body = payloads.zendesk(
-        "T-1", "shopper15@example.com", "open", t0 - timedelta(minutes=5), SECRET
-    )
-    post("SupportTicket", "/webhooks/zendesk/tickets", headers, body, eve)
-    shopify(
-        "checkouts",
-        "checkouts/create",
-        payloads.checkout(eve.n, at=t0, first_name=eve.name),
-        eve,
-        "CartAbandoned",
-    )
-    headers, body = payloads.segment(
-        [
-            {"type": "page", "messageId": "f1", "anonymousId": "anon-fay", "name": "Home"},
-            {
-                "type": "track",
-                "event": "Product Viewed",
-                "messageId": "f2",
-                "anonymousId": "anon-fay",
-                "properties": {"product_id": "201", "name": "Merino scarf", "price": 59},
-            },
-            {
-                "type": "identify",
-                "messageId": "f3",
-                "anonymousId": "anon-fay",
-                "userId": "fay-1",
-                "traits": {"email": "shopper16@example.com", "firstName": "Fay"},
-            },
-            {
-                "type": "track",
-                "event": "Product Viewed",
-                "messageId": "f4",
-                "anonymousId": "anon-fay",
-                "userId": "fay-1",
-                "properties": {"product_id": "202", "name": "Alpaca socks", "price": 19},
-            },
-        ],
-        WRITE_KEY,
-    )
-    onsite = post("WebEvent", "/events", headers, body, fay)
+    def checkout(self, who: Shopper, **kw: Any) -> None:
+        payload = payloads.checkout(who.n, at=self.t0, first_name=who.name, **kw)
+        self.shopify("checkouts", "checkouts/create", payload, who, "CartAbandoned")
 
-    timeline = [(t0 + timedelta(hours=h), f"+{h}h") for h in (2, 25, 49, 60)]  # +60h: past any night
-    sends_at: dict[str, int] = {}
-    for at, label in timeline:
-        if label == "+25h":
-            # the ticket is solved (posted now, wall clock): the survey follows a day later
-            headers, body = payloads.zendesk(
-                "T-1", "shopper15@example.com", "solved", datetime.now(UTC), SECRET
-            )
-            post("SupportTicket", "/webhooks/zendesk/tickets", headers, body, eve)
-        if label == "+49h":
-            # Ava comes back after her reminders; Gus, held out, buys anyway: attribution and lift
-            for who in (ava, gus):
-                order = payloads.order(who.n, at=t0 + timedelta(hours=26), first_name=who.name)
-                shopify("orders", "orders/create", order, who, "Purchase")
-        before = len(sendgrid.requests) + len(_sms_sent())
-        runtime.dispatch(at)
-        sends_at[label] = len(sendgrid.requests) + len(_sms_sent()) - before
+    def ticket(self, who: Shopper, status: str, at: datetime) -> None:
+        headers, body = payloads.zendesk("T-1", f"shopper{who.n}@example.com", status, at, SECRET)
+        self.post("SupportTicket", "/webhooks/zendesk/tickets", headers, body, who)
 
-    rows = []
-    every: list[Any] = []
-    for who in shoppers:
-        _, messages = store.load(who.customer_id)
-        every.extend(store.message_view(m) for m in messages)
-        statuses = Counter(m.status for m in messages)
-        sent = [
-            f"{m.channel}:{m.template}"
-            for m in sorted(messages, key=lambda m: m.sent_at or t0)
-            if m.status == "sent"
-        ]
-        rows.append((who.name, who.story, dict(statuses), sent))
-    text = _render(t0, decisions, called, rows, sends_at, sendgrid, onsite, lift_by_flow(every))
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(text + "\n", encoding="utf-8")
-    return text
+    def abandoned_checkouts(self) -> None:
+        ava, ben, cleo, dan, eve = (self.shoppers[n] for n in ("Ava", "Ben", "Cleo", "Dan", "Eve"))
+        for who in (ava, ben, self.shoppers["Gus"]):
+            self.checkout(who)
+        self.checkout(ava)  # a redelivery
+        order = payloads.order(ben.n, at=self.t0 + timedelta(minutes=20), first_name=ben.name)
+        self.shopify("orders", "orders/create", order, ben, "Purchase")
+        self.checkout(cleo, email_consent="not_subscribed")
+        self.checkout(dan, country="US", province="NY", phone="+12125550147", sms_consent="subscribed")
+        self.ticket(eve, "open", self.t0 - timedelta(minutes=5))
+        self.checkout(eve)
+
+    def storefront_visit(self) -> dict[str, Any]:
+        headers, body = payloads.segment(FAY_VISIT, WRITE_KEY)
+        return self.post("WebEvent", "/events", headers, body, self.shoppers["Fay"])
+
+    def replay_the_clock(self) -> dict[str, int]:
+        """The Dispatcher at +2h, +25h, +49h and +60h (past any night), with the stories' later events."""
+        sends_at: dict[str, int] = {}
+        for hours in (2, 25, 49, 60):
+            if hours == 25:
+                # the ticket is solved (posted now, wall clock): the survey follows a day later
+                self.ticket(self.shoppers["Eve"], "solved", datetime.now(UTC))
+            if hours == 49:
+                # Ava comes back after her reminders; Gus, held out, buys anyway: attribution and lift
+                for who in (self.shoppers["Ava"], self.shoppers["Gus"]):
+                    order = payloads.order(who.n, at=self.t0 + timedelta(hours=26), first_name=who.name)
+                    self.shopify("orders", "orders/create", order, who, "Purchase")
+            before = len(self.sendgrid.requests) + len(_sms_sent())
+            self.runtime.dispatch(self.t0 + timedelta(hours=hours))
+            sends_at[f"+{hours}h"] = len(self.sendgrid.requests) + len(_sms_sent()) - before
+        return sends_at
+
+    def outcomes(self) -> tuple[list[Any], list[Any]]:
+        from touchpoint.profiles import messages, store
+
+        rows: list[Any] = []
+        every: list[Any] = []
+        for who in self.shoppers.values():
+            _, items = store.load(who.customer_id)
+            every.extend(messages.to_view(m) for m in items)
+            sent = [
+                f"{m.channel}:{m.template}"
+                for m in sorted(items, key=lambda m: m.sent_at or self.t0)
+                if m.status == "sent"
+            ]
+            rows.append((who.name, who.story, dict(Counter(m.status for m in items)), sent))
+        return rows, every
 
 
 def _render(
@@ -258,7 +249,7 @@ def _render(
     lifts: list[Any],
 ) -> str:
     out = [f"# Touchpoint demo ({t0.isoformat()})", "", "## Decisions per touchpoint", ""]
-    actions = ["schedule", "suppress", "cancel", "holdout", "duplicate"]
+    actions = ["schedule", "suppress", "cancel", "duplicate"]  # holdout is decided at send time
     out.append("| touchpoint | " + " | ".join(actions) + " |")
     out.append("|---|" + "---|" * len(actions))
     for touchpoint in called:

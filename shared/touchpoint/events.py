@@ -38,6 +38,19 @@ class Kind(StrEnum):
     PRIVACY_REDACT = "privacy_redact"
 
 
+# the kinds whose latest time the profile keeps: a flow's exits are judged against them
+TRACKED_KINDS = (
+    Kind.CHECKOUT_UPDATED,
+    Kind.CHECKOUT_COMPLETED,
+    Kind.CHECKOUT_CANCELLED,
+    Kind.ORDER_PLACED,
+    Kind.ORDER_CANCELLED,
+    Kind.ORDER_REFUNDED,
+    Kind.TICKET_OPENED,
+    Kind.TICKET_SOLVED,
+    Kind.TICKET_RATED,
+    Kind.PRODUCT_ADDED,
+)
 ConsentState = Literal["subscribed", "not_subscribed", "unsubscribed", "pending", "redacted"]
 Channel = Literal["email", "sms", "retargeting"]
 

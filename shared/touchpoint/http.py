@@ -18,21 +18,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from touchpoint import config
 from touchpoint.errors import Ignored, SourceError, TooLarge
-from touchpoint.events import Kind, TouchpointEvent
+from touchpoint.events import TouchpointEvent
 from touchpoint.sources import Request
 
 logger = Logger(child=True)
 Verify = Callable[[Request], None]
 Normalize = Callable[[Request, str], list[TouchpointEvent]]
 Respond = Callable[[list[Any]], dict[str, Any]]
-ONSITE_KINDS = {
-    Kind.PAGE_VIEWED,
-    Kind.PRODUCT_VIEWED,
-    Kind.PRODUCT_ADDED,
-    Kind.TRACK,
-    Kind.CHECKOUT_UPDATED,
-    Kind.ORDER_PLACED,
-}
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:

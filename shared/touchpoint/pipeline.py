@@ -26,8 +26,8 @@ from touchpoint.decide.model import Status
 from touchpoint.errors import Ignored, PayloadError
 from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.measure.attribution import attribute
-from touchpoint.plan import writes as plan_writes
-from touchpoint.profiles import catalog, changes, merge, privacy, store, writes
+from touchpoint.plan import staging
+from touchpoint.profiles import catalog, changes, merge, messages, privacy, store, update
 from touchpoint.profiles.models import (
     PROFILE_SK,
     AliasItem,
@@ -118,8 +118,8 @@ def _apply(
     absorbed = [(loser, *store.load(loser)) for loser in resolution.others]  # rare: one Query each
     for _, loser_raw, _ in absorbed:
         merge.absorb(change, before, loser_raw)
-    views = tuple(store.message_view(m) for m in message_items)
-    profile = changes.view(changes.apply(before, change), customer_id, views)
+    views = tuple(messages.to_view(m) for m in message_items)
+    profile = changes.as_profile(changes.apply(before, change), customer_id, views)
     changes.derive(change, profile, now)
     decisions = decide(profile, event, playbook, now)
     if not retargeting.enabled():  # no pixel configured: retargeting is off, nothing is planned for it
@@ -172,14 +172,14 @@ def _commit(
         )
         for key in sorted(new_aliases):
             tx.save(AliasItem(key, "ALIAS", customer_id=customer_id), condition=AliasItem.pk.does_not_exist())
-        plan_writes.stage(tx, customer_id, decisions, existing, event, now)
+        staging.stage(tx, customer_id, decisions, existing, event, now)
         _stage_attribution(tx, event, message_items, decisions)
         for loser, loser_raw, loser_messages in absorbed:
             _stage_merge(tx, customer_id, loser, loser_raw, loser_messages, now)
         tx.update(
             ProfileItem(customer_pk(customer_id), PROFILE_SK),
-            actions=writes.actions(change),
-            condition=writes.condition(change),
+            actions=update.actions(change),
+            condition=update.condition(change),
         )
 
 
@@ -190,7 +190,7 @@ def _stage_attribution(
     if event.kind != Kind.ORDER_PLACED or event.order is None:
         return
     touched = {d.message_id for d in decisions}  # one operation per item in a transaction
-    views = [store.message_view(m) for m in message_items if m.message_id not in touched]
+    views = [messages.to_view(m) for m in message_items if m.message_id not in touched]
     credited = attribute(views, event.occurred_at)
     if credited is None:
         return

@@ -9,13 +9,11 @@ import pytest
 from touchpoint.local.runtime import LocalRuntime
 from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import store
-from touchpoint.profiles.models import bind_table
 
 from ..conftest import Shop, table_items
 
 
 def messages(email: str) -> dict[str, str]:
-    bind_table()
     customer_id = store.find_customer(email)
     assert customer_id
     _, items = store.load(customer_id)
@@ -167,7 +165,7 @@ def test_affinity_accumulates_atomically_and_decays(shop: Shop, runtime: LocalRu
     shop.post("orders", "orders/create", shop.order(19, at=now))  # adds to its keys
     customer_id = store.find_customer("shopper19@example.com") or ""
     raw, _ = store.load(customer_id)
-    view = changes.view(raw, customer_id)
+    view = changes.as_profile(raw, customer_id)
     scores = dict(affinity.top(view.affinity, "p:", now))
     assert scores["101"] == pytest.approx(2 + 5, rel=1e-6)  # in the checkout and bought
     assert scores["2022"] == pytest.approx(2, rel=1e-6)

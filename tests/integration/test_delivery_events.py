@@ -119,4 +119,4 @@ def test_opens_are_learned_as_engagement_hours(
     assert status == 200
     customer_id = args["touchpoint_customer_id"]
     raw, _ = store.load(customer_id)
-    assert changes.view(raw, customer_id).engagement_hours == {13: 3}
+    assert changes.as_profile(raw, customer_id).engagement_hours == {13: 3}

@@ -68,7 +68,7 @@ def test_woocommerce_processing_order(runtime: LocalRuntime) -> None:
     profile = profile_of("juergen@example.de")
     assert profile["orders_count"] == 1 and profile["revenue_cents"] == 5980
     assert profile["phone"] == "+4915112345678" and profile["country"] == "DE"
-    assert [z.key for z in changes.view(profile, "c").zones] == ["Europe/Berlin"]
+    assert [z.key for z in changes.as_profile(profile, "c").zones] == ["Europe/Berlin"]
     assert profile["first_name"] == "Jürgen" and profile["lifecycle"] == "first_time"
     assert profile_of("+4915112345678")["customer_id"] == profile["customer_id"]
 

@@ -27,7 +27,7 @@ from typing import Any
 from touchpoint import aws, config
 from touchpoint.local.emulation import Resources
 from touchpoint.local.template import Function, Template, TemplateError, resolve
-from touchpoint.profiles.models import bind_table
+from touchpoint.profiles.models import reset_connections
 
 
 @dataclass
@@ -59,7 +59,7 @@ class LocalRuntime:
 
     def bootstrap(self) -> None:
         self.resources.ensure()
-        bind_table(self.resources.table_name)
+        reset_connections()
 
     # -- invoking ---------------------------------------------------------------------------
 

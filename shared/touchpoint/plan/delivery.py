@@ -136,7 +136,7 @@ def _profile(item: MessageItem) -> Profile:
             condition=MessageItem.status == Status.SENDING.value,
         )
         raise
-    return changes.view(before, item.customer_id)
+    return changes.as_profile(before, item.customer_id)
 
 
 def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -> str:

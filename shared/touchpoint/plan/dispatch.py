@@ -20,7 +20,7 @@ from touchpoint import aws, config
 from touchpoint.decide import Playbook, Status, recheck
 from touchpoint.plan import keys
 from touchpoint.plan.claims import claim
-from touchpoint.profiles import changes, store
+from touchpoint.profiles import changes, messages, store
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem
 
 logger = Logger(child=True)
@@ -104,11 +104,11 @@ def run(now: datetime, playbook: Playbook) -> DispatchReport:
             report.outcomes["outcome_unknown" if _expire_sending(pk, sk, now) else "lost_race"] += 1
             continue
         report.claimed += 1
-        before, messages = store.load(item.customer_id)
-        profile = changes.view(
-            before, item.customer_id, tuple(store.message_view(m) for m in messages if m.sk != sk)
+        before, others = store.load(item.customer_id)
+        profile = changes.as_profile(
+            before, item.customer_id, tuple(messages.to_view(m) for m in others if m.sk != sk)
         )
-        verdict = recheck(profile, store.message_view(item), item.trigger_at, playbook, now)
+        verdict = recheck(profile, messages.to_view(item), item.trigger_at, playbook, now)
         if verdict.send:
             if verdict.channel:  # the step's fallback channel takes over (e.g. the e-mail bounced)
                 item.update(

@@ -7,6 +7,7 @@ without a read after the write and without a read-modify-write.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,9 +15,8 @@ from typing import Any
 
 from touchpoint.decide import affinity, lifecycle
 from touchpoint.decide.model import ConsentRecord, MessageView, Profile
-from touchpoint.events import Kind, LineItem, TouchpointEvent
+from touchpoint.events import TRACKED_KINDS, Kind, LineItem, TouchpointEvent
 from touchpoint.identity import normalize_email, normalize_phone
-from touchpoint.profiles.models import EXIT_KINDS
 
 
 @dataclass
@@ -41,7 +41,7 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def _parse(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value
     if isinstance(value, str) and value:
@@ -59,13 +59,24 @@ def _items(lines: tuple[LineItem, ...]) -> list[dict[str, Any]]:
 def change_for(
     event: TouchpointEvent, before: dict[str, Any], customer_id: str, aliases: set[str], now: datetime
 ) -> Change:
+    """What this event changes: the bookkeeping every event does, then its kind's own reducer."""
     change = Change()
     change.assign.update(customer_id=customer_id, updated_at=now)
     change.assign_if_absent["first_seen_at"] = event.occurred_at
     change.add["event_count"] = 1
     if aliases:
         change.add["aliases"] = set(aliases)
+    _contact(change, event, before)
+    _consents(change, event, before)
+    _latest_time(change, event, before)
+    reducer = REDUCERS.get(event.kind)
+    if reducer is not None:
+        reducer(change, event, before)
+    _affinity(change, event, before)
+    return change
 
+
+def _contact(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
     ident, traits = event.identity, event.traits
     for attr, value in (
         ("email", normalize_email(ident.email)),
@@ -78,84 +89,99 @@ def change_for(
     ):
         if value:
             change.assign[attr] = value
+    new_email = change.assign.get("email")
+    if new_email and new_email != before.get("email") and before.get("email_bounced"):
+        change.remove.add("email_bounced")  # a new address gets a fresh chance
 
+
+def _consents(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    """Per channel, the newest statement wins, whichever order they arrive in."""
     for consent in event.consents:
         if consent.channel not in ("email", "sms"):
             continue
         attr = f"consent_{consent.channel}"
-        stored = before.get(attr) or {}
-        stored_at = _parse(stored.get("at"))
+        stored_at = parse_time((before.get(attr) or {}).get("at"))
         if stored_at is None or consent.at >= stored_at:
             change.assign[attr] = {"state": consent.state, "at": _iso(consent.at), "source": consent.source}
 
-    if event.kind in EXIT_KINDS:
+
+def _latest_time(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    if event.kind in TRACKED_KINDS:
         attr = f"at_{event.kind.value}"
-        stored_time = _parse(before.get(attr))
+        stored_time = parse_time(before.get(attr))
         if stored_time is None or event.occurred_at > stored_time:
             change.assign[attr] = event.occurred_at
 
+
+def _checkout_updated(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    """The latest open checkout, unless an older state of the same checkout arrives late."""
+    checkout = event.checkout
+    if checkout is None:
+        return
     current = before.get("checkout") or {}
-    if event.checkout:
-        checkout = event.checkout
-        if event.kind == Kind.CHECKOUT_UPDATED:
-            stored_at = _parse(current.get("updated_at"))
-            if current.get("token") != checkout.token or stored_at is None or event.occurred_at >= stored_at:
-                change.assign["checkout"] = {
-                    "token": checkout.token,
-                    "items": _items(checkout.items),
-                    "total": str(checkout.total),
-                    "currency": checkout.currency,
-                    "url": checkout.url or "",
-                    "updated_at": _iso(event.occurred_at),
-                }
-            _add_set(change, "carted", {i.product_id for i in checkout.items})
-        elif current.get("token") == checkout.token:
-            change.remove.add("checkout")
+    stored_at = parse_time(current.get("updated_at"))
+    if current.get("token") != checkout.token or stored_at is None or event.occurred_at >= stored_at:
+        change.assign["checkout"] = {
+            "token": checkout.token,
+            "items": _items(checkout.items),
+            "total": str(checkout.total),
+            "currency": checkout.currency,
+            "url": checkout.url or "",
+            "updated_at": _iso(event.occurred_at),
+        }
+    add_set(change, "carted", {i.product_id for i in checkout.items})
 
-    if event.order and event.kind == Kind.ORDER_PLACED:
-        order = event.order
-        change.add["orders_count"] = 1
-        if order.discounted:
-            change.add["discounted_orders"] = 1
-        change.add["revenue_cents"] = _cents(order.total)
-        change.add_to_map("order_net", order.order_id, _cents(order.total), before)
-        _add_set(change, "purchased", {i.product_id for i in order.items})
-        _add_set(change, "ordered_checkouts", {t for t in (order.checkout_token, order.cart_token) if t})
-        if current.get("token") and current.get("token") in (order.checkout_token, order.cart_token):
-            change.remove.add("checkout")
 
-    if event.order and event.kind in (Kind.ORDER_REFUNDED, Kind.ORDER_CANCELLED):
-        _unwind(change, event, before)
+def _checkout_closed(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    if event.checkout and (before.get("checkout") or {}).get("token") == event.checkout.token:
+        change.remove.add("checkout")
 
-    if event.ticket:
-        ticket_id = {event.ticket.ticket_id}
-        if event.kind == Kind.TICKET_OPENED:
-            change.add["open_tickets"] = ticket_id
-        elif event.kind == Kind.TICKET_SOLVED:
-            change.delete["open_tickets"] = ticket_id
-        if event.ticket.rating:
-            change.assign["last_rating"] = event.ticket.rating
-        if event.ticket.nps is not None:
-            change.assign["last_nps"] = event.ticket.nps
 
-    if event.kind == Kind.PRODUCT_VIEWED:
-        _add_set(change, "viewed", {p.product_id for p in event.products})
-    elif event.kind == Kind.PRODUCT_ADDED:
-        _add_set(change, "carted", {p.product_id for p in event.products})
-    _affinity(change, event, before)
+def _order_placed(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    order = event.order
+    if order is None:
+        return
+    change.add["orders_count"] = 1
+    if order.discounted:
+        change.add["discounted_orders"] = 1
+    change.add["revenue_cents"] = _cents(order.total)
+    change.add_to_map("order_net", order.order_id, _cents(order.total), before)
+    add_set(change, "purchased", {i.product_id for i in order.items})
+    add_set(change, "ordered_checkouts", {t for t in (order.checkout_token, order.cart_token) if t})
+    token = (before.get("checkout") or {}).get("token")
+    if token and token in (order.checkout_token, order.cart_token):
+        change.remove.add("checkout")
 
-    if event.kind == Kind.EMAIL_ENGAGED:
-        change.add_to_map("engagement", f"h{event.occurred_at.astimezone(UTC).hour:02d}", 1, before)
-        change.assign["last_engaged_at"] = event.occurred_at
-    elif event.kind == Kind.EMAIL_BOUNCED:
-        change.assign["email_bounced"] = True
-    if (
-        change.assign.get("email")
-        and change.assign["email"] != before.get("email")
-        and before.get("email_bounced")
-    ):
-        change.remove.add("email_bounced")  # a new address gets a fresh chance
-    return change
+
+def _ticket(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    ticket = event.ticket
+    if ticket is None:
+        return
+    if event.kind == Kind.TICKET_OPENED:
+        change.add["open_tickets"] = {ticket.ticket_id}
+    elif event.kind == Kind.TICKET_SOLVED:
+        change.delete["open_tickets"] = {ticket.ticket_id}
+    if ticket.rating:
+        change.assign["last_rating"] = ticket.rating
+    if ticket.nps is not None:
+        change.assign["last_nps"] = ticket.nps
+
+
+def _viewed(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    add_set(change, "viewed", {p.product_id for p in event.products})
+
+
+def _carted(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    add_set(change, "carted", {p.product_id for p in event.products})
+
+
+def _engaged(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    change.add_to_map("engagement", f"h{event.occurred_at.astimezone(UTC).hour:02d}", 1, before)
+    change.assign["last_engaged_at"] = event.occurred_at
+
+
+def _bounced(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    change.assign["email_bounced"] = True
 
 
 def _affinity(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
@@ -188,7 +214,8 @@ def _cents(amount: Decimal) -> int:
 
 def _unwind(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
     """Refunds and cancellations take back what the order added, once, and never more than it added."""
-    assert event.order is not None
+    if event.order is None:
+        return
     order_id = event.order.order_id
     remaining = int(float((before.get("order_net") or {}).get(order_id, 0)))
     if order_id not in (before.get("order_net") or {}) or order_id in (before.get("cancelled_orders") or ()):
@@ -196,7 +223,7 @@ def _unwind(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> N
     if event.kind == Kind.ORDER_CANCELLED:
         taken = remaining
         change.add["orders_count"] = -1
-        _add_set(change, "cancelled_orders", {order_id})
+        add_set(change, "cancelled_orders", {order_id})
     else:
         taken = min(remaining, _cents(event.order.total))
     if taken:
@@ -204,10 +231,28 @@ def _unwind(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> N
         change.add_to_map("order_net", order_id, -taken, before)
 
 
-def _add_set(change: Change, attr: str, values: set[str]) -> None:
+def add_set(change: Change, attr: str, values: set[str]) -> None:
     if values:  # DynamoDB rejects empty sets
         existing = change.add.get(attr)
         change.add[attr] = (existing if isinstance(existing, set) else set()) | values
+
+
+Reducer = Callable[[Change, TouchpointEvent, dict[str, Any]], None]
+REDUCERS: dict[Kind, Reducer] = {
+    Kind.CHECKOUT_UPDATED: _checkout_updated,
+    Kind.CHECKOUT_COMPLETED: _checkout_closed,
+    Kind.CHECKOUT_CANCELLED: _checkout_closed,
+    Kind.ORDER_PLACED: _order_placed,
+    Kind.ORDER_REFUNDED: _unwind,
+    Kind.ORDER_CANCELLED: _unwind,
+    Kind.TICKET_OPENED: _ticket,
+    Kind.TICKET_SOLVED: _ticket,
+    Kind.TICKET_RATED: _ticket,
+    Kind.PRODUCT_VIEWED: _viewed,
+    Kind.PRODUCT_ADDED: _carted,
+    Kind.EMAIL_ENGAGED: _engaged,
+    Kind.EMAIL_BOUNCED: _bounced,
+}
 
 
 def apply(raw: dict[str, Any], change: Change) -> dict[str, Any]:
@@ -233,20 +278,20 @@ def apply(raw: dict[str, Any], change: Change) -> dict[str, Any]:
     return after
 
 
-def view(raw: dict[str, Any], customer_id: str, messages: tuple[MessageView, ...] = ()) -> Profile:
-    """The decision-side view of a stored profile item."""
+def as_profile(raw: dict[str, Any], customer_id: str, messages: tuple[MessageView, ...] = ()) -> Profile:
+    """The Profile decide() works on, from a stored profile item (as read, or as it will read)."""
     consent = {}
     for channel in ("email", "sms"):
         record = raw.get(f"consent_{channel}")
         if record:
             consent[channel] = ConsentRecord(
                 state=str(record.get("state", "")),
-                at=_parse(record.get("at")),
+                at=parse_time(record.get("at")),
                 source=str(record.get("source", "")),
             )
     last_event_at = {}
-    for kind in EXIT_KINDS:
-        when = _parse(raw.get(f"at_{kind.value}"))
+    for kind in TRACKED_KINDS:
+        when = parse_time(raw.get(f"at_{kind.value}"))
         if when:
             last_event_at[kind.value] = when
     return Profile(
@@ -261,7 +306,7 @@ def view(raw: dict[str, Any], customer_id: str, messages: tuple[MessageView, ...
         orders_count=int(raw.get("orders_count") or 0),
         discounted_orders=int(raw.get("discounted_orders") or 0),
         revenue=Decimal(int(raw.get("revenue_cents") or 0)) / 100,
-        first_seen_at=_parse(raw.get("first_seen_at")),
+        first_seen_at=parse_time(raw.get("first_seen_at")),
         last_order_at=last_event_at.get(Kind.ORDER_PLACED.value),
         last_checkout_at=last_event_at.get(Kind.CHECKOUT_UPDATED.value),
         open_tickets=len(raw.get("open_tickets") or ()),
@@ -273,7 +318,7 @@ def view(raw: dict[str, Any], customer_id: str, messages: tuple[MessageView, ...
         checkout=raw.get("checkout"),
         last_event_at=last_event_at,
         email_bounced=bool(raw.get("email_bounced")),
-        last_engaged_at=_parse(raw.get("last_engaged_at")),
+        last_engaged_at=parse_time(raw.get("last_engaged_at")),
         affinity={k: float(v) for k, v in (raw.get("affinity") or {}).items()},
         engagement_hours={int(k[1:]): int(v) for k, v in (raw.get("engagement") or {}).items()},
         messages=messages,

@@ -7,11 +7,11 @@ transaction, so the merge is all-or-nothing like every other event.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from touchpoint.profiles.changes import Change, _add_set, _parse
-from touchpoint.profiles.models import EXIT_KINDS
+from touchpoint.events import TRACKED_KINDS
+from touchpoint.profiles.changes import Change, add_set, parse_time
 
 SETS = ("viewed", "carted", "purchased", "ordered_checkouts", "cancelled_orders", "aliases", "open_tickets")
 COUNTERS = ("orders_count", "discounted_orders", "revenue_cents", "event_count")
@@ -20,8 +20,9 @@ MAPS = ("affinity", "engagement", "order_net")
 
 
 def absorb(change: Change, survivor: dict[str, Any], loser: dict[str, Any]) -> None:
+    """Extend the survivor's change with everything the loser knew."""
     for attr in SETS:
-        _add_set(change, attr, set(loser.get(attr) or ()))
+        add_set(change, attr, set(loser.get(attr) or ()))
     for attr in COUNTERS:
         amount = int(loser.get(attr) or 0)
         if amount:
@@ -30,21 +31,36 @@ def absorb(change: Change, survivor: dict[str, Any], loser: dict[str, Any]) -> N
     for attr in CONTACT:
         if loser.get(attr) and not survivor.get(attr) and attr not in change.assign:
             change.assign[attr] = loser[attr]
+    _newest_consent(change, survivor, loser)
+    _latest_times(change, survivor, loser)
+    for attr in MAPS:
+        for key, amount in (loser.get(attr) or {}).items():
+            change.add_to_map(attr, key, float(amount), survivor)
+
+
+def _at(record: dict[str, Any]) -> datetime:
+    return parse_time(record.get("at")) or datetime.min.replace(tzinfo=UTC)
+
+
+def _newest_consent(change: Change, survivor: dict[str, Any], loser: dict[str, Any]) -> None:
     for channel in ("email", "sms"):
         attr = f"consent_{channel}"
         theirs = loser.get(attr) or {}
         ours = change.assign.get(attr) or survivor.get(attr) or {}
-        if theirs and (_parse(theirs.get("at")) or datetime.min) > (_parse(ours.get("at")) or datetime.min):
+        if theirs and _at(theirs) > _at(ours):
             change.assign[attr] = theirs
-    for kind in EXIT_KINDS:
+
+
+def _latest_times(change: Change, survivor: dict[str, Any], loser: dict[str, Any]) -> None:
+    """The later time of each tracked kind, and the earlier first sighting."""
+    for kind in TRACKED_KINDS:
         attr = f"at_{kind.value}"
-        theirs_at, ours_at = _parse(loser.get(attr)), _parse(change.assign.get(attr) or survivor.get(attr))
+        theirs_at, ours_at = (
+            parse_time(loser.get(attr)),
+            parse_time(change.assign.get(attr) or survivor.get(attr)),
+        )
         if theirs_at and (ours_at is None or theirs_at > ours_at):
             change.assign[attr] = theirs_at
-    first = _parse(loser.get("first_seen_at"))
-    ours_first = _parse(survivor.get("first_seen_at"))
+    first, ours_first = parse_time(loser.get("first_seen_at")), parse_time(survivor.get("first_seen_at"))
     if first and ours_first and first < ours_first:
         change.assign["first_seen_at"] = first
-    for attr in MAPS:
-        for key, amount in (loser.get(attr) or {}).items():
-            change.add_to_map(attr, key, float(amount), survivor)

@@ -22,31 +22,29 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from touchpoint import config
-from touchpoint.events import Kind
+from touchpoint.events import TRACKED_KINDS
 
 DUE_SHARDS = 4
 PROFILE_SK = "PROFILE"
 MESSAGE_PREFIX = "MSG#"
-EXIT_KINDS = (
-    Kind.CHECKOUT_UPDATED,
-    Kind.CHECKOUT_COMPLETED,
-    Kind.CHECKOUT_CANCELLED,
-    Kind.ORDER_PLACED,
-    Kind.ORDER_CANCELLED,
-    Kind.ORDER_REFUNDED,
-    Kind.TICKET_OPENED,
-    Kind.TICKET_SOLVED,
-    Kind.TICKET_RATED,
-    Kind.PRODUCT_ADDED,
-)
 
 
 def customer_pk(customer_id: str) -> str:
     return f"C#{customer_id}"
 
 
-class _Meta:
-    table_name = config.table_name()
+class _TableName(type):
+    """The table name is read when a model first talks to DynamoDB, from TABLE_NAME: the one
+    place it is resolved, so nothing has to re-bind the models when tests or the local runtime
+    choose the name late."""
+
+    @property
+    def table_name(cls) -> str:
+        return config.table_name()
+
+
+class _Meta(metaclass=_TableName):
+    pass
 
 
 class ProfileItem(Model):
@@ -92,7 +90,7 @@ class ProfileItem(Model):
     aliases = UnicodeSetAttribute(null=True)
     checkout = MapAttribute[str, Any](null=True)
     # the latest time of each flow-relevant event kind: exits are judged against these
-    for _kind in EXIT_KINDS:
+    for _kind in TRACKED_KINDS:
         locals()[f"at_{_kind.value}"] = UTCDateTimeAttribute(null=True)
     del _kind
 
@@ -167,8 +165,7 @@ class MessageItem(Model):
 ALL_MODELS: tuple[type[Model], ...] = (ProfileItem, AliasItem, EventMarker, MessageItem)
 
 
-def bind_table(name: str | None = None) -> None:
-    """Point every model at a table (tests and the local runtime choose the name late)."""
+def reset_connections() -> None:
+    """Forget cached connections (the local runtime and tests switch AWS endpoints)."""
     for model in ALL_MODELS:
-        model.Meta.table_name = name or config.table_name()
         model._connection = None

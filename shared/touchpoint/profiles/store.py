@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.attributes import MapAttribute
 
-from touchpoint.decide.model import MessageView
 from touchpoint.events import Identity
 from touchpoint.identity import alias_key, customer_id_for, normalize_email, normalize_phone
 from touchpoint.profiles.models import (
@@ -98,25 +96,6 @@ def load(customer_id: str) -> tuple[dict[str, Any], list[MessageItem]]:
             return profile, messages
 
 
-def message_view(item: MessageItem) -> MessageView:
-    return MessageView(
-        message_id=item.message_id,
-        flow=item.flow,
-        step=item.step,
-        status=item.status,
-        channel=item.channel,
-        template=item.template,
-        due_at=item.due_at,
-        created_at=item.created_at,
-        sent_at=item.sent_at,
-        marketing=bool(item.marketing),
-        reasons=tuple(item.reasons or ()),
-        trigger_at=item.trigger_at,
-        converted_at=item.converted_at,
-        trigger=item.trigger or "",
-    )
-
-
 def find_customer(key: str) -> str | None:
     """A customer id from a customer id, an e-mail address or an E.164 phone number."""
     email, phone = normalize_email(key), normalize_phone(key)
@@ -134,7 +113,3 @@ def find_customer(key: str) -> str | None:
             pass
     found = list(AliasItem.batch_get([(k, "ALIAS") for k in candidates]))
     return found[0].customer_id if found else None
-
-
-def now() -> datetime:
-    return datetime.now(UTC)

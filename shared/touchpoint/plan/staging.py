@@ -10,7 +10,7 @@ from pynamodb.transactions import TransactWrite
 
 from touchpoint.decide.model import Action, Decision, Status
 from touchpoint.events import TouchpointEvent
-from touchpoint.plan import keys
+from touchpoint.profiles import messages
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem, customer_pk
 
 
@@ -52,31 +52,8 @@ def stage(
             )
             continue
         prior = existing.get(decision.message_id)
-        scheduled = decision.action == Action.SCHEDULE
-        item = MessageItem(
-            pk,
-            sk,
-            message_id=decision.message_id,
-            customer_id=customer_id,
-            flow=decision.flow,
-            step=decision.step,
-            status=decision.status.value,
-            channel=decision.channel,
-            template=decision.template,
-            marketing=decision.marketing,
-            trigger=decision.trigger,
-            trigger_at=event.occurred_at,
-            due_at=decision.due_at,
-            created_at=prior.created_at if prior and prior.created_at else now,
-            updated_at=now,
-            reasons=list(decision.reasons),
-            offer=decision.offer,
-            context=_context(event),
-            variant=decision.variant,
-            attempts=0,
-            due_pk=keys.due_pk(decision.message_id, customer_id) if scheduled else None,
-            due_sk=keys.due_sk(decision.due_at, decision.message_id) if scheduled else None,
-        )
+        created = prior.created_at if prior and prior.created_at else now
+        item = messages.to_item(decision, customer_id, event.occurred_at, created, now, _context(event))
         condition: Condition = (
             MessageItem.pk.does_not_exist()
             if prior is None

@@ -1,0 +1,55 @@
+"""The one mapping between a stored message (MessageItem), what decide() sees of it
+(MessageView) and what decide() asks for (Decision): fields of the same name are the same
+thing, copied by name here and nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from touchpoint.decide.model import Action, Decision, MessageView
+from touchpoint.plan import keys
+from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem, customer_pk
+
+VIEW_FIELDS = tuple(f.name for f in fields(MessageView))
+# what a decision writes onto its message item, besides status, reasons and bookkeeping
+DECISION_FIELDS = ("message_id", "flow", "step", "channel", "template", "due_at", "marketing", "trigger")
+DECISION_EXTRAS = ("offer", "variant")
+
+
+def to_view(item: MessageItem) -> MessageView:
+    values: dict[str, Any] = {name: getattr(item, name) for name in VIEW_FIELDS}
+    values.update(
+        marketing=bool(item.marketing), reasons=tuple(item.reasons or ()), trigger=item.trigger or ""
+    )
+    return MessageView(**values)
+
+
+def to_item(
+    decision: Decision,
+    customer_id: str,
+    trigger_at: datetime,
+    created_at: datetime,
+    now: datetime,
+    context: dict[str, Any],
+) -> MessageItem:
+    """The item a planned, suppressed (or re-planned) decision writes; only a scheduled one
+    carries the due-index keys the Dispatcher reads."""
+    scheduled = decision.action == Action.SCHEDULE
+    values: dict[str, Any] = {name: getattr(decision, name) for name in (*DECISION_FIELDS, *DECISION_EXTRAS)}
+    return MessageItem(
+        customer_pk(customer_id),
+        MESSAGE_PREFIX + decision.message_id,
+        **values,
+        customer_id=customer_id,
+        status=decision.status.value,
+        reasons=list(decision.reasons),
+        trigger_at=trigger_at,
+        created_at=created_at,
+        updated_at=now,
+        context=context,
+        attempts=0,
+        due_pk=keys.due_pk(decision.message_id, customer_id) if scheduled else None,
+        due_sk=keys.due_sk(decision.due_at, decision.message_id) if scheduled else None,
+    )
