@@ -14,9 +14,13 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from touchpoint import config
+from touchpoint.decide import playbook as playbooks
+from touchpoint.decide.playbook import PlaybookError
 from touchpoint.errors import Ignored, SourceError, TooLarge
 from touchpoint.events import TouchpointEvent
 from touchpoint.sources import Request
@@ -25,6 +29,7 @@ logger = Logger(child=True)
 Verify = Callable[[Request], None]
 Normalize = Callable[[Request, str], list[TouchpointEvent]]
 Respond = Callable[[list[Any]], dict[str, Any]]
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:
@@ -46,6 +51,29 @@ def default_response(outcomes: list[Any]) -> dict[str, Any]:
     if len(summaries) == 1:
         return {"accepted": True, **summaries[0]}
     return {"accepted": True, "duplicate": all(s["duplicate"] for s in summaries), "results": summaries}
+
+
+def webhook_handler(
+    routes: dict[str, tuple[Verify, Normalize, str]], respond: Respond = default_response
+) -> Handler:
+    """The whole Lambda handler of a webhook function: its routes (path -> verify, normalize,
+    resource), the resolver, and the Powertools Logger (with the API request id as correlation
+    id) and Metrics around it. The playbook is validated here, at cold start: an invalid one
+    stops the function with its problems logged, instead of a 500 on every webhook."""
+    logger, metrics = Logger(), Metrics()
+    try:
+        playbooks.load(config.playbook_path())
+    except PlaybookError as exc:
+        logger.error("invalid playbook, refusing to start", extra={"problems": exc.problems})
+        raise
+    app = webhook_app(routes, metrics, respond)
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return lambda_handler
 
 
 def webhook_app(

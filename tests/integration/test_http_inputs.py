@@ -11,7 +11,7 @@ import pytest
 
 from touchpoint.local.runtime import LocalRuntime
 
-from ..conftest import SECRET, WRITE_KEY, Shop, table_items
+from ..conftest import ROOT, SECRET, WRITE_KEY, Shop, table_items
 
 
 def test_bad_signature_is_401_and_stores_nothing(runtime: LocalRuntime) -> None:
@@ -166,3 +166,25 @@ def test_segment_track_returns_personalization(runtime: LocalRuntime) -> None:
 
 def test_unknown_route_is_404(runtime: LocalRuntime) -> None:
     assert runtime.http("POST", "/webhooks/shopify/products", {}, b"{}").status == 404
+
+
+def test_a_webhook_function_refuses_an_invalid_playbook_at_cold_start(
+    secrets: dict[str, str], monkeypatch, tmp_path, caplog
+) -> None:
+    import importlib.util
+
+    from touchpoint.decide.playbook import PlaybookError
+
+    path = tmp_path / "broken.yaml"
+    path.write_text("version: 1\nflows: {}\ntemplates:\n  t: {body: 'Hi {frist_name}'}\n")
+    monkeypatch.setenv("PLAYBOOK", str(path))
+    spec = importlib.util.spec_from_file_location("cold_purchase", ROOT / "functions" / "purchase" / "app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    with pytest.raises(PlaybookError) as caught:
+        spec.loader.exec_module(module)
+    assert caught.value.problems == [
+        f"{path}:4: templates.t.body: unknown placeholder {{frist_name}}; known: "
+        "checkout_url, first_name, items, offer_code, offer_text, recommendations, shop"
+    ]
+    assert any(r.getMessage() == "invalid playbook, refusing to start" for r in caplog.records)
