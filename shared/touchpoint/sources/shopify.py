@@ -18,7 +18,7 @@ from touchpoint.events import (
     Traits,
 )
 from touchpoint.identity import sha256
-from touchpoint.sources import Ignored, PayloadError, Request, jsonbody, signing
+from touchpoint.sources import Ignored, PayloadError, Request, common, jsonbody, signing
 from touchpoint.sources.jsonbody import items, money, obj, quantity, text, timestamp
 
 SOURCE = "shopify"
@@ -230,13 +230,7 @@ def _customer(topic: str, data: dict[str, Any], delivery: str) -> TouchpointEven
     if topic == "shop/redact":
         raise Ignored("shop/redact: this deployment serves one shop; erase it by deleting the stack")
     if topic in ("customers/redact", "customers/data_request"):
-        customer = obj(data, "customer")
-        customer_id = text(customer, "id", "customer.")
-        identity = Identity(
-            email=text(customer, "email", "customer."),
-            phone=text(customer, "phone", "customer."),
-            platform_id=f"shopify:{customer_id}" if customer_id else None,
-        )
+        identity, _ = common.customer(data, SOURCE)
         if not identity.aliases():
             raise PayloadError("missing required field 'customer.id' or 'customer.email'")
         kind = Kind.PRIVACY_REDACT if topic == "customers/redact" else Kind.PRIVACY_EXPORT
