@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench serve clean sam-build
+.PHONY: demo test lint bench reliability serve clean sam-build
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
@@ -35,6 +35,11 @@ test: $(VENV)/.dev lint
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/run.py
+
+# fuzz cases per route, concurrent redeliveries, provider faults: 5xx, duplicate and unwanted sends
+reliability: $(VENV)/.dev
+	@mkdir -p reports
+	$(BIN)/python benchmarks/reliability.py 2>reports/reliability.log
 
 # sam-cli pins boto3/pydantic tightly: it lives in its own venv (see ../shared/TOOLCHAIN.md).
 sam-build:

@@ -44,11 +44,24 @@ def sha256(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+KEY_PART_LIMIT = 256  # DynamoDB allows 2,048 bytes of partition key; ids longer than this are hashed
+
+
+def key_part(value: str) -> str:
+    """A value as it may stand in a key: itself, or its hash when it is too long to be a key."""
+    return value if len(value.encode("utf-8")) <= KEY_PART_LIMIT else "sha256:" + sha256(value)
+
+
 def alias_key(kind: str, value: str) -> str:
-    """Partition key of an alias item; e-mail and phone are hashed."""
+    """Partition key of an alias item; e-mail and phone are hashed, long ids too."""
     if kind in ("email", "phone"):
         value = sha256(value)
-    return f"ID#{kind}#{value}"
+    return f"ID#{kind}#{key_part(value)}"
+
+
+def marker_key(dedup_key: str) -> str:
+    """Partition key of an event marker: hashed, so no platform id or checkout token is kept."""
+    return f"EVT#{sha256(dedup_key)}"
 
 
 def customer_id_for(alias: str) -> str:

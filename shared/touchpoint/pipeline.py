@@ -25,6 +25,7 @@ from touchpoint.decide import playbook as playbooks
 from touchpoint.decide.model import Status
 from touchpoint.errors import Ignored, PayloadError
 from touchpoint.events import Kind, TouchpointEvent
+from touchpoint.identity import marker_key
 from touchpoint.measure.attribution import attribute
 from touchpoint.plan import staging
 from touchpoint.profiles import catalog, changes, merge, messages, privacy, store, update
@@ -167,7 +168,7 @@ def _commit(
     with TransactWrite(connection=aws.connection()) as tx:
         # first item: its cancellation reason tells a duplicate from a conflict
         tx.save(
-            EventMarker(f"EVT#{event.dedup_key}", "EVENT", kind=event.kind.value, expires_at=MARKER_TTL),
+            EventMarker(marker_key(event.dedup_key), "EVENT", kind=event.kind.value, expires_at=MARKER_TTL),
             condition=EventMarker.pk.does_not_exist(),
         )
         for key in sorted(new_aliases):

@@ -188,3 +188,16 @@ def test_a_webhook_function_refuses_an_invalid_playbook_at_cold_start(
         "checkout_url, first_name, items, offer_code, offer_text, recommendations, shop"
     ]
     assert any(r.getMessage() == "invalid playbook, refusing to start" for r in caplog.records)
+
+
+def test_ids_longer_than_a_key_are_hashed_not_a_500(runtime: LocalRuntime) -> None:
+    long_id = "x" * 3000
+    event = {"type": "track", "event": "Product Viewed", "messageId": long_id, "anonymousId": long_id}
+    body = json.dumps(event).encode()
+    auth = "Basic " + base64.b64encode(f"{WRITE_KEY}:".encode()).decode()
+    assert runtime.http("POST", "/events", {"Authorization": auth}, body).status == 200
+    again = runtime.http("POST", "/events", {"Authorization": auth}, body)
+    assert again.status == 200 and json.loads(again.body)["duplicate"] is True
+    keys = [item["pk"]["S"] for item in table_items(runtime)]
+    assert keys and all(len(key.encode()) <= 300 for key in keys)
+    assert not any(long_id in key for key in keys)

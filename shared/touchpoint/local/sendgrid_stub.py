@@ -16,6 +16,9 @@ class SendGridStub:
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.requests: list[dict[str, Any]] = []
         self.fail_with: int | None = None  # answer this status instead of 202 (tests of retries)
+        self.fail_every = 0  # answer 503 to every n-th request (fault injection); 0: never
+        self.received = 0
+        self.lock = threading.Lock()
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -28,8 +31,12 @@ class SendGridStub:
                 if not (self.headers.get("Authorization") or "").startswith("Bearer "):
                     self._answer(401, b'{"errors":[{"message":"authorization required"}]}')
                     return
-                if stub.fail_with:
-                    self._answer(stub.fail_with, b'{"errors":[{"message":"stub failure"}]}')
+                with stub.lock:
+                    stub.received += 1
+                    injected = bool(stub.fail_every) and stub.received % stub.fail_every == 0
+                status = stub.fail_with or (503 if injected else None)
+                if status:
+                    self._answer(status, b'{"errors":[{"message":"stub failure"}]}')
                     return
                 stub.requests.append({"path": self.path, "body": body, "headers": dict(self.headers.items())})
                 self._answer(202, b"", {"X-Message-Id": uuid.uuid4().hex[:22]})
