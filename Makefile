@@ -41,7 +41,7 @@ reliability: $(VENV)/.dev
 	@mkdir -p reports
 	$(BIN)/python benchmarks/reliability.py 2>reports/reliability.log
 
-# sam-cli pins boto3/pydantic tightly: it lives in its own venv (see ../shared/TOOLCHAIN.md).
+# sam-cli pins boto3/pydantic tightly: it lives in its own venv, away from the app.
 sam-build:
 	test -x .sam-venv/bin/sam || ($(PYTHON) -m venv .sam-venv && .sam-venv/bin/pip install -q -U pip aws-sam-cli)
 	.sam-venv/bin/sam build

@@ -1,4 +1,4 @@
-"""Single-table items (DESIGN.md, Data) as pynamodb models.
+"""Single-table items (docs/architecture.md, "The table") as pynamodb models.
 
 Keys never hold raw PII; the profile item holds contact data because sending needs it,
 and `forget` erases it.
