@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from touchpoint import config
@@ -58,52 +59,66 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
         "traits": traits,
         "consents": consents(data, at, f"{SOURCE}:{resource}"),
     }
-    if resource == "checkouts":
-        c = obj(data, "checkout")
-        token = text(c, "token", "checkout.", required=True)
-        assert token is not None
-        kind = _kind(CHECKOUT_STATUS, text(c, "status", "checkout.") or "open", "checkout.status")
-        checkout = Checkout(
-            token=token,
-            items=line_items(c),
-            total=money(c, "total", "checkout."),
-            currency=text(c, "currency", "checkout.") or "",
-            url=text(c, "url", "checkout."),
-        )
-        return [TouchpointEvent(kind=kind, checkout=checkout, **base)]
-    if resource == "orders":
-        o = obj(data, "order")
-        order_id = text(o, "id", "order.", required=True)
-        assert order_id is not None
-        kind = _kind(ORDER_STATUS, text(o, "status", "order.") or "placed", "order.status")
-        order = Order(
-            order_id=order_id,
-            checkout_token=text(o, "checkout_token", "order."),
-            items=line_items(o),
-            total=money(o, "total", "order."),
-            currency=text(o, "currency", "order.") or "",
-        )
-        base["identity"] = base["identity"].model_copy(update={"order_ref": f"{SOURCE}:{order_id}"})
-        return [TouchpointEvent(kind=kind, order=order, **base)]
-    if resource == "tickets":
-        t = obj(data, "ticket")
-        ticket_id = text(t, "id", "ticket.", required=True)
-        assert ticket_id is not None
-        kind = _kind(TICKET_STATUS, text(t, "status", "ticket.") or "open", "ticket.status")
-        rating = text(t, "rating", "ticket.")
-        if rating not in (None, "good", "bad"):
-            raise PayloadError("field 'ticket.rating' must be good or bad")
-        nps = t.get("nps")
-        if nps is not None and (isinstance(nps, bool) or not isinstance(nps, int) or not 0 <= nps <= 10):
-            raise PayloadError("field 'ticket.nps' must be an integer from 0 to 10")
-        return [
-            TouchpointEvent(
-                kind=kind,
-                ticket=Ticket(ticket_id=ticket_id, status=kind.value, rating=rating, nps=nps),
-                **base,
-            )
-        ]
-    if resource == "customers":
-        kind = _kind(CUSTOMER_ACTION, text(data, "action") or "update", "action")
-        return [TouchpointEvent(kind=kind, **base)]
-    raise Ignored(f"unknown resource '{resource}'")
+    builder = BUILDERS.get(resource)
+    if builder is None:
+        raise Ignored(f"unknown resource '{resource}'")
+    return [builder(data, base)]
+
+
+def _resource(
+    data: dict[str, Any], name: str, key: str, statuses: dict[str, Kind], default: str
+) -> tuple[dict[str, Any], str, Kind]:
+    """The named object, its required id and the kind its status maps to."""
+    found = obj(data, name)
+    ident = text(found, key, f"{name}.", required=True)
+    assert ident is not None
+    return found, ident, _kind(statuses, text(found, "status", f"{name}.") or default, f"{name}.status")
+
+
+def _amount(found: dict[str, Any], where: str) -> dict[str, Any]:
+    return {"total": money(found, "total", where), "currency": text(found, "currency", where) or ""}
+
+
+def _checkout(data: dict[str, Any], base: dict[str, Any]) -> TouchpointEvent:
+    c, token, kind = _resource(data, "checkout", "token", CHECKOUT_STATUS, "open")
+    checkout = Checkout(
+        token=token, items=line_items(c), url=text(c, "url", "checkout."), **_amount(c, "checkout.")
+    )
+    return TouchpointEvent(kind=kind, checkout=checkout, **base)
+
+
+def _order(data: dict[str, Any], base: dict[str, Any]) -> TouchpointEvent:
+    o, order_id, kind = _resource(data, "order", "id", ORDER_STATUS, "placed")
+    order = Order(
+        order_id=order_id,
+        checkout_token=text(o, "checkout_token", "order."),
+        items=line_items(o),
+        **_amount(o, "order."),
+    )
+    identity = base["identity"].model_copy(update={"order_ref": f"{SOURCE}:{order_id}"})
+    return TouchpointEvent(kind=kind, order=order, **{**base, "identity": identity})
+
+
+def _ticket(data: dict[str, Any], base: dict[str, Any]) -> TouchpointEvent:
+    t, ticket_id, kind = _resource(data, "ticket", "id", TICKET_STATUS, "open")
+    rating = text(t, "rating", "ticket.")
+    if rating not in (None, "good", "bad"):
+        raise PayloadError("field 'ticket.rating' must be good or bad")
+    nps = t.get("nps")
+    if nps is not None and (isinstance(nps, bool) or not isinstance(nps, int) or not 0 <= nps <= 10):
+        raise PayloadError("field 'ticket.nps' must be an integer from 0 to 10")
+    ticket = Ticket(ticket_id=ticket_id, status=kind.value, rating=rating, nps=nps)
+    return TouchpointEvent(kind=kind, ticket=ticket, **base)
+
+
+def _customer(data: dict[str, Any], base: dict[str, Any]) -> TouchpointEvent:
+    kind = _kind(CUSTOMER_ACTION, text(data, "action") or "update", "action")
+    return TouchpointEvent(kind=kind, **base)
+
+
+BUILDERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], TouchpointEvent]] = {
+    "checkouts": _checkout,
+    "orders": _order,
+    "tickets": _ticket,
+    "customers": _customer,
+}
