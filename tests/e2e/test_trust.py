@@ -220,3 +220,29 @@ def test_serve_interrupted_at_any_moment_of_its_start_exits_cleanly(wait_for: st
         process.wait(timeout=20)
         assert process.returncode == 0, log.read_text(errors="replace")
         assert "Traceback" not in log.read_text(errors="replace")
+
+
+def _raw(served: Served, request: bytes) -> bytes:
+    host, port = served.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(request)
+        return conn.recv(4096)
+
+
+@pytest.mark.parametrize("length", [b"abc", b"-1", b"1e3"])
+def test_a_bad_content_length_is_a_400_and_serve_keeps_serving(served: Served, length: bytes) -> None:
+    answer = _raw(served, b"POST /events HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + b"\r\n\r\n{}")
+    assert answer.startswith(b"HTTP/1.1 400")
+    status, _ = served.post("/webhooks/shopify/orders", b"{oops", Shop.headers("orders/create", b"{oops"))
+    assert status == 400
+
+
+def test_200_concurrent_connections_are_all_answered(served: Served) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(_: int) -> int:
+        return served.post("/webhooks/shopify/orders", b"{oops", Shop.headers("orders/create", b"{oops"))[0]
+
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        statuses = list(pool.map(one, range(200)))
+    assert statuses == [400] * 200

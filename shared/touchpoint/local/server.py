@@ -15,7 +15,13 @@ def make_server(runtime: LocalRuntime, host: str, port: int) -> ThreadingHTTPSer
         protocol_version = "HTTP/1.1"
 
         def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
+            length = _content_length(
+                self.headers.get("Content-Length"), self.headers.get("Transfer-Encoding")
+            )
+            if length is None:
+                self._send(400, {"content-type": "application/json"}, b'{"message":"Bad Content-Length"}')
+                self.close_connection = True
+                return
             if length > API_GATEWAY_LIMIT:
                 self._send(
                     413, {"content-type": "application/json"}, b'{"message":"Request Entity Too Large"}'
@@ -42,6 +48,19 @@ def make_server(runtime: LocalRuntime, host: str, port: int) -> ThreadingHTTPSer
         def log_message(self, format: str, *args: object) -> None:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    server = _Server((host, port), Handler)
     server.daemon_threads = True
     return server
+
+
+class _Server(ThreadingHTTPServer):
+    # the standard library listens with a backlog of 5: a burst of connections gets resets
+    request_queue_size = 128
+
+
+def _content_length(value: str | None, transfer_encoding: str | None) -> int | None:
+    """The body length a request declares; None when it is not a non-negative integer."""
+    if value is None or value.strip() == "":
+        return 0 if not transfer_encoding else None  # chunked bodies are not accepted here
+    text = value.strip()
+    return int(text) if text.isdigit() else None
