@@ -192,3 +192,13 @@ def test_a_message_whose_template_was_removed_fails_with_render_error(
     assert "is not in the playbook" in (first.error or "")
     assert sendgrid.requests == []
     assert any("cannot render" in r.getMessage() for r in caplog.records)
+
+
+def test_an_order_without_line_items_is_recorded_without_an_error(
+    shop: Shop, runtime: LocalRuntime, caplog
+) -> None:
+    caplog.set_level("ERROR")
+    order = {**shop.order(80, at=datetime.now(UTC)), "line_items": []}
+    status, body = shop.post("orders", "orders/create", order)
+    assert status == 200 and body["duplicate"] is False
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []

@@ -15,7 +15,7 @@ from aws_lambda_powertools import Logger
 
 from touchpoint import aws, config
 from touchpoint.events import LineItem
-from touchpoint.identity import sha256
+from touchpoint.identity import key_part, sha256
 
 logger = Logger(child=True)
 TOP_SHARDS = 4
@@ -40,12 +40,14 @@ def record_order(order_id: str, items: tuple[LineItem, ...]) -> None:
     for item in items:
         quantities[item.product_id] += max(1, item.quantity)
     products = [p for p, _ in quantities.most_common(MAX_ITEMS)]
+    if not products:
+        return  # an order without line items: nothing to count
     try:
         for product in products:
             counters = {"sold": quantities[product]} | {
                 f"co:{other}": 1 for other in products if other != product
             }
-            _update({"pk": {"S": f"P#{product}"}, "sk": {"S": "CO"}}, counters)
+            _update({"pk": {"S": f"P#{key_part(product)}"}, "sk": {"S": "CO"}}, counters)
         shard = int(sha256(order_id)[:8], 16) % TOP_SHARDS
         _update(
             {"pk": {"S": f"P#_TOP#{shard}"}, "sk": {"S": "SOLD"}}, {f"s:{p}": quantities[p] for p in products}
@@ -56,7 +58,9 @@ def record_order(order_id: str, items: tuple[LineItem, ...]) -> None:
 
 def read(products: list[str]) -> tuple[dict[str, int], list[str]]:
     """Co-purchase counts summed over `products`, and best sellers, in one BatchGetItem."""
-    keys = [{"pk": {"S": f"P#{p}"}, "sk": {"S": "CO"}} for p in dict.fromkeys(products[: MAX_ITEMS * 2])]
+    keys = [
+        {"pk": {"S": f"P#{key_part(p)}"}, "sk": {"S": "CO"}} for p in dict.fromkeys(products[: MAX_ITEMS * 2])
+    ]
     keys += [{"pk": {"S": f"P#_TOP#{n}"}, "sk": {"S": "SOLD"}} for n in range(TOP_SHARDS)]
     table = config.table_name()
     response = aws.client("dynamodb").batch_get_item(RequestItems={table: {"Keys": keys}})
