@@ -11,7 +11,18 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from touchpoint.identity import key_part
+
+# bounds on what one event may carry, so every item it writes stays small: longer lists are
+# cut, longer ids hashed (identity.key_part), longer texts shortened
+MAX_LINE_ITEMS = 100
+MAX_TEXT = 200
+
+
+def _short(value: str | None) -> str | None:
+    return value[:MAX_TEXT] if value else value
 
 
 class Kind(StrEnum):
@@ -98,6 +109,20 @@ class LineItem(Frozen):
     price: Decimal = Decimal(0)
     category: str | None = None
 
+    @field_validator("product_id")
+    @classmethod
+    def _bounded_id(cls, value: str) -> str:
+        return key_part(value)
+
+    @field_validator("title", "category")
+    @classmethod
+    def _bounded_text(cls, value: str | None) -> str | None:
+        return _short(value)
+
+
+def _first_items(items: tuple[LineItem, ...]) -> tuple[LineItem, ...]:
+    return tuple(items[:MAX_LINE_ITEMS])
+
 
 class Checkout(Frozen):
     token: str
@@ -105,6 +130,16 @@ class Checkout(Frozen):
     total: Decimal = Decimal(0)
     currency: str = ""
     url: str | None = None
+
+    @field_validator("items")
+    @classmethod
+    def _bounded_items(cls, value: tuple[LineItem, ...]) -> tuple[LineItem, ...]:
+        return _first_items(value)
+
+    @field_validator("token")
+    @classmethod
+    def _bounded_token(cls, value: str) -> str:
+        return key_part(value)
 
 
 class Order(Frozen):
@@ -116,12 +151,27 @@ class Order(Frozen):
     currency: str = ""
     discounted: bool = False  # a code or discount was applied: not a full-price order
 
+    @field_validator("items")
+    @classmethod
+    def _bounded_items(cls, value: tuple[LineItem, ...]) -> tuple[LineItem, ...]:
+        return _first_items(value)
+
+    @field_validator("order_id", "checkout_token", "cart_token")
+    @classmethod
+    def _bounded_ids(cls, value: str | None) -> str | None:
+        return key_part(value) if value else value
+
 
 class Ticket(Frozen):
     ticket_id: str
     status: str = "open"
     rating: str | None = None  # CSAT: good or bad
     nps: int | None = None  # 0..10
+
+    @field_validator("ticket_id")
+    @classmethod
+    def _bounded_id(cls, value: str) -> str:
+        return key_part(value)
 
     @property
     def unhappy(self) -> bool:
@@ -131,6 +181,12 @@ class Ticket(Frozen):
 class Traits(Frozen):
     first_name: str | None = None
     last_name: str | None = None
+
+    @field_validator("first_name", "last_name")
+    @classmethod
+    def _bounded_names(cls, value: str | None) -> str | None:
+        return _short(value)
+
     timezone: str | None = None  # observed (browser) or stated by the customer, never guessed
     country: str | None = None  # ISO 3166-1 alpha-2 of the postal address
     province: str | None = None  # state or province code of the postal address
@@ -148,6 +204,12 @@ class TouchpointEvent(Frozen):
     order: Order | None = None
     ticket: Ticket | None = None
     products: tuple[LineItem, ...] = ()  # viewed / added on the storefront
+
+    @field_validator("products")
+    @classmethod
+    def _bounded_products(cls, value: tuple[LineItem, ...]) -> tuple[LineItem, ...]:
+        return _first_items(value)
+
     name: str | None = None  # the original event name (Segment track name, topic)
     creates_profile: bool = True  # False: only about customers we already know (delivery feedback)
 

@@ -201,3 +201,82 @@ def test_ids_longer_than_a_key_are_hashed_not_a_500(runtime: LocalRuntime) -> No
     keys = [item["pk"]["S"] for item in table_items(runtime)]
     assert keys and all(len(key.encode()) <= 300 for key in keys)
     assert not any(long_id in key for key in keys)
+
+
+def _generic(runtime: LocalRuntime, resource: str, payload: dict) -> tuple[int, dict]:
+    body = json.dumps(payload).encode()
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    response = runtime.http(
+        "POST", f"/webhooks/generic/{resource}", {"X-Touchpoint-Signature": signature}, body
+    )
+    return response.status, json.loads(response.body)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("occurred_at", "0001-01-01T00:00:00+14:00", "occurred_at"),
+        ("occurred_at", "9999-12-31T23:59:59Z", "occurred_at"),
+        ("total", "1e999999", "order.total"),
+        ("total", "1e5000", "order.total"),
+    ],
+)
+def test_values_at_the_edges_are_a_400_naming_the_field(
+    runtime: LocalRuntime, field: str, value: str, named: str
+) -> None:
+    order = {"id": "1", "total": value if field == "total" else "10"}
+    payload = {"event_id": f"edge-{value}", "customer": {"email": "edge@example.com"}, "order": order}
+    if field == "occurred_at":
+        payload["occurred_at"] = value
+    status, answer = _generic(runtime, "orders", payload)
+    assert status == 400 and f"'{named}'" in answer["error"]
+    assert table_items(runtime) == []
+
+
+def test_huge_carts_and_ids_are_accepted_bounded(runtime: LocalRuntime) -> None:
+    items = [{"product_id": f"{i}", "title": "t" * 220, "price": "1"} for i in range(2900)]  # under 1 MiB
+    items[0]["product_id"] = "p" * 8000
+    checkout = {"token": "tok-" + "x" * 5000, "items": items, "total": "2900"}
+    status, _ = _generic(
+        runtime,
+        "checkouts",
+        {"event_id": "huge", "customer": {"email": "big@example.com"}, "checkout": checkout},
+    )
+    assert status == 200
+    for n in range(3):  # every later event of this shopper still works
+        order = {"id": f"o{n}", "total": "1", "items": items[:5]}
+        assert (
+            _generic(
+                runtime,
+                "orders",
+                {"event_id": f"o{n}", "customer": {"email": "big@example.com"}, "order": order},
+            )[0]
+            == 200
+        )
+    sizes = [len(json.dumps(item)) for item in table_items(runtime)]
+    assert max(sizes) < 100_000
+    auth = "Basic " + base64.b64encode(f"{WRITE_KEY}:".encode()).decode()
+    for n in range(5):  # a visitor whose product ids are 8 KB each, viewing again and again
+        view = {
+            "type": "track",
+            "event": "Product Viewed",
+            "messageId": f"v{n}",
+            "anonymousId": "long-ids",
+            "properties": {"product_id": f"{n}" + "q" * 8000},
+        }
+        assert (
+            runtime.http("POST", "/events", {"Authorization": auth}, json.dumps(view).encode()).status == 200
+        )
+
+
+def test_a_product_view_dated_far_ahead_does_not_overflow_affinity(runtime: LocalRuntime) -> None:
+    event = {
+        "type": "track",
+        "event": "Product Viewed",
+        "messageId": "future",
+        "anonymousId": "time-traveller",
+        "timestamp": "2099-12-31T00:00:00Z",
+        "properties": {"product_id": "p1"},
+    }
+    auth = "Basic " + base64.b64encode(f"{WRITE_KEY}:".encode()).decode()
+    assert runtime.http("POST", "/events", {"Authorization": auth}, json.dumps(event).encode()).status == 200

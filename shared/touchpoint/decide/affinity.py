@@ -12,9 +12,14 @@ from datetime import UTC, datetime, timedelta
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 HALF_LIFE = timedelta(days=30)
 WEIGHTS = {"viewed": 1.0, "carted": 3.0, "checkout": 2.0, "purchased": 5.0}
+# 2^(t / 30 days) must stay inside DynamoDB's number range (about 1e125, 2^415): signals are
+# dated no later than this; move EPOCH forward (and rescale stored values) before it is reached
+LATEST = EPOCH + HALF_LIFE * 400
+EARLIEST = EPOCH - HALF_LIFE * 400
 
 
 def stored_weight(weight: float, at: datetime) -> float:
+    at = min(max(at, EARLIEST), LATEST)  # an event dated far out (2115) cannot overflow the sum
     return weight * 2 ** ((at - EPOCH) / HALF_LIFE)
 
 

@@ -9,6 +9,10 @@ from typing import Any
 
 from touchpoint.sources import PayloadError
 
+MAX_AMOUNT = Decimal(10) ** 12  # a trillion: more than any order, and money stays exact
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # times outside this range are the client's mistake
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
 
 def parse_json(body: bytes) -> Any:
     """Any JSON body; every way it can fail to decode is the client's 400."""
@@ -66,8 +70,8 @@ def money(data: dict[str, Any], key: str, where: str = "") -> Decimal:
         amount = Decimal(str(value))
     except InvalidOperation:
         raise PayloadError(f"field '{where}{key}' must be a number or numeric string") from None
-    if not amount.is_finite():
-        raise PayloadError(f"field '{where}{key}' must be finite")
+    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+        raise PayloadError(f"field '{where}{key}' is out of range")
     return amount
 
 
@@ -101,4 +105,14 @@ def timestamp(data: dict[str, Any], key: str, where: str = "", default: datetime
             raise ValueError
     except (ValueError, OverflowError, OSError):
         raise PayloadError(f"field '{where}{key}' must be an ISO 8601 time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return _in_range(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC), f"{where}{key}")
+
+
+def _in_range(value: datetime, field: str) -> datetime:
+    try:
+        utc = value.astimezone(UTC)  # 0001-01-01T00:00:00+14:00 has no UTC instant
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise PayloadError(f"field '{field}' must be between 1970 and 2100")
+    return utc
