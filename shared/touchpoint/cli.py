@@ -278,6 +278,28 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalog_import(args: argparse.Namespace) -> int:
+    from touchpoint.catalog import feed, store
+
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UserError(f"cannot read {args.file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{args.file} is not UTF-8 text") from None
+    _connect(real_aws=args.aws)
+    counts = {"imported": 0, "unchanged": 0, "rejected": 0}
+    for number, parsed in feed.parse(text, datetime.now(UTC)):
+        if isinstance(parsed, feed.FeedError):
+            counts["rejected"] += 1
+            print(f"{args.file}:{number}: {parsed}", file=sys.stderr)
+            continue
+        outcome = store.save(parsed)
+        counts["unchanged" if outcome.duplicate else "imported"] += 1
+    _out(json.dumps(counts))
+    return 1 if counts["rejected"] else 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from touchpoint.demo import run
 
@@ -366,6 +388,19 @@ def parser() -> argparse.ArgumentParser:
         _add(sub, name, func, text, common).add_argument(
             "key", help="customer id, e-mail address or E.164 phone number"
         )
+    catalog = sub.add_parser("catalog", help="the product catalog").add_subparsers(
+        dest="action", required=True
+    )
+    ci = _add(
+        catalog,
+        "import",
+        cmd_catalog_import,
+        "load products from a Merchant Center feed (CSV/TSV) or JSON lines",
+        common,
+    )
+    ci.add_argument(
+        "file", help="feed file: CSV or tab-separated with Merchant Center columns, or JSON lines"
+    )
     m = _add(sub, "demo", cmd_demo, "a synthetic shop's customers through every touchpoint", common)
     m.add_argument("--report", default="reports/demo.md", help="where to write the report")
     return p

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -22,12 +23,12 @@ from touchpoint import config
 from touchpoint.decide import playbook as playbooks
 from touchpoint.decide.playbook import PlaybookError
 from touchpoint.errors import Ignored, SourceError, TooLarge
-from touchpoint.events import TouchpointEvent
 from touchpoint.sources import Request
 
 logger = Logger(child=True)
 Verify = Callable[[Request], None]
-Normalize = Callable[[Request, str], list[TouchpointEvent]]
+Normalize = Callable[[Request, str], list[Any]]
+Handle = Callable[[Any], Any]
 Respond = Callable[[list[Any]], dict[str, Any]]
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -53,8 +54,16 @@ def default_response(outcomes: list[Any]) -> dict[str, Any]:
     return {"accepted": True, "duplicate": all(s["duplicate"] for s in summaries), "results": summaries}
 
 
+def _pipeline(event: Any) -> Any:
+    from touchpoint import pipeline  # lazy: keeps 401/413 answers off the heavy import path
+
+    return pipeline.handle(event)
+
+
 def webhook_handler(
-    routes: dict[str, tuple[Verify, Normalize, str]], respond: Respond = default_response
+    routes: dict[str, tuple[Verify, Normalize, str]],
+    respond: Respond = default_response,
+    handle: Handle = _pipeline,
 ) -> Handler:
     """The whole Lambda handler of a webhook function: its routes (path -> verify, normalize,
     resource), the resolver, and the Powertools Logger (with the API request id as correlation
@@ -66,7 +75,7 @@ def webhook_handler(
     except PlaybookError as exc:
         logger.error("invalid playbook, refusing to start", extra={"problems": exc.problems})
         raise
-    app = webhook_app(routes, metrics, respond)
+    app = webhook_app(routes, metrics, respond, handle)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
@@ -80,8 +89,10 @@ def webhook_app(
     routes: dict[str, tuple[Verify, Normalize, str]],
     metrics: Metrics,
     respond: Respond = default_response,
+    handle: Handle = _pipeline,
 ) -> APIGatewayHttpResolver:
-    """routes: path -> (verify, normalize, resource name)."""
+    """routes: path -> (verify, normalize, resource name); `handle` applies one normalized change
+    (an event through the pipeline, a product into the catalog) and returns its outcome."""
     app = APIGatewayHttpResolver()
 
     @app.exception_handler(SourceError)
@@ -100,21 +111,23 @@ def webhook_app(
         return _json(404, {"error": "no such route"})
 
     for path, (verify, normalize, resource) in routes.items():
-        app.post(path)(_view(app, verify, normalize, resource, metrics, respond))
+        app.post(path)(_view(app, verify, normalize, resource, Wiring(metrics, respond, handle)))
     return app
 
 
-def _view(
-    app: APIGatewayHttpResolver,
-    verify: Verify,
-    normalize: Normalize,
-    resource: str,
-    metrics: Metrics,
-    respond: Respond,
-) -> Callable[[], Response]:
-    def view() -> Response:
-        from touchpoint import pipeline  # lazy: keeps 401/413 answers off the heavy import path
+@dataclass(frozen=True)
+class Wiring:
+    metrics: Metrics
+    respond: Respond
+    handle: Handle
 
+
+def _view(
+    app: APIGatewayHttpResolver, verify: Verify, normalize: Normalize, resource: str, wiring: Wiring
+) -> Callable[[], Response]:
+    metrics = wiring.metrics
+
+    def view() -> Response:
         request = _request(app)
         if len(request.body) > config.MAX_BODY_BYTES:
             raise TooLarge(f"body is {len(request.body)} bytes; the limit is {config.MAX_BODY_BYTES}")
@@ -122,11 +135,11 @@ def _view(
         events = normalize(request, resource)
         if not events:
             raise Ignored("nothing in this delivery is acted on")
-        outcomes = [pipeline.handle(event) for event in events]
+        outcomes = [wiring.handle(event) for event in events]
         metrics.add_metric(name="EventsAccepted", unit=MetricUnit.Count, value=len(outcomes))
         metrics.add_metric(
             name="Duplicates", unit=MetricUnit.Count, value=sum(1 for o in outcomes if o.duplicate)
         )
-        return _json(200, respond(outcomes))
+        return _json(200, wiring.respond(outcomes))
 
     return view

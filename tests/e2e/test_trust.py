@@ -246,3 +246,24 @@ def test_200_concurrent_connections_are_all_answered(served: Served) -> None:
     with ThreadPoolExecutor(max_workers=200) as pool:
         statuses = list(pool.map(one, range(200)))
     assert statuses == [400] * 200
+
+
+FEED = (
+    "id\ttitle\tlink\timage_link\tavailability\tprice\tsale_price\tbrand\tproduct_type\n"
+    "hat-1\tWool hat\thttps://shop.example/hat\thttps://shop.example/hat.jpg\tin_stock\t25.00 EUR\t20.00 EUR\tAcme\tApparel > Hats\n"
+    "scarf-2\tMerino scarf\thttps://shop.example/scarf\t\tout_of_stock\t59.00 EUR\t\tAcme\tApparel > Scarves\n"
+    "bad-3\tBroken\thttps://shop.example/x\t\tin_stock\tfree\t\t\t\n"
+)
+
+
+def test_catalog_import_reads_a_merchant_center_feed(served: Served, tmp_path: Path) -> None:
+    path = tmp_path / "feed.tsv"
+    path.write_text(FEED)
+    result = served.cli("catalog", "import", str(path))
+    assert result.returncode == 1  # one line could not be read: said, the rest imported
+    assert json.loads(result.stdout) == {"imported": 2, "unchanged": 0, "rejected": 1}
+    assert f"{path}:4: column 'price' must look like '15.00 USD'" in result.stderr
+    lines = tmp_path / "products.jsonl"
+    lines.write_text('{"id": "sock-4", "title": "Alpaca socks", "price": "19.00", "currency": "EUR"}\n')
+    again = served.cli("catalog", "import", str(lines))
+    assert again.returncode == 0 and json.loads(again.stdout)["imported"] == 1

@@ -165,7 +165,7 @@ def test_segment_track_returns_personalization(runtime: LocalRuntime) -> None:
 
 
 def test_unknown_route_is_404(runtime: LocalRuntime) -> None:
-    assert runtime.http("POST", "/webhooks/shopify/products", {}, b"{}").status == 404
+    assert runtime.http("POST", "/webhooks/shopify/nothing-here", {}, b"{}").status == 404
 
 
 def test_a_webhook_function_refuses_an_invalid_playbook_at_cold_start(

@@ -25,6 +25,9 @@ CONTRACT_ROUTES = {
     "/webhooks/generic/tickets": "SupportTicketFunction",
     "/webhooks/generic/customers": "CustomerFunction",
     "/webhooks/sendgrid/events": "DeliveryEventsFunction",
+    "/webhooks/shopify/products": "CatalogFunction",
+    "/webhooks/woocommerce/products": "CatalogFunction",
+    "/webhooks/generic/products": "CatalogFunction",
 }
 
 

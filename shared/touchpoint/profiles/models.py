@@ -162,7 +162,54 @@ class MessageItem(Model):
     due_index = DueIndex()
 
 
-ALL_MODELS: tuple[type[Model], ...] = (ProfileItem, AliasItem, EventMarker, MessageItem)
+class ProductItem(Model):
+    """A catalog product (catalog/model.py); `P#<product>` / `PRODUCT`, beside its statistics."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="PRODUCT")
+    product_id = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    title = UnicodeAttribute(null=True)
+    url = UnicodeAttribute(null=True)
+    image_url = UnicodeAttribute(null=True)
+    price = UnicodeAttribute(null=True)  # decimal as text: money stays exact
+    compare_at_price = UnicodeAttribute(null=True)
+    currency = UnicodeAttribute(null=True)
+    category = UnicodeAttribute(null=True)
+    tags = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]
+    vendor = UnicodeAttribute(null=True)
+    available = BooleanAttribute(default=True)
+    inventory = NumberAttribute(null=True)
+    deleted = BooleanAttribute(default=False)
+    stock = MapAttribute[str, Any](null=True)  # "<inventory item>@<location>" -> units (Shopify)
+
+
+class InventoryAlias(Model):
+    """`INV#<inventory item>` -> product: how Shopify's inventory updates find their product."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="PRODUCT")
+    product_id = UnicodeAttribute()
+
+
+def product_pk(product_id: str) -> str:
+    return f"P#{product_id}"
+
+
+ALL_MODELS: tuple[type[Model], ...] = (
+    ProfileItem,
+    AliasItem,
+    EventMarker,
+    MessageItem,
+    ProductItem,
+    InventoryAlias,
+)
 
 
 def reset_connections() -> None:

@@ -1,0 +1,1 @@
+"""The product catalog: what recommendations, reminders and offers are made of."""

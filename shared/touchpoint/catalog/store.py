@@ -1,0 +1,139 @@
+"""Product items in the table: written newest-first, read in one BatchGetItem when rendering.
+
+A product write is conditioned on its `updated_at`: a redelivery, or an older update that
+arrives late, changes nothing and is answered as a duplicate, like every other webhook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from touchpoint.catalog.model import InventoryLevel, Product
+from touchpoint.errors import Ignored
+from touchpoint.identity import key_part
+from touchpoint.profiles.models import InventoryAlias, ProductItem, product_pk
+
+BATCH = 100  # BatchGetItem's limit
+
+
+@dataclass(frozen=True)
+class CatalogOutcome:
+    product_id: str
+    duplicate: bool = False
+    deleted: bool = False
+    available: bool | None = None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "product_id": self.product_id,
+            "duplicate": self.duplicate,
+            "deleted": self.deleted,
+            "available": self.available,
+        }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _item(product: Product) -> ProductItem:
+    return ProductItem(
+        product_pk(product.product_id),
+        "PRODUCT",
+        product_id=product.product_id,
+        updated_at=product.updated_at,
+        title=product.title or None,
+        url=product.url or None,
+        image_url=product.image_url or None,
+        price=_text(product.price),
+        compare_at_price=_text(product.compare_at_price),
+        currency=product.currency or None,
+        category=product.category or None,
+        tags=list(product.tags) or None,
+        vendor=product.vendor or None,
+        available=product.available,
+        inventory=product.inventory,
+        deleted=product.deleted,
+    )
+
+
+def _newer(updated_at: datetime) -> Any:
+    return ProductItem.updated_at.does_not_exist() | (ProductItem.updated_at < updated_at)
+
+
+def save(product: Product) -> CatalogOutcome:
+    """Upsert (or mark deleted) unless the stored version is as new or newer."""
+    try:
+        _item(product).save(condition=_newer(product.updated_at))
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return CatalogOutcome(product.product_id, duplicate=True)
+    for inventory_item in product.inventory_items:
+        InventoryAlias(f"INV#{key_part(inventory_item)}", "PRODUCT", product_id=product.product_id).save()
+    return CatalogOutcome(product.product_id, deleted=product.deleted, available=product.available)
+
+
+def save_level(level: InventoryLevel) -> CatalogOutcome:
+    """Units at one location of one variant; the product is available while any are left."""
+    try:
+        alias = InventoryAlias.get(f"INV#{key_part(level.inventory_item_id)}", "PRODUCT")
+        item = ProductItem.get(product_pk(alias.product_id), "PRODUCT")
+    except (InventoryAlias.DoesNotExist, ProductItem.DoesNotExist):
+        raise Ignored("inventory update for a product this deployment never saw") from None
+    stock = dict(item.stock.as_dict() if item.stock else {})
+    stock[f"{level.inventory_item_id}@{level.location_id}"] = level.available
+    units = sum(int(v) for v in stock.values())
+    try:
+        item.update(
+            actions=[
+                ProductItem.stock.set(stock),
+                ProductItem.inventory.set(units),
+                ProductItem.available.set(units > 0 and not item.deleted),
+            ],
+            condition=ProductItem.updated_at == item.updated_at,  # a product update in between wins
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return CatalogOutcome(item.product_id, duplicate=True)
+    return CatalogOutcome(item.product_id, available=units > 0)
+
+
+def apply(change: Product | InventoryLevel) -> CatalogOutcome:
+    return save_level(change) if isinstance(change, InventoryLevel) else save(change)
+
+
+def _product(item: ProductItem) -> Product:
+    return Product(
+        product_id=item.product_id,
+        updated_at=item.updated_at,
+        title=item.title or "",
+        url=item.url or "",
+        image_url=item.image_url or "",
+        price=Decimal(item.price) if item.price else None,
+        compare_at_price=Decimal(item.compare_at_price) if item.compare_at_price else None,
+        currency=item.currency or "",
+        category=item.category or "",
+        tags=tuple(item.tags or ()),
+        vendor=item.vendor or "",
+        available=bool(item.available),
+        inventory=int(item.inventory) if item.inventory is not None else None,
+        deleted=bool(item.deleted),
+    )
+
+
+def read(product_ids: list[str]) -> dict[str, Product]:
+    """The products the catalog knows among these ids, in as few BatchGetItems as it takes."""
+    wanted = list(dict.fromkeys(key_part(p) for p in product_ids))
+    found: dict[str, Product] = {}
+    for start in range(0, len(wanted), BATCH):
+        keys = [(product_pk(p), "PRODUCT") for p in wanted[start : start + BATCH]]
+        for item in ProductItem.batch_get(keys):
+            found[item.product_id] = _product(item)
+    return found
