@@ -37,6 +37,12 @@ def email_from() -> str:
     return env("EMAIL_FROM", "shop@example.com")
 
 
+def public_url() -> str:
+    """Where shoppers reach this deployment (unsubscribe and preference links): the API URL or
+    your own domain for it."""
+    return env("PUBLIC_URL", "http://127.0.0.1:3000").rstrip("/")
+
+
 def playbook_path() -> Path:
     configured = env("PLAYBOOK")
     return Path(configured) if configured else DEFAULT_PLAYBOOK

@@ -19,6 +19,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from touchpoint import aws, config
+from touchpoint.catalog import statistics
 from touchpoint.channels import retargeting
 from touchpoint.decide import Decision, Playbook, Profile, decide
 from touchpoint.decide import playbook as playbooks
@@ -28,7 +29,7 @@ from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.identity import marker_key
 from touchpoint.measure.attribution import attribute
 from touchpoint.plan import staging
-from touchpoint.profiles import catalog, changes, merge, messages, privacy, store, update
+from touchpoint.profiles import changes, merge, messages, privacy, store, update
 from touchpoint.profiles.models import (
     PROFILE_SK,
     AliasItem,
@@ -135,7 +136,7 @@ def _apply(
             raise
         return None
     if event.kind == Kind.ORDER_PLACED and event.order:
-        catalog.record_order(event.order.order_id, event.order.items)
+        statistics.record_order(event.order.order_id, event.order.items)
     logger.info(
         "event applied",
         extra={

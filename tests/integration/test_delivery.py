@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -97,7 +98,22 @@ def test_sms_goes_through_sns_in_the_daytime_only(
 def test_thank_you_recommends_what_others_bought_with_it(
     shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
 ) -> None:
+    from decimal import Decimal
+
+    from touchpoint.catalog import store as catalog
+    from touchpoint.catalog.model import Product
+
     now = datetime.now(UTC)
+    for pid, title, price in (("601", "Kettle", "40.00"), ("602", "Descaler", "6.00")):
+        catalog.save(
+            Product(
+                product_id=pid,
+                title=title,
+                price=Decimal(price),
+                url=f"https://shop.example/p/{pid}",
+                updated_at=now,
+            )
+        )
     pair = [
         {"product_id": 601, "title": "Kettle", "quantity": 1, "price": "40.00"},
         {"product_id": 602, "title": "Descaler", "quantity": 1, "price": "6.00"},
@@ -111,8 +127,10 @@ def test_thank_you_recommends_what_others_bought_with_it(
         if r["body"]["personalizations"][0]["to"][0]["email"] == "shopper75@example.com"
     ]
     assert len(thanks) == 1
-    text = thanks[0]["content"][0]["value"]
-    assert "602" in text and "601" not in text  # bought together, and never what they bought
+    text, html = (part["value"] for part in thanks[0]["content"])
+    # bought together, named by title with its price and a tracked link, never what they bought
+    assert "Descaler, €6.00" in text and "Kettle" not in text and "602" not in text.replace("/p/602", "")
+    assert "Descaler" in html and "https://shop.example/p/602?utm_source=touchpoint" in html
 
 
 def test_a_sender_that_dies_mid_send_is_never_retried_blindly(
@@ -179,10 +197,15 @@ def test_a_message_whose_template_was_removed_fails_with_render_error(
 
     now = datetime.now(UTC)
     shop.post("checkouts", "checkouts/create", shop.checkout(79, at=now))
-    # a marketer renames the reminder templates after the message was planned
-    renamed = config.playbook_path().read_text().replace("cart_reminder", "cart_nudge")
+    # a marketer renames the reminder templates (and their files) after the message was planned
+    renamed = re.sub(r"cart_reminder(?!s)", "cart_nudge", config.playbook_path().read_text())
     path = tmp_path / "renamed.yaml"
     path.write_text(renamed)
+    (tmp_path / "templates").mkdir()
+    for variant in ("", "_urgency"):
+        for ext in ("html", "txt"):
+            source = config.playbook_path().parent / "templates" / f"cart_reminder{variant}.{ext}"
+            (tmp_path / "templates" / f"cart_nudge{variant}.{ext}").write_text(source.read_text())
     monkeypatch.setenv("PLAYBOOK", str(path))
     caplog.set_level("ERROR")
     runtime.dispatch(now + timedelta(hours=2))

@@ -173,10 +173,11 @@ def test_a_webhook_function_refuses_an_invalid_playbook_at_cold_start(
 ) -> None:
     import importlib.util
 
+    from touchpoint.content.environment import VARIABLES
     from touchpoint.decide.playbook import PlaybookError
 
     path = tmp_path / "broken.yaml"
-    path.write_text("version: 1\nflows: {}\ntemplates:\n  t: {body: 'Hi {frist_name}'}\n")
+    path.write_text("version: 1\nflows: {}\ntemplates:\n  t: {sms: 'Hi {{ frist_name }}'}\n")
     monkeypatch.setenv("PLAYBOOK", str(path))
     spec = importlib.util.spec_from_file_location("cold_purchase", ROOT / "functions" / "purchase" / "app.py")
     assert spec is not None and spec.loader is not None
@@ -184,8 +185,8 @@ def test_a_webhook_function_refuses_an_invalid_playbook_at_cold_start(
     with pytest.raises(PlaybookError) as caught:
         spec.loader.exec_module(module)
     assert caught.value.problems == [
-        f"{path}:4: templates.t.body: unknown placeholder {{frist_name}}; known: "
-        "checkout_url, first_name, items, offer_code, offer_text, recommendations, shop"
+        f"{path}:4: templates.t.sms: unknown placeholder {{{{ frist_name }}}}; known: "
+        + ", ".join(sorted(VARIABLES))
     ]
     assert any(r.getMessage() == "invalid playbook, refusing to start" for r in caplog.records)
 

@@ -125,7 +125,7 @@ def test_data_request_and_redact(shop: Shop, runtime: LocalRuntime) -> None:
 
 
 def test_orders_feed_co_purchases_and_best_sellers(shop: Shop, runtime: LocalRuntime) -> None:
-    from touchpoint.profiles import catalog
+    from touchpoint.catalog import statistics as catalog
 
     two_items = {
         **shop.order(93),

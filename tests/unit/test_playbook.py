@@ -58,22 +58,49 @@ def test_template_placeholders_are_checked_on_load_every_problem_with_its_line()
         "  a:\n"
         "    trigger: order_placed\n"
         "    steps:\n"
-        "      - {id: s, after: 1h, channel: email, template: t}\n"
+        "      - {id: s, after: 1h, channel: sms, template: t}\n"
         "templates:\n"
         "  t:\n"
         "    subject: 'Hi {frist_name}'\n"
-        "    body: 'stray { brace'\n"
+        "    sms: 'Hi {{ frist_name }}'\n"
+        "  u:\n"
+        "    sms: 'broken {% if %}'\n"
     )
     with pytest.raises(PlaybookError) as caught:
         parse(text, "shop.yaml")
     problems = caught.value.problems
-    assert len(problems) == 2
-    assert problems[0].startswith("shop.yaml:9: templates.t.subject: unknown placeholder {frist_name}")
-    assert problems[1].startswith("shop.yaml:10: templates.t.body: ")
+    assert len(problems) == 3
+    assert (
+        problems[0]
+        == "shop.yaml:9: templates.t.subject: {frist_name} is not a placeholder here: write {{ frist_name }}"
+    )
+    assert problems[1].startswith(
+        "shop.yaml:10: templates.t.sms: unknown placeholder {{ frist_name }}; known: "
+    )
+    assert problems[2].startswith("shop.yaml:12: templates.u.sms: template syntax: ")
+
+
+def test_an_email_template_needs_its_files(tmp_path: Path) -> None:
+    text = "version: 1\nflows:\n  a:\n    trigger: order_placed\n    steps:\n      - {id: s, after: 1h, channel: email, template: fresh}\ntemplates:\n  fresh: {subject: Hello}\n"
+    path = tmp_path / "shop.yaml"
+    path.write_text(text)
+    with pytest.raises(PlaybookError, match=r"fresh\.html: template file not found"):
+        load(path)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "fresh.html").write_text(
+        '{% extends "base.html" %}{% block content %}{{ shop.name }}{% endblock %}'
+    )
+    (tmp_path / "templates" / "fresh.txt").write_text("{{ greeting }} {{ nope }}")
+    with pytest.raises(PlaybookError) as caught:
+        parse(text, str(path))
+    assert caught.value.problems == [
+        f"{tmp_path / 'templates' / 'fresh.txt'}:1: unknown placeholder {{{{ nope }}}}; known: "
+        + ", ".join(sorted(__import__("touchpoint.content.environment", fromlist=["VARIABLES"]).VARIABLES))
+    ]
 
 
 def test_smart_sending_and_reentry_are_validated() -> None:
-    base = "version: 1\nflows:\n  a:\n    trigger: order_placed\n    reentry: {r}\n    steps:\n      - {{id: s, after: 1h, channel: email, template: t}}\ntemplates:\n  t: {{body: x}}\n"
+    base = "version: 1\nflows:\n  a:\n    trigger: order_placed\n    reentry: {r}\n    steps:\n      - {{id: s, after: 1h, channel: sms, template: t}}\ntemplates:\n  t: {{sms: x}}\n"
     assert parse(base.format(r="supersede")).flows["a"].reentry == "supersede"
     with pytest.raises(PlaybookError, match=r"playbook:5: flows\.a\.reentry"):
         parse(base.format(r="sometimes"))

@@ -7,26 +7,46 @@ from urllib.error import URLError
 
 from touchpoint import config
 from touchpoint.channels import DeliveryError
-from touchpoint.decide.content import Rendered
+from touchpoint.content.render import Rendered
 
 TIMEOUT_SECONDS = 10
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
 
 
 def payload(to: str, rendered: Rendered, message_id: str, customer_id: str, category: str) -> dict[str, Any]:
-    """The mail/send body. custom_args come back on every event webhook: no PII in them."""
-    return {
-        "personalizations": [
-            {
-                "to": [{"email": to}],
-                "custom_args": {"touchpoint_message_id": message_id, "touchpoint_customer_id": customer_id},
-            }
-        ],
-        "from": {"email": config.email_from()},
-        "subject": rendered.subject or "A message from us",
-        "content": [{"type": "text/plain", "value": rendered.body}],
+    """The mail/send body. custom_args come back on every event webhook: no PII in them.
+
+    Bulk-sender rules (Gmail, Yahoo, RFC 8058): a List-Unsubscribe URL that works with one POST,
+    announced by List-Unsubscribe-Post; the same link stands visibly in the footer."""
+    personalization: dict[str, Any] = {
+        "to": [{"email": to}],
+        "custom_args": {"touchpoint_message_id": message_id, "touchpoint_customer_id": customer_id},
+    }
+    body: dict[str, Any] = {
+        "personalizations": [personalization],
+        "from": {"email": config.email_from(), "name": rendered.data.get("shop", {}).get("name", "")},
         "categories": [category[:255]],
     }
+    if rendered.unsubscribe_url:
+        unsubscribe = [f"<{rendered.unsubscribe_url}>"]
+        if config.env("UNSUBSCRIBE_MAILTO"):
+            unsubscribe.append(f"<mailto:{config.env('UNSUBSCRIBE_MAILTO')}?subject=unsubscribe>")
+        body["headers"] = {
+            "List-Unsubscribe": ", ".join(unsubscribe),
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    if rendered.asm_group_id:
+        body["asm"] = {"group_id": rendered.asm_group_id}
+    if rendered.sendgrid_template_id:
+        body["template_id"] = rendered.sendgrid_template_id
+        personalization["dynamic_template_data"] = rendered.data
+        return body
+    body["subject"] = rendered.subject or "A message from us"
+    body["content"] = [
+        {"type": "text/plain", "value": rendered.text},
+        {"type": "text/html", "value": rendered.html},
+    ]
+    return body
 
 
 def send(body: dict[str, Any]) -> str:

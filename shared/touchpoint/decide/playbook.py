@@ -7,7 +7,6 @@ typo that silently turns a flow off.
 from __future__ import annotations
 
 import re
-import string
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -90,35 +89,33 @@ class Flow(Strict):
     steps: list[Step] = Field(min_length=1)
 
 
-# what a template may name; decide/content.py fills every one of them
-PLACEHOLDERS = frozenset(
-    {"first_name", "items", "checkout_url", "offer_code", "offer_text", "recommendations", "shop"}
-)
-
-
-def placeholder_problem(text: str) -> str | None:
-    """Why a template text would not render, or None."""
-    try:
-        fields = [name for _, name, spec, conv in string.Formatter().parse(text) if name is not None]
-    except ValueError as exc:
-        return f"{exc} (write {{{{ and }}}} for literal braces)"
-    for name in fields:
-        if name not in PLACEHOLDERS:
-            return f"unknown placeholder {{{name}}}; known: {', '.join(sorted(PLACEHOLDERS))}"
-    return None
+Topic = Literal["cart_reminders", "recommendations", "offers", "surveys"]
 
 
 class Template(Strict):
-    subject: str = ""
-    body: str
+    """One message. E-mail renders `<name>.html` and `<name>.txt` from the templates folder
+    (or SendGrid's dynamic template `sendgrid_template_id`); SMS renders `sms`. Every text is
+    Jinja2; `topic` is what a shopper can switch off in the preference center."""
 
-    @field_validator("subject", "body")
-    @classmethod
-    def _placeholders(cls, value: str) -> str:
-        problem = placeholder_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+    subject: str = ""
+    sms: str = ""
+    preheader: str = ""
+    topic: Topic | None = None
+    sendgrid_template_id: str | None = Field(default=None, pattern=r"^d-[0-9a-f]{32}$")
+    asm_group_id: int | None = Field(default=None, ge=1)
+
+
+class Brand(Strict):
+    """What every e-mail's layout shows: the shop, its colours, and the footer the law asks for."""
+
+    shop_name: str = "Touchpoint Demo Shop"
+    shop_url: str = "https://shop.example"
+    logo_url: str = ""
+    primary_color: str = Field(default="#0a7f5a", pattern=r"^#[0-9a-fA-F]{6}$")
+    postal_address: str = "1 Example Street, Springfield, USA"
+    support_email: str = "help@shop.example"
+    locale: str = "en_US"
+    currency: str = "USD"
 
 
 class Offer(Strict):
@@ -195,6 +192,7 @@ class Retargeting(Strict):
 class Playbook(Strict):
     version: Literal[1]
     retargeting: Retargeting = Retargeting()
+    brand: Brand = Brand()
     catalog: Catalog = Catalog()
     incentives: Incentives = Incentives()
     costs: Costs = Costs()
@@ -280,9 +278,14 @@ def parse(text: str, name: str = "playbook") -> Playbook:
         playbook = Playbook.model_validate(data)
     except ValidationError as exc:
         raise PlaybookError([_problem_line(name, root, e) for e in exc.errors()]) from None
-    problems = reference_problems(playbook)
+    problems = [
+        _problem_line(name, root, {"loc": loc, "msg": msg}) for loc, msg in reference_problems(playbook)
+    ]
+    from touchpoint.content.validation import template_problems  # Jinja2 only when a playbook loads
+
+    problems += template_problems(playbook, name, lambda loc: _line_of(root, loc))
     if problems:
-        raise PlaybookError([_problem_line(name, root, {"loc": loc, "msg": msg}) for loc, msg in problems])
+        raise PlaybookError(problems)
     return playbook
 
 

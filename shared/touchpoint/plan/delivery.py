@@ -11,13 +11,17 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from touchpoint import config
+from touchpoint.catalog import statistics
+from touchpoint.catalog import store as catalog
 from touchpoint.channels import DeliveryError, email, retargeting, sms
+from touchpoint.content.render import Message, Rendered, RenderError, render
 from touchpoint.decide import Playbook, Profile, Status
-from touchpoint.decide.content import RenderError, render
+from touchpoint.decide.products import recommend
 from touchpoint.plan import keys
 from touchpoint.plan.claims import claim
 from touchpoint.plan.dispatch import LEASE
-from touchpoint.profiles import catalog, changes, store
+from touchpoint.profiles import changes, store
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem
 
 logger = Logger(child=True)
@@ -53,29 +57,36 @@ def _retarget(item: MessageItem, profile: Profile, context: dict[str, Any]) -> s
     return retargeting.send([retargeting.event(item.message_id, item.template, profile, context, created)])
 
 
-def _provider_call(item: MessageItem, profile: Profile, playbook: Playbook, now: datetime) -> str:
-    """Render and hand the message to its channel; returns the provider's id."""
+def _rendered(item: MessageItem, profile: Profile, playbook: Playbook, now: datetime) -> Rendered:
+    """What the message says now: cart items and recommendations read from the catalog."""
     context = store.plain(item.context) or {}
     context["offer"] = store.plain(item.offer)
+    cart = [str(line.get("product_id")) for line in context.get("items") or []]
+    co_purchased, best_sellers = statistics.read(sorted(profile.purchased | set(profile.carted)))
+    candidates = [
+        str(p["product_id"])
+        for p in recommend(
+            profile, playbook, now, limit=12, co_purchased=co_purchased, best_sellers=best_sellers
+        )
+    ]
+    products = catalog.read([*cart, *candidates])
+    message = Message(item.message_id, item.customer_id, item.flow, item.step, item.channel, item.template)
+    return render(message, playbook, profile, context, products, candidates, config.playbook_path())
+
+
+def _provider_call(item: MessageItem, profile: Profile, playbook: Playbook, now: datetime) -> str:
+    """Render and hand the message to its channel; returns the provider's id."""
     if item.channel == "retargeting":
+        context = store.plain(item.context) or {}
         return _retarget(item, profile, context)
     if item.channel == "email" and profile.email:
-        co_purchased, best_sellers = catalog.read(sorted(profile.purchased | set(profile.carted)))
-        rendered = render(
-            item.template,
-            playbook,
-            profile,
-            context,
-            now,
-            co_purchased=co_purchased,
-            best_sellers=best_sellers,
-        )
+        rendered = _rendered(item, profile, playbook, now)
         return email.send(
             email.payload(profile.email, rendered, item.message_id, item.customer_id, item.flow)
         )
     if item.channel == "sms" and profile.phone:
-        rendered = render(item.template, playbook, profile, context, now)
-        return sms.send(profile.phone, rendered.body, bool(item.marketing))
+        rendered = _rendered(item, profile, playbook, now)
+        return sms.send(profile.phone, rendered.sms, bool(item.marketing))
     raise DeliveryError(f"no {item.channel} address on the profile", retryable=False)
 
 

@@ -1,0 +1,1 @@
+"""Rendering messages: Jinja2 templates, brand, links, unsubscribe tokens."""

@@ -1,0 +1,187 @@
+"""Rendering a message at send time, from the profile and the catalog of that moment.
+
+`message_data` is everything a template sees (and what SendGrid's dynamic templates get as
+`dynamic_template_data`); `render` turns it into a subject, HTML and text, or an SMS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import format_currency
+from jinja2 import TemplateError
+
+from touchpoint.catalog.model import Product
+from touchpoint.content import links
+from touchpoint.content.environment import environment, template_dirs
+from touchpoint.decide.model import Profile
+from touchpoint.decide.playbook import Brand, Playbook
+
+MAX_RECOMMENDATIONS = 4
+
+
+class RenderError(ValueError):
+    """A message cannot be rendered (its template was removed or is broken): never sent blindly."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """Which message is being rendered: links and tokens name it."""
+
+    message_id: str
+    customer_id: str
+    flow: str
+    step: str
+    channel: str
+    template: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str = ""
+    html: str = ""
+    text: str = ""
+    sms: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    sendgrid_template_id: str | None = None
+    asm_group_id: int | None = None
+    unsubscribe_url: str = ""
+
+
+def money(amount: Any, currency: str, brand: Brand) -> str:
+    """A price as the shop's customers read it (Babel, in the brand's locale)."""
+    if amount in (None, ""):
+        return ""
+    try:
+        return format_currency(Decimal(str(amount)), currency or brand.currency, locale=brand.locale)
+    except (ValueError, ArithmeticError):
+        return ""
+
+
+def offer_text(offer: dict[str, Any] | None, currency: str, brand: Brand) -> str:
+    if not offer:
+        return ""
+    if offer["kind"] == "percent":
+        return f"{float(offer['value']):g}% off"
+    if offer["kind"] == "amount":
+        return f"{money(offer['value'], currency, brand)} off"
+    return "free shipping"
+
+
+def _card(
+    product: Product | None, line: dict[str, Any], currency: str, m: Message, brand: Brand
+) -> dict[str, Any]:
+    """One product as the templates show it: catalog facts win over what the cart remembered."""
+    title = (product.title if product else "") or str(line.get("title") or "")
+    price = product.price if product and product.price is not None else line.get("price")
+    cur = (product.currency if product else "") or currency
+    return {
+        "product_id": (product.product_id if product else "") or str(line.get("product_id") or ""),
+        "title": title,
+        "quantity": int(line.get("quantity") or 1),
+        "price": money(price, cur, brand),
+        "compare_at_price": money(product.compare_at_price, cur, brand) if product else "",
+        "url": links.tracked(product.url, m.message_id, m.flow, m.step, m.channel) if product else "",
+        "image_url": product.image_url if product else "",
+        "available": product.recommendable if product else None,
+    }
+
+
+def _shop(brand: Brand, m: Message) -> dict[str, Any]:
+    return {
+        "name": brand.shop_name,
+        "url": brand.shop_url,
+        "url_tracked": links.tracked(brand.shop_url, m.message_id, m.flow, m.step, m.channel),
+        "logo_url": brand.logo_url,
+        "primary_color": brand.primary_color,
+        "postal_address": brand.postal_address,
+        "support_email": brand.support_email,
+        "language": brand.locale.split("_")[0],
+    }
+
+
+def message_data(
+    m: Message,
+    playbook: Playbook,
+    profile: Profile,
+    context: dict[str, Any],
+    catalog: dict[str, Product],
+    candidates: list[str],
+) -> dict[str, Any]:
+    """Everything a template may use; each name is documented in the README (Templates)."""
+    brand, currency = playbook.brand, str(context.get("currency") or "")
+    lines = [
+        line for line in context.get("items") or [] if line.get("title") or line.get("product_id") in catalog
+    ]
+    items = [_card(catalog.get(str(line.get("product_id"))), line, currency, m, brand) for line in lines]
+    in_cart = {i["product_id"] for i in items}
+    picks = [catalog[p] for p in candidates if p in catalog and catalog[p].recommendable and p not in in_cart]
+    offer = context.get("offer")
+    token = links.token_for(links.Subject(m.customer_id, m.channel, m.message_id))
+    name = profile.first_name or ""
+    return {
+        "shop": _shop(brand, m),
+        "customer": {"first_name": name},
+        "first_name": name,
+        "greeting": f"Hi {name}," if name else "Hi,",
+        "name_suffix": f", {name}" if name else "",
+        "items": items,
+        "unavailable_items": [i for i in items if i["available"] is False],
+        "recommendations": [_card(p, {}, currency, m, brand) for p in picks[:MAX_RECOMMENDATIONS]],
+        "offer": {"code": offer.get("code", ""), "text": offer_text(offer, currency, brand)}
+        if offer
+        else None,
+        "offer_code": (offer or {}).get("code", ""),
+        "offer_text": offer_text(offer, currency, brand),
+        "checkout_url": links.tracked(str(context.get("url") or ""), m.message_id, m.flow, m.step, m.channel),
+        "shop_url": links.tracked(brand.shop_url, m.message_id, m.flow, m.step, m.channel),
+        "unsubscribe_url": links.unsubscribe_url(token),
+        "preferences_url": links.preferences_url(token),
+        "message_id": m.message_id,
+    }
+
+
+def render(
+    m: Message,
+    playbook: Playbook,
+    profile: Profile,
+    context: dict[str, Any],
+    catalog: dict[str, Product],
+    candidates: list[str],
+    playbook_path: Path | None = None,
+) -> Rendered:
+    template = playbook.templates.get(m.template)
+    if template is None:
+        raise RenderError(f"template '{m.template}' is not in the playbook (renamed or removed?)")
+    data = message_data(m, playbook, profile, context, catalog, candidates)
+    env = environment(template_dirs(playbook_path))
+    try:
+        data["subject"] = " ".join(env.from_string(template.subject).render(data).split())
+        data["preheader"] = env.from_string(template.preheader).render(data).strip()
+        if m.channel == "sms":
+            return Rendered(sms=" ".join(env.from_string(template.sms).render(data).split()), data=data)
+        html = "" if template.sendgrid_template_id else env.get_template(f"{m.template}.html").render(data)
+        text = "" if template.sendgrid_template_id else env.get_template(f"{m.template}.txt").render(data)
+    except TemplateError as exc:
+        raise RenderError(f"template '{m.template}' does not render: {exc}") from None
+    return Rendered(
+        subject=data["subject"],
+        html=html,
+        text=_tidy(text),
+        data=data,
+        sendgrid_template_id=template.sendgrid_template_id,
+        asm_group_id=template.asm_group_id,
+        unsubscribe_url=data["unsubscribe_url"],
+    )
+
+
+def _tidy(text: str) -> str:
+    """Blank lines collapsed: a text part reads like a letter, whatever blocks were empty."""
+    out: list[str] = []
+    for line in (raw.rstrip() for raw in text.splitlines()):
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip() + "\n"
