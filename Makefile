@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench reliability serve clean sam-build
+.PHONY: demo test lint bench reliability serve clean sam-build browser
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
@@ -40,6 +40,11 @@ bench: $(VENV)/.dev
 reliability: $(VENV)/.dev
 	@mkdir -p reports
 	$(BIN)/python benchmarks/reliability.py 2>reports/reliability.log
+
+# the real browser the preference-page test drives (Debian packages; needs root, as CI has)
+browser:
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
 
 # sam-cli pins boto3/pydantic tightly: it lives in its own venv, away from the app.
 sam-build:

@@ -114,6 +114,8 @@ def _serve(args: argparse.Namespace, stop: threading.Event, started: list[Any]) 
     from touchpoint.local.server import make_server
 
     started.append(_start_aws(args))
+    # unsubscribe and preference links in e-mails point here unless PUBLIC_URL says otherwise
+    os.environ.setdefault("PUBLIC_URL", f"http://{args.host}:{args.port}")
     runtime = _runtime(args.template)
     try:
         server = make_server(runtime, args.host, args.port)

@@ -45,6 +45,7 @@ class Kind(StrEnum):
     EMAIL_ENGAGED = "email_engaged"  # an open or click reported by SendGrid
     EMAIL_BOUNCED = "email_bounced"
     EMAIL_OPT_IN = "email_opt_in"  # derived in decide(): a customer event carrying a fresh e-mail opt-in
+    PREFERENCES_UPDATED = "preferences_updated"  # the preference center: topics, frequency, channels
     PRIVACY_EXPORT = "privacy_export"
     PRIVACY_REDACT = "privacy_redact"
 
@@ -178,6 +179,17 @@ class Ticket(Frozen):
         return self.rating == "bad" or (self.nps is not None and self.nps <= 6)
 
 
+Frequency = Literal["normal", "weekly", "paused"]
+
+
+class Preferences(Frozen):
+    """What a shopper chose in the preference center."""
+
+    topics_off: tuple[str, ...] = ()
+    frequency: Frequency = "normal"
+    paused_until: datetime | None = None  # with frequency "paused"
+
+
 class Traits(Frozen):
     first_name: str | None = None
     last_name: str | None = None
@@ -204,6 +216,7 @@ class TouchpointEvent(Frozen):
     order: Order | None = None
     ticket: Ticket | None = None
     products: tuple[LineItem, ...] = ()  # viewed / added on the storefront
+    preferences: Preferences | None = None
 
     @field_validator("products")
     @classmethod

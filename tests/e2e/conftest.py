@@ -57,7 +57,7 @@ def start_serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes]
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [*CLI, "serve", "--port", str(api), "--aws-port", str(aws_port)],
-            env=env,
+            env={**env, "PUBLIC_URL": env.get("PUBLIC_URL") or f"http://127.0.0.1:{api}"},
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
             stderr=sink,
@@ -83,7 +83,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         public_key = (ROOT / "events" / "sendgrid-sample-public-key.txt").read_text().strip()
         env.update(SECRETS, SENDGRID_API_HOST=stub.url, SENDGRID_WEBHOOK_PUBLIC_KEY=public_key)
         process, api, aws_port = start_serve(env, tmp_path_factory.mktemp("serve") / "serve.log")
-        client_env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}"}
+        # the CLI's sends render links to this serve, as serve's own do
+        client_env = {
+            **env,
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}",
+            "PUBLIC_URL": f"http://127.0.0.1:{api}",
+        }
         yield Served(f"http://127.0.0.1:{api}", client_env, stub, process)
         process.send_signal(signal.SIGINT)
         try:

@@ -28,6 +28,8 @@ CONTRACT_ROUTES = {
     "/webhooks/shopify/products": "CatalogFunction",
     "/webhooks/woocommerce/products": "CatalogFunction",
     "/webhooks/generic/products": "CatalogFunction",
+    "/unsubscribe/{token}": "PreferencesFunction",
+    "/preferences/{token}": "PreferencesFunction",
 }
 
 

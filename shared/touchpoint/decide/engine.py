@@ -125,10 +125,15 @@ def plan_step(s: Situation, run: Run, step: Step) -> Decision | None:
         reasons.append(f"variant:{variant}")
     choice = choose_channel(s.profile, run.flow, step, template, s.now, run.exit)
     reasons.extend(choice.reasons)
-    blocker = choice.blocker or guardrails.cost_blocker(choice.channel, s.event, s.playbook)
+    due = run.anchor + step.delay
+    blocker = (
+        choice.blocker
+        or guardrails.cost_blocker(choice.channel, s.event, s.playbook)
+        or (run.flow.marketing and guardrails.preference_blocker(s.profile, choice.template, s.playbook, due))
+        or None
+    )
     if blocker and not run.exit and run.flow.skip_unreachable:
         return None  # anonymous traffic we cannot reach: no record at all
-    due = run.anchor + step.delay
     if blocker is None:
         timing = plan_time(s.profile, run.flow, step, choice.channel, s.playbook, due)
         due, blocker = timing.at, timing.blocker
@@ -243,6 +248,11 @@ def _send_time_guardrails(
     channel, mid = message.channel, message.message_id
     if message.marketing and profile.open_tickets > 0:
         return _stop(message, "open_ticket")
+    chosen = (
+        guardrails.preference_blocker(profile, message.template, playbook, now) if message.marketing else None
+    )
+    if chosen:
+        return _stop(message, chosen)
     if message.marketing and guardrails.frequency_capped(profile, channel, playbook, now, mid):
         return _stop(message, f"frequency_cap:{channel}")
     if message.marketing and not guardrails.exempt_from_smart_sending(flow, step):

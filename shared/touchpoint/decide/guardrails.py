@@ -32,6 +32,23 @@ def channel_blocker(channel: str, flow: Flow, profile: Profile) -> str | None:
     return None
 
 
+WEEK = timedelta(days=7)
+
+
+def preference_blocker(profile: Profile, template: str, playbook: Playbook, at: datetime) -> str | None:
+    """What the shopper chose in the preference center: topics off, a pause, one a week."""
+    topic = getattr(playbook.templates.get(template), "topic", None)
+    if topic and topic in profile.topics_off:
+        return f"topic_off:{topic}"
+    if profile.frequency == "paused" and profile.paused_until and at < profile.paused_until:
+        return "paused_by_customer"
+    if profile.frequency == "weekly" and any(
+        marketing_sends(profile, ch, at - WEEK) for ch in ("email", "sms")
+    ):
+        return "weekly_limit"
+    return None
+
+
 def cost_blocker(channel: str, event: TouchpointEvent, playbook: Playbook) -> str | None:
     minimum = playbook.costs.sms_min_cart_value
     if channel == "sms" and minimum and event.checkout and float(event.checkout.total) < minimum:

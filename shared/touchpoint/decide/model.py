@@ -94,6 +94,9 @@ class Profile:
     last_engaged_at: datetime | None = None
     affinity: dict[str, float] = field(default_factory=dict)  # decay-normalized; see decide/affinity.py
     engagement_hours: dict[int, int] = field(default_factory=dict)  # UTC hour -> opens and clicks
+    topics_off: frozenset[str] = frozenset()  # preference center: topics switched off
+    frequency: str = "normal"  # normal, weekly (one marketing message a week at most) or paused
+    paused_until: datetime | None = None
     messages: tuple[MessageView, ...] = ()
 
     @property

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import unquote
 
 from touchpoint import aws, config
 from touchpoint.local.emulation import Resources
@@ -121,20 +122,27 @@ class LocalRuntime:
 
     # -- HTTP API --------------------------------------------------------------------------
 
-    def route(self, method: str, path: str) -> Function | None:
+    def route(self, method: str, path: str) -> tuple[Function, str, dict[str, str]] | None:
+        """The function, the route's template path and its path parameters, as API Gateway
+        matches them: `/unsubscribe/{token}` takes one path segment."""
         for route in self.template.routes:
-            if route.method == method and route.path == path:
-                return self.template.functions[route.function]
+            params = match_path(route.path, path)
+            if route.method == method and params is not None:
+                return self.template.functions[route.function], route.path, params
         return None
 
     def http(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes, source_ip: str = "127.0.0.1"
     ) -> HttpResponse:
         path, _, query = raw_path.partition("?")
-        fn = self.route(method, path)
-        if fn is None:
+        found = self.route(method, path)
+        if found is None:
             return _json_response(404, {"message": "Not Found"})
+        fn, route_path, params = found
         event = http_event(method, path, query, headers, body, source_ip)
+        event["routeKey"] = event["requestContext"]["routeKey"] = f"{method} {route_path}"
+        if params:
+            event["pathParameters"] = params
         try:
             result = self.invoke(fn.logical_id, event)
         except Exception as exc:  # our fault or AWS's: a 500, as API Gateway answers
@@ -252,6 +260,22 @@ def http_event(
         "body": text,
         "isBase64Encoded": encoded,
     }
+
+
+def match_path(pattern: str, path: str) -> dict[str, str] | None:
+    """Path parameters when `path` fits the route `pattern`, else None."""
+    want, got = pattern.strip("/").split("/"), path.strip("/").split("/")
+    if len(want) != len(got):
+        return None
+    params: dict[str, str] = {}
+    for expected, actual in zip(want, got, strict=True):
+        if expected.startswith("{") and expected.endswith("}"):
+            if not actual:
+                return None
+            params[expected[1:-1]] = unquote(actual)
+        elif expected != actual:
+            return None
+    return params
 
 
 def sqs_record(message: dict[str, Any], arn: str) -> dict[str, Any]:

@@ -184,6 +184,18 @@ def _bounced(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> 
     change.assign["email_bounced"] = True
 
 
+def _preferences(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    chosen = event.preferences
+    if chosen is None:
+        return
+    change.assign["frequency"] = chosen.frequency
+    for attr, value in (("topics_off", set(chosen.topics_off)), ("paused_until", chosen.paused_until)):
+        if value:
+            change.assign[attr] = value
+        elif before.get(attr):
+            change.remove.add(attr)
+
+
 def _affinity(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
     signal = {
         Kind.PRODUCT_VIEWED: ("viewed", event.products),
@@ -252,6 +264,7 @@ REDUCERS: dict[Kind, Reducer] = {
     Kind.PRODUCT_ADDED: _carted,
     Kind.EMAIL_ENGAGED: _engaged,
     Kind.EMAIL_BOUNCED: _bounced,
+    Kind.PREFERENCES_UPDATED: _preferences,
 }
 
 
@@ -321,5 +334,8 @@ def as_profile(raw: dict[str, Any], customer_id: str, messages: tuple[MessageVie
         last_engaged_at=parse_time(raw.get("last_engaged_at")),
         affinity={k: float(v) for k, v in (raw.get("affinity") or {}).items()},
         engagement_hours={int(k[1:]): int(v) for k, v in (raw.get("engagement") or {}).items()},
+        topics_off=frozenset(raw.get("topics_off") or ()),
+        frequency=str(raw.get("frequency") or "normal"),
+        paused_until=parse_time(raw.get("paused_until")),
         messages=messages,
     )

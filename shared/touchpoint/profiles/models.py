@@ -89,6 +89,9 @@ class ProfileItem(Model):
     order_net = MapAttribute[str, Any](null=True)  # order id -> cents still counted in revenue
     aliases = UnicodeSetAttribute(null=True)
     checkout = MapAttribute[str, Any](null=True)
+    topics_off = UnicodeSetAttribute(null=True)
+    frequency = UnicodeAttribute(null=True)
+    paused_until = UTCDateTimeAttribute(null=True)
     # the latest time of each flow-relevant event kind: exits are judged against these
     for _kind in TRACKED_KINDS:
         locals()[f"at_{_kind.value}"] = UTCDateTimeAttribute(null=True)

@@ -1,0 +1,1 @@
+"""One-click unsubscribe and the preference center, behind an opaque signed token."""

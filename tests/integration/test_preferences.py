@@ -1,0 +1,123 @@
+"""What a shopper can do from an e-mail: one-click unsubscribe and the preference center."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from touchpoint.catalog import store as catalog
+from touchpoint.catalog.model import Product
+from touchpoint.local.runtime import LocalRuntime
+from touchpoint.local.sendgrid_stub import SendGridStub
+from touchpoint.profiles import store
+
+from ..conftest import Shop
+
+
+def _profile(email: str) -> dict:
+    customer_id = store.find_customer(email)
+    assert customer_id
+    return store.load(customer_id)[0]
+
+
+def _steps(email: str) -> dict[str, tuple[str, list[str]]]:
+    customer_id = store.find_customer(email)
+    assert customer_id
+    return {m.step: (m.status, list(m.reasons or ())) for m in store.load(customer_id)[1]}
+
+
+def _first_mail(shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, n: int) -> dict:
+    now = datetime.now(UTC)
+    catalog.save(
+        Product(
+            product_id="101",
+            title="Wollmütze",
+            price=Decimal("34.50"),
+            currency="EUR",
+            url="https://shop.example/products/wollmuetze",
+            image_url="https://shop.example/img/wollmuetze.jpg",
+            updated_at=now,
+        )
+    )
+    shop.post("checkouts", "checkouts/create", shop.checkout(n, at=now))
+    runtime.dispatch(now + timedelta(hours=2))
+    [mail] = [
+        r["body"]
+        for r in sendgrid.requests
+        if r["body"]["personalizations"][0]["to"][0]["email"] == f"shopper{n}@example.com"
+    ]
+    return mail
+
+
+def test_a_reminder_is_a_real_shop_mail_with_one_click_unsubscribe(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    mail = _first_mail(shop, runtime, sendgrid, 81)
+    text, html = (part["value"] for part in mail["content"])
+    assert [part["type"] for part in mail["content"]] == ["text/plain", "text/html"]
+    assert (
+        "Wollmütze" in html
+        and "€34.50" in html
+        and "https://shop.example/products/wollmuetze?utm_source=touchpoint" in html
+    )
+    assert "img" in html and 'alt="Wollmütze"' in html and "1 Example Street" in html
+    assert "Wollmütze" in text and "€34.50" in text and "<" not in text
+    assert mail["subject"].startswith("Hi Zoë, ")
+    assert len(html.encode()) < 102 * 1024  # Gmail clips larger messages
+    headers = mail["headers"]
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = re.fullmatch(r"<(.+)>", headers["List-Unsubscribe"])
+    assert url is not None and "/unsubscribe/" in url.group(1)
+    assert "shopper81" not in url.group(1)  # no address in the URL, only the opaque token
+
+    path = "/unsubscribe/" + url.group(1).rsplit("/unsubscribe/", 1)[1]
+    one_click = {"Content-Type": "application/x-www-form-urlencoded"}
+    for _ in range(2):  # repeat clicks are fine
+        answer = runtime.http("POST", path, one_click, b"List-Unsubscribe=One-Click")
+        assert answer.status == 200 and json.loads(answer.body) == {"unsubscribed": True, "channel": "email"}
+    consent = _profile("shopper81@example.com")["consent_email"]
+    assert consent["state"] == "unsubscribed" and consent["source"] == "unsubscribe_link"
+    status, reasons = _steps("shopper81@example.com")["email_24h"]
+    assert status == "cancelled" and reasons[-1] == "consent_withdrawn:email"
+    assert runtime.http("POST", path[:-3] + "xyz", one_click, b"").status == 404  # forged
+
+
+def test_the_preference_center_changes_topics_and_frequency(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    mail = _first_mail(shop, runtime, sendgrid, 82)
+    html = mail["content"][1]["value"]
+    link = re.search(r'href="(http[^"]+/preferences/[^"]+)"', html)
+    assert link is not None
+    path = "/preferences/" + link.group(1).rsplit("/preferences/", 1)[1]
+    page = runtime.http("GET", path, {}, b"")
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    text = page.body.decode()
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', text)
+    assert csrf and 'value="cart_reminders" checked' in text
+    form = urlencode(
+        [
+            ("csrf", csrf.group(1)),
+            ("channel", "email"),
+            ("topic", "recommendations"),
+            ("frequency", "weekly"),
+            ("action", "save"),
+        ]
+    ).encode()
+    saved = runtime.http("POST", path, {"Content-Type": "application/x-www-form-urlencoded"}, form)
+    assert saved.status == 200 and "Saved" in saved.body.decode()
+    assert 'value="cart_reminders" checked' not in saved.body.decode()
+    profile = _profile("shopper82@example.com")
+    assert profile["frequency"] == "weekly" and "cart_reminders" in profile["topics_off"]
+    assert profile["consent_email"]["state"] == "subscribed"
+    runtime.dispatch(datetime.now(UTC) + timedelta(hours=25))
+    status, reasons = _steps("shopper82@example.com")["email_24h"]
+    assert status == "suppressed" and reasons[-1] == "topic_off:cart_reminders"
+    forged = urlencode([("csrf", "0" * 32), ("frequency", "paused")]).encode()
+    assert (
+        runtime.http("POST", path, {"Content-Type": "application/x-www-form-urlencoded"}, forged).status
+        == 400
+    )
