@@ -302,6 +302,26 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
     return 1 if counts["rejected"] else 0
 
 
+def cmd_preview(args: argparse.Namespace) -> int:
+    from touchpoint import config
+    from touchpoint.content.preview import preview
+    from touchpoint.decide.playbook import load
+    from touchpoint.profiles import changes, store
+
+    playbook = load(config.playbook_path())
+    if args.template not in playbook.templates:
+        raise UserError(f"no template '{args.template}' (known: {', '.join(sorted(playbook.templates))})")
+    args.key = args.customer
+    customer_id = _customer(args)
+    raw, _ = store.load(customer_id)
+    profile = changes.as_profile(raw, customer_id)
+    shown = preview(
+        args.template, profile, playbook, args.at or datetime.now(UTC), Path(args.out) if args.out else None
+    )
+    _out(json.dumps(_jsonable(shown), indent=2, ensure_ascii=False))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from touchpoint.demo import run
 
@@ -390,6 +410,13 @@ def parser() -> argparse.ArgumentParser:
         _add(sub, name, func, text, common).add_argument(
             "key", help="customer id, e-mail address or E.164 phone number"
         )
+    pv = _add(
+        sub, "preview", cmd_preview, "render a template exactly as the Sender would, without sending", common
+    )
+    pv.add_argument("template", help="template name in the playbook, e.g. cart_reminder")
+    pv.add_argument("--customer", required=True, help="customer id, e-mail address or phone number")
+    pv.add_argument("--at", type=_parse_time, default=None, help="render as of this instant (default: now)")
+    pv.add_argument("--out", default=None, help="folder to write <template>.html and .txt into")
     catalog = sub.add_parser("catalog", help="the product catalog").add_subparsers(
         dest="action", required=True
     )

@@ -58,9 +58,17 @@ def _retarget(item: MessageItem, profile: Profile, context: dict[str, Any]) -> s
 
 
 def _rendered(item: MessageItem, profile: Profile, playbook: Playbook, now: datetime) -> Rendered:
-    """What the message says now: cart items and recommendations read from the catalog."""
     context = store.plain(item.context) or {}
     context["offer"] = store.plain(item.offer)
+    message = Message(item.message_id, item.customer_id, item.flow, item.step, item.channel, item.template)
+    return rendered_for(message, profile, context, playbook, now)
+
+
+def rendered_for(
+    message: Message, profile: Profile, context: dict[str, Any], playbook: Playbook, now: datetime
+) -> Rendered:
+    """What the message says now: cart items and recommendations read from the catalog (one
+    BatchGetItem for statistics, one for products). `touchpoint preview` calls this too."""
     cart = [str(line.get("product_id")) for line in context.get("items") or []]
     co_purchased, best_sellers = statistics.read(sorted(profile.purchased | set(profile.carted)))
     candidates = [
@@ -70,7 +78,6 @@ def _rendered(item: MessageItem, profile: Profile, playbook: Playbook, now: date
         )
     ]
     products = catalog.read([*cart, *candidates])
-    message = Message(item.message_id, item.customer_id, item.flow, item.step, item.channel, item.template)
     return render(message, playbook, profile, context, products, candidates, config.playbook_path())
 
 

@@ -1,0 +1,72 @@
+"""`touchpoint preview`: exactly what the Sender would send for one template and customer,
+rendered by the same code, sent nowhere."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from touchpoint.channels import email, sms
+from touchpoint.content.render import Message
+from touchpoint.decide.model import Profile
+from touchpoint.decide.offers import offer_for
+from touchpoint.decide.playbook import Playbook
+
+
+def _use(template: str, playbook: Playbook) -> tuple[str, str, str, str | None]:
+    """(flow, step, channel, offer) of the first step that sends this template."""
+    for name, flow in playbook.flows.items():
+        for step in flow.steps:
+            if template in (step.template, *step.variants.values()):
+                return name, step.id, step.channel, step.offer
+            if step.fallback and step.fallback.template == template:
+                return name, step.id, step.fallback.channel, step.offer
+    return "preview", "preview", "sms" if playbook.templates[template].sms else "email", None
+
+
+def context_for(profile: Profile, offer: dict[str, Any] | None) -> dict[str, Any]:
+    """What a message planned now would carry: the customer's open checkout, if any."""
+    checkout = profile.checkout or {}
+    return {
+        "items": list(checkout.get("items") or []),
+        "url": checkout.get("url") or "",
+        "currency": checkout.get("currency") or "",
+        "offer": offer,
+    }
+
+
+def preview(
+    template: str, profile: Profile, playbook: Playbook, now: datetime, out: Path | None
+) -> dict[str, Any]:
+    from touchpoint.plan.delivery import rendered_for
+
+    if template not in playbook.templates:
+        raise KeyError(template)
+    flow, step, channel, offer_id = _use(template, playbook)
+    offer, _ = offer_for(offer_id, profile, playbook)
+    message = Message(f"{flow}.{step}.preview", profile.customer_id, flow, step, channel, template)
+    rendered = rendered_for(message, profile, context_for(profile, offer), playbook, now)
+    if channel == "sms":
+        text = sms.fit(rendered.sms)
+        return {"channel": "sms", "to": profile.phone, "text": text, "segments": sms.segments(text)}
+    body = email.payload(
+        profile.email or "customer@example.com", rendered, message.message_id, profile.customer_id, flow
+    )
+    shown: dict[str, Any] = {
+        "channel": "email",
+        "to": profile.email,
+        "subject": rendered.subject,
+        "headers": body.get("headers", {}),
+    }
+    if rendered.sendgrid_template_id:
+        shown.update(template_id=rendered.sendgrid_template_id, dynamic_template_data=rendered.data)
+    else:
+        shown["text"] = rendered.text
+        shown["html_bytes"] = len(rendered.html.encode())
+    if out is not None and not rendered.sendgrid_template_id:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{template}.html").write_text(rendered.html, encoding="utf-8")
+        (out / f"{template}.txt").write_text(rendered.text, encoding="utf-8")
+        shown["files"] = [str(out / f"{template}.html"), str(out / f"{template}.txt")]
+    return shown
