@@ -71,10 +71,101 @@ def run(report: Path, template: str | None = None) -> str:
         server.stop()
 
 
+DEMO_CATALOG = [
+    ("101", "Wollmütze", "34.50", "Hats"),
+    ("201", "Merino scarf", "59.00", "Scarves"),
+    ("202", "Alpaca socks", "19.00", "Socks"),
+    ("301", "Cashmere gloves", "45.00", "Gloves"),
+    ("302", "Wool blanket", "120.00", "Home"),
+]
+
+
+def _stock_the_catalog(now: datetime) -> None:
+    from decimal import Decimal
+
+    from touchpoint.catalog import store
+    from touchpoint.catalog.model import Product
+
+    for pid, title, price, category in DEMO_CATALOG:
+        slug = title.lower().replace(" ", "-").replace("ü", "ue")
+        store.save(
+            Product(
+                product_id=pid,
+                title=title,
+                price=Decimal(price),
+                currency="EUR",
+                category=category,
+                url=f"https://shop.example/products/{slug}",
+                updated_at=now,
+            )
+        )
+
+
+def _emails(shop: DemoShop, folder: Path) -> list[str]:
+    """One e-mail per flow for the report: the first one the SendGrid stub received, else (for
+    flows the story does not reach) what the Sender would send Ava, rendered by `preview`."""
+    from touchpoint.content.preview import render_html
+    from touchpoint.pipeline import current_playbook
+    from touchpoint.profiles import changes, store
+
+    playbook = current_playbook()
+    ava = shop.shoppers["Ava"]
+    raw, _ = store.load(ava.customer_id)
+    profile = changes.as_profile(raw, ava.customer_id)
+    sent: dict[str, dict[str, Any]] = {}
+    for request in shop.sendgrid.requests:
+        sent.setdefault(request["body"]["categories"][0], request["body"])
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for name, flow in playbook.flows.items():
+        step = next((st for st in flow.steps if st.channel == "email"), None)
+        if step is None:
+            continue
+        if name in sent:
+            subject, source, html = (
+                sent[name]["subject"],
+                "sent in the story",
+                sent[name]["content"][1]["value"],
+            )
+        else:
+            subject, html = render_html(step.template, profile, playbook, shop.t0)
+            source = "preview for Ava"
+        (folder / f"{name}.html").write_text(html, encoding="utf-8")
+        _screenshot(folder / f"{name}.html")
+        rows.append(f"| {name} | {subject} | {source} | [html](emails/{name}.html) |")
+    return rows
+
+
+def _screenshot(page: Path) -> None:
+    """A PNG beside the HTML when a headless Chromium is installed (`make browser`)."""
+    import shutil
+    import subprocess
+
+    chromium = shutil.which("chromium")
+    page = page.resolve()
+    if chromium:
+        subprocess.run(
+            [
+                chromium,
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--window-size=680,1100",
+                f"--screenshot={page.with_suffix('.png')}",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+
+
 def _scenario(runtime: Any, sendgrid: Any, report: Path) -> str:
     from touchpoint.measure.attribution import lift_by_flow
 
     shop = DemoShop(runtime, sendgrid)
+    _stock_the_catalog(shop.t0)
     shop.abandoned_checkouts()
     onsite = shop.storefront_visit()
     sends_at = shop.replay_the_clock()
@@ -82,6 +173,9 @@ def _scenario(runtime: Any, sendgrid: Any, report: Path) -> str:
     text = _render(
         shop.t0, shop.decisions, shop.called, rows, sends_at, sendgrid, onsite, lift_by_flow(every)
     )
+    emails = _emails(shop, report.parent / "emails")
+    text += "\n\n## One e-mail per flow\n\n| flow | subject | from | file |\n|---|---|---|---|\n"
+    text += "\n".join(emails)
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(text + "\n", encoding="utf-8")
     return text
@@ -201,6 +295,27 @@ class DemoShop:
         self.checkout(eve)
 
     def storefront_visit(self) -> dict[str, Any]:
+        ava = self.shoppers["Ava"]
+        looks = [
+            {
+                "type": "identify",
+                "messageId": "a1",
+                "userId": "ava-1",
+                "traits": {"email": f"shopper{ava.n}@example.com"},
+            },
+            *(
+                {
+                    "type": "track",
+                    "event": "Product Viewed",
+                    "messageId": f"a{p}",
+                    "userId": "ava-1",
+                    "properties": {"product_id": p},
+                }
+                for p in ("201", "301", "302")
+            ),
+        ]
+        headers, body = payloads.segment(looks, WRITE_KEY)
+        self.post("WebEvent", "/events", headers, body, ava)
         headers, body = payloads.segment(FAY_VISIT, WRITE_KEY)
         return self.post("WebEvent", "/events", headers, body, self.shoppers["Fay"])
 

@@ -70,3 +70,14 @@ def preview(
         (out / f"{template}.txt").write_text(rendered.text, encoding="utf-8")
         shown["files"] = [str(out / f"{template}.html"), str(out / f"{template}.txt")]
     return shown
+
+
+def render_html(template: str, profile: Profile, playbook: Playbook, now: datetime) -> tuple[str, str]:
+    """The subject and HTML part alone (the demo's report shows them)."""
+    from touchpoint.plan.delivery import rendered_for
+
+    flow, step, channel, offer_id = _use(template, playbook)
+    offer, _ = offer_for(offer_id, profile, playbook)
+    message = Message(f"{flow}.{step}.preview", profile.customer_id, flow, step, channel, template)
+    rendered = rendered_for(message, profile, context_for(profile, offer), playbook, now)
+    return rendered.subject, rendered.html
