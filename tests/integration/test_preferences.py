@@ -14,7 +14,7 @@ from touchpoint.local.runtime import LocalRuntime
 from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import store
 
-from ..conftest import Shop
+from ..conftest import ROOT, Shop
 
 
 def _profile(email: str) -> dict:
@@ -120,4 +120,33 @@ def test_the_preference_center_changes_topics_and_frequency(
     assert (
         runtime.http("POST", path, {"Content-Type": "application/x-www-form-urlencoded"}, forged).status
         == 400
+    )
+
+
+def test_an_sms_stop_reply_withdraws_sms_consent_at_once(shop: Shop, runtime: LocalRuntime) -> None:
+    import copy
+
+    from touchpoint.sources.sms_inbound import is_opt_out
+
+    now = datetime.now(UTC)
+    checkout = shop.checkout(83, at=now, country="US", province="NY")
+    checkout["customer"] = Shop.customer(83, sms_consent="subscribed", phone="(212) 555-0183")
+    assert shop.post("checkouts", "checkouts/create", checkout)[0] == 200
+    sample = json.loads(
+        (__import__("pathlib").Path(__file__).parents[2] / "events" / "inbound_sms.json").read_text()
+    )
+    reply = copy.deepcopy(sample)
+    message = json.loads(reply["Records"][0]["Sns"]["Message"])
+    message.update(originationNumber="+12125550183", messageKeyword="", messageBody="stop texting me")
+    reply["Records"][0]["Sns"]["Message"] = json.dumps(message)
+    assert runtime.invoke("InboundSmsFunction", reply) == {"opt_outs": 1}
+    consent = _profile("shopper83@example.com")["consent_sms"]
+    assert consent["state"] == "unsubscribed" and consent["source"] == "sms:reply"
+    status, reasons = _steps("shopper83@example.com")["sms_48h"]
+    assert status == "cancelled" and reasons[-1] == "consent_withdrawn:sms"
+    assert all(
+        is_opt_out(w) for w in ("STOP", "Unsubscribe", "cancel", "END", "quit", "stop texting me", "Arret")
+    )
+    assert not any(
+        is_opt_out(w) for w in ("Yes please", "When does the sale end? I want to buy two more hats")
     )
