@@ -132,9 +132,7 @@ def test_an_sms_stop_reply_withdraws_sms_consent_at_once(shop: Shop, runtime: Lo
     checkout = shop.checkout(83, at=now, country="US", province="NY")
     checkout["customer"] = Shop.customer(83, sms_consent="subscribed", phone="(212) 555-0183")
     assert shop.post("checkouts", "checkouts/create", checkout)[0] == 200
-    sample = json.loads(
-        (__import__("pathlib").Path(__file__).parents[2] / "events" / "inbound_sms.json").read_text()
-    )
+    sample = json.loads((ROOT / "events" / "inbound_sms.json").read_text())
     reply = copy.deepcopy(sample)
     message = json.loads(reply["Records"][0]["Sns"]["Message"])
     message.update(originationNumber="+12125550183", messageKeyword="", messageBody="stop texting me")
