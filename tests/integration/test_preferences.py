@@ -148,3 +148,36 @@ def test_an_sms_stop_reply_withdraws_sms_consent_at_once(shop: Shop, runtime: Lo
     assert not any(
         is_opt_out(w) for w in ("Yes please", "When does the sale end? I want to buy two more hats")
     )
+
+
+def test_a_cart_item_that_sold_out_changes_the_reminder(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    now = datetime.now(UTC)
+    for pid, title, available in (("101", "Wollmütze", False), ("201", "Merino scarf", True)):
+        catalog.save(
+            Product(
+                product_id=pid,
+                title=title,
+                price=Decimal("30.00"),
+                available=available,
+                url=f"https://shop.example/p/{pid}",
+                updated_at=now,
+            )
+        )
+    other = {
+        **shop.order(85, at=now),
+        "line_items": [{"product_id": 201, "title": "Merino scarf", "quantity": 1, "price": "30.00"}],
+    }
+    shop.post("orders", "orders/create", other)  # someone bought the scarf: a best seller
+    shop.post("checkouts", "checkouts/create", shop.checkout(84, at=now))
+    runtime.dispatch(now + timedelta(hours=2))
+    [mail] = [
+        r["body"]
+        for r in sendgrid.requests
+        if r["body"]["personalizations"][0]["to"][0]["email"] == "shopper84@example.com"
+    ]
+    text, html = (part["value"] for part in mail["content"])
+    assert "sold out" in text and "Wollmütze" in text and "(sold out right now)" in text
+    assert "You might like instead:" in text and "Merino scarf" in text
+    assert "Sold out right now" in html and "https://shop.example/p/201?utm_source=touchpoint" in html
