@@ -8,6 +8,7 @@ checkout link has no dangling link rather than a failed send.
 from __future__ import annotations
 
 import re
+import string
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,9 +37,35 @@ VARIABLES = frozenset(
         "message_id",
         "subject",
         "preheader",
+        "body_text",
     }
 )
-_OLD_STYLE = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})")
+# Texts written before templates were Jinja2 use {name} placeholders (str.format); they still
+# work, with the names they had, when a text has no {{ or {% in it
+LEGACY_NAMES = frozenset(
+    {"first_name", "items", "checkout_url", "offer_code", "offer_text", "recommendations", "shop"}
+)
+_LEGACY_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def is_legacy(source: str) -> bool:
+    return "{{" not in source and "{%" not in source and "{" in source
+
+
+def legacy_to_jinja(source: str) -> str:
+    """`Hi {first_name}` as `Hi {{ first_name }}` (checked by `legacy_problems` first)."""
+    return _LEGACY_FIELD.sub(lambda m: "{{ " + m.group(1) + " }}", source)
+
+
+def legacy_problems(source: str) -> list[tuple[int | None, str]]:
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(source) if name is not None]
+    except ValueError as exc:
+        return [(None, f"{exc} (write {{{{ and }}}} for a literal brace)")]
+    unknown = [name for name in fields if name not in LEGACY_NAMES]
+    if unknown:
+        return [(None, f"unknown placeholder {{{unknown[0]}}}; known: {', '.join(sorted(LEGACY_NAMES))}")]
+    return []
 
 
 def template_dirs(playbook_path: Path | None) -> tuple[Path, ...]:
@@ -64,11 +91,8 @@ def environment(dirs: tuple[Path, ...], strict: bool = False) -> SandboxedEnviro
 
 def problems_in(source: str, env: SandboxedEnvironment) -> list[tuple[int | None, str]]:
     """(line within the text, problem) for one template text."""
-    old = _OLD_STYLE.search(source)
-    if old:
-        line = source.count("\n", 0, old.start()) + 1
-        name = old.group(1)
-        return [(line, f"{{{name}}} is not a placeholder here: write {{{{ {name} }}}}")]
+    if is_legacy(source):
+        return legacy_problems(source)
     try:
         parsed = env.parse(source)
     except TemplateError as exc:

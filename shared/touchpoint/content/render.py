@@ -16,7 +16,7 @@ from jinja2 import TemplateError
 
 from touchpoint.catalog.model import Product
 from touchpoint.content import links
-from touchpoint.content.environment import environment, template_dirs
+from touchpoint.content.environment import environment, is_legacy, legacy_to_jinja, template_dirs
 from touchpoint.decide.model import Profile
 from touchpoint.decide.playbook import Brand, Playbook
 
@@ -159,12 +159,11 @@ def render(
     data = message_data(m, playbook, profile, context, catalog, candidates)
     env = environment(template_dirs(playbook_path))
     try:
-        data["subject"] = " ".join(env.from_string(template.subject).render(data).split())
-        data["preheader"] = env.from_string(template.preheader).render(data).strip()
+        data["subject"] = " ".join(_text(env, template.subject, data).split())
+        data["preheader"] = _text(env, template.preheader, data).strip()
         if m.channel == "sms":
-            return Rendered(sms=" ".join(env.from_string(template.sms).render(data).split()), data=data)
-        html = "" if template.sendgrid_template_id else env.get_template(f"{m.template}.html").render(data)
-        text = "" if template.sendgrid_template_id else env.get_template(f"{m.template}.txt").render(data)
+            return Rendered(sms=" ".join(_text(env, template.sms or template.body, data).split()), data=data)
+        html, text = _parts(env, m.template, template, data)
     except TemplateError as exc:
         raise RenderError(f"template '{m.template}' does not render: {exc}") from None
     return Rendered(
@@ -176,6 +175,37 @@ def render(
         asm_group_id=template.asm_group_id,
         unsubscribe_url=data["unsubscribe_url"],
     )
+
+
+def _legacy(data: dict[str, Any]) -> dict[str, Any]:
+    """What a {placeholder} text saw before templates were Jinja2: names and lists as words."""
+    titles = ", ".join(i["title"] for i in data["items"])
+    picks = ", ".join(p["title"] for p in data["recommendations"])
+    return {
+        **data,
+        "first_name": data["first_name"] or "there",
+        "items": titles or "your items",
+        "recommendations": picks or "our best sellers",
+        "shop": data["shop"]["name"],
+    }
+
+
+def _text(env: Any, source: str, data: dict[str, Any]) -> str:
+    if is_legacy(source):
+        return str(env.from_string(legacy_to_jinja(source)).render(_legacy(data)))
+    return str(env.from_string(source).render(data))
+
+
+def _parts(env: Any, name: str, template: Any, data: dict[str, Any]) -> tuple[str, str]:
+    """(HTML, text): the template's files, or a plain `body` set in the brand's layout."""
+    if template.sendgrid_template_id:
+        return "", ""
+    if template.body:
+        body = _text(env, template.body, data).strip()
+        return env.get_template("_body.html").render({**data, "body_text": body}), env.get_template(
+            "_body.txt"
+        ).render({**data, "body_text": body})
+    return env.get_template(f"{name}.html").render(data), env.get_template(f"{name}.txt").render(data)
 
 
 def _tidy(text: str) -> str:

@@ -9,7 +9,7 @@ from touchpoint.content.environment import environment, file_problems, problems_
 from touchpoint.decide.playbook import Playbook
 
 LineOf = Callable[[tuple[int | str, ...]], int | None]
-TEXT_FIELDS = ("subject", "sms", "preheader")
+TEXT_FIELDS = ("subject", "sms", "preheader", "body")
 
 
 def _channels(playbook: Playbook) -> tuple[set[str], set[str]]:
@@ -35,9 +35,9 @@ def template_problems(playbook: Playbook, name: str, line_of: LineOf) -> list[st
             start = line_of(("templates", key, field)) or 1
             for line, problem in problems_in(getattr(template, field), env):
                 found.append(f"{name}:{start + (line or 1) - 1}: templates.{key}.{field}: {problem}")
-        if key in email and not template.sendgrid_template_id:
+        if key in email and not template.sendgrid_template_id and not template.body:
             found += file_problems(f"{key}.html", env) + file_problems(f"{key}.txt", env)
-        if key in sms and not template.sms:
+        if key in sms and not (template.sms or template.body):
             found.append(
                 f"{name}:{line_of(('templates', key))}: templates.{key}: an SMS template needs `sms`"
             )

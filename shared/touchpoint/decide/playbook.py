@@ -100,6 +100,7 @@ class Template(Strict):
     subject: str = ""
     sms: str = ""
     preheader: str = ""
+    body: str = ""  # a plain-text body instead of files (also the SMS text when `sms` is empty)
     topic: Topic | None = None
     sendgrid_template_id: str | None = Field(default=None, pattern=r"^d-[0-9a-f]{32}$")
     asm_group_id: int | None = Field(default=None, ge=1)
