@@ -91,3 +91,27 @@ def test_no_pixel_means_no_retargeting_planned(shop: Shop, runtime: LocalRuntime
     shop.post("checkouts", "checkouts/create", shop.checkout(96))
     _, items = store.load(store.find_customer("shopper96@example.com") or "")
     assert "retargeting" not in {m.channel for m in items}
+
+
+def test_the_unsubscribe_link_also_removes_the_shopper_from_the_audience(
+    shop: Shop, runtime: LocalRuntime, graph: GraphStub, sendgrid
+) -> None:
+    import re
+
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(95, at=now))
+    runtime.dispatch(now + timedelta(hours=2))
+    [mail] = [
+        r["body"]
+        for r in sendgrid.requests
+        if r["body"]["personalizations"][0]["to"][0]["email"] == "shopper95@example.com"
+    ]
+    url = re.fullmatch(r"<(.+)>", mail["headers"]["List-Unsubscribe"])
+    assert url is not None
+    path = "/unsubscribe/" + url.group(1).rsplit("/unsubscribe/", 1)[1]
+    assert runtime.http("POST", path, {}, b"List-Unsubscribe=One-Click").status == 200
+    runtime.dispatch(datetime.now(UTC) + timedelta(minutes=1))
+    deletes = [(path, body) for method, path, body in graph.calls if method == "DELETE"]
+    assert len(deletes) == 1 and deletes[0][0].startswith("/v21.0/aud1/users")
+    email_hash = hashlib.sha256(b"shopper95@example.com").hexdigest()
+    assert email_hash in json.dumps(deletes[0][1])
