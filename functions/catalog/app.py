@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from touchpoint.catalog import sources, store
+from touchpoint.catalog import notify, sources
 from touchpoint.http import webhook_handler
 from touchpoint.sources import generic, shopify, woocommerce
 
@@ -12,5 +12,5 @@ lambda_handler = webhook_handler(
         "/webhooks/woocommerce/products": (woocommerce.verify, sources.woocommerce, "products"),
         "/webhooks/generic/products": (generic.verify, sources.generic, "products"),
     },
-    handle=store.apply,
+    handle=notify.apply,
 )

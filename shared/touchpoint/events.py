@@ -46,9 +46,15 @@ class Kind(StrEnum):
     EMAIL_BOUNCED = "email_bounced"
     EMAIL_OPT_IN = "email_opt_in"  # derived in decide(): a customer event carrying a fresh e-mail opt-in
     PREFERENCES_UPDATED = "preferences_updated"  # the preference center: topics, frequency, channels
+    BACK_IN_STOCK = "back_in_stock"  # a product this customer viewed or carted is available again
+    PRICE_DROPPED = "price_dropped"  # ... or its price fell by at least the playbook's share
     PRIVACY_EXPORT = "privacy_export"
     PRIVACY_REDACT = "privacy_redact"
 
+
+# storefront kinds that make a customer watch a product (back in stock, price drop)
+WATCH_KINDS = (Kind.PRODUCT_VIEWED, Kind.PRODUCT_ADDED, Kind.CHECKOUT_UPDATED)
+CATALOG_KINDS = (Kind.BACK_IN_STOCK, Kind.PRICE_DROPPED)
 
 # the kinds whose latest time the profile keeps: a flow's exits are judged against them
 TRACKED_KINDS = (

@@ -19,7 +19,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from touchpoint import aws, config
-from touchpoint.catalog import statistics
+from touchpoint.catalog import statistics, watchers
 from touchpoint.channels import retargeting
 from touchpoint.decide import Decision, Playbook, Profile, decide
 from touchpoint.decide import playbook as playbooks
@@ -175,6 +175,7 @@ def _commit(
         for key in sorted(new_aliases):
             tx.save(AliasItem(key, "ALIAS", customer_id=customer_id), condition=AliasItem.pk.does_not_exist())
         staging.stage(tx, customer_id, decisions, existing, event, now)
+        watchers.stage(tx, customer_id, event)
         _stage_attribution(tx, event, message_items, decisions)
         for loser, loser_raw, loser_messages in absorbed:
             _stage_merge(tx, customer_id, loser, loser_raw, loser_messages, now)

@@ -132,3 +132,98 @@ def test_woocommerce_and_generic_products(runtime: LocalRuntime) -> None:
     assert answer.status == 400 and "product.updated_at" in json.loads(answer.body)["error"]
     unsigned = runtime.http("POST", "/webhooks/generic/products", {}, body)
     assert unsigned.status == 401
+
+
+def _generic_product(runtime: LocalRuntime, product: dict) -> dict:
+    body = json.dumps({"product": product}).encode()
+    signed = {
+        "X-Touchpoint-Signature": "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    }
+    response = runtime.http("POST", "/webhooks/generic/products", signed, body)
+    assert response.status == 200, response.body
+    return json.loads(response.body)
+
+
+def _checkout_with(shop: Shop, n: int, product_id: int, title: str, at: datetime) -> None:
+    payload = shop.checkout(n, at=at)
+    payload["line_items"] = [{"product_id": product_id, "title": title, "quantity": 1, "price": "50.00"}]
+    assert shop.post("checkouts", "checkouts/create", payload)[0] == 200
+
+
+def test_shoppers_who_carted_a_product_hear_when_it_is_back_or_cheaper(
+    shop: Shop, runtime: LocalRuntime, sendgrid
+) -> None:
+    from touchpoint.profiles import store as profiles
+
+    now = datetime.now(UTC)
+    _generic_product(
+        runtime,
+        {
+            "id": "701",
+            "title": "Rain jacket",
+            "price": "50.00",
+            "available": False,
+            "url": "https://shop.example/p/701",
+            "updated_at": (now - timedelta(days=1)).isoformat(),
+        },
+    )
+    _generic_product(
+        runtime,
+        {
+            "id": "702",
+            "title": "Trail shoes",
+            "price": "100.00",
+            "url": "https://shop.example/p/702",
+            "updated_at": (now - timedelta(days=1)).isoformat(),
+        },
+    )
+    _checkout_with(shop, 86, 701, "Rain jacket", now - timedelta(hours=3))
+    _checkout_with(shop, 87, 702, "Trail shoes", now - timedelta(hours=3))
+
+    back = _generic_product(
+        runtime,
+        {
+            "id": "701",
+            "title": "Rain jacket",
+            "price": "50.00",
+            "available": True,
+            "url": "https://shop.example/p/701",
+            "updated_at": now.isoformat(),
+        },
+    )
+    assert back["notified"] == 1
+    small = _generic_product(
+        runtime,
+        {
+            "id": "702",
+            "title": "Trail shoes",
+            "price": "95.00",
+            "url": "https://shop.example/p/702",
+            "updated_at": (now - timedelta(hours=1)).isoformat(),
+        },
+    )
+    assert small["notified"] == 0  # 5 % is not the playbook's 10 %
+    cheaper = _generic_product(
+        runtime,
+        {
+            "id": "702",
+            "title": "Trail shoes",
+            "price": "79.00",
+            "url": "https://shop.example/p/702",
+            "updated_at": now.isoformat(),
+        },
+    )
+    assert cheaper["notified"] == 1
+
+    runtime.dispatch(now + timedelta(minutes=10))
+    subjects = {
+        r["body"]["personalizations"][0]["to"][0]["email"]: r["body"]["subject"] for r in sendgrid.requests
+    }
+    assert subjects["shopper86@example.com"] == "Hi Zoë, Rain jacket is back"
+    assert subjects["shopper87@example.com"] == "Hi Zoë, Trail shoes now costs less"
+    mail = next(r["body"] for r in sendgrid.requests if r["body"]["subject"].endswith("now costs less"))
+    assert "$79.00" in mail["content"][0]["value"]
+    steps = {
+        m.flow: m.status for m in profiles.load(profiles.find_customer("shopper86@example.com") or "")[1]
+    }
+    assert steps["back_in_stock"] == "sent"

@@ -27,6 +27,9 @@ class CatalogOutcome:
     duplicate: bool = False
     deleted: bool = False
     available: bool | None = None
+    before: Product | None = None  # the stored version this change replaced
+    after: Product | None = None
+    notified: int = 0  # watchers told about it (back in stock, price drop)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -34,6 +37,7 @@ class CatalogOutcome:
             "duplicate": self.duplicate,
             "deleted": self.deleted,
             "available": self.available,
+            "notified": self.notified,
         }
 
 
@@ -68,6 +72,7 @@ def _newer(updated_at: datetime) -> Any:
 
 def save(product: Product) -> CatalogOutcome:
     """Upsert (or mark deleted) unless the stored version is as new or newer."""
+    before = read([product.product_id]).get(product.product_id)
     try:
         _item(product).save(condition=_newer(product.updated_at))
     except PutError as exc:
@@ -76,7 +81,9 @@ def save(product: Product) -> CatalogOutcome:
         return CatalogOutcome(product.product_id, duplicate=True)
     for inventory_item in product.inventory_items:
         InventoryAlias(f"INV#{key_part(inventory_item)}", "PRODUCT", product_id=product.product_id).save()
-    return CatalogOutcome(product.product_id, deleted=product.deleted, available=product.available)
+    return CatalogOutcome(
+        product.product_id, deleted=product.deleted, available=product.available, before=before, after=product
+    )
 
 
 def save_level(level: InventoryLevel) -> CatalogOutcome:
@@ -89,6 +96,7 @@ def save_level(level: InventoryLevel) -> CatalogOutcome:
     stock = dict(item.stock.as_dict() if item.stock else {})
     stock[f"{level.inventory_item_id}@{level.location_id}"] = level.available
     units = sum(int(v) for v in stock.values())
+    before = _product(item)
     try:
         item.update(
             actions=[
@@ -102,7 +110,8 @@ def save_level(level: InventoryLevel) -> CatalogOutcome:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
         return CatalogOutcome(item.product_id, duplicate=True)
-    return CatalogOutcome(item.product_id, available=units > 0)
+    after = before.model_copy(update={"available": units > 0 and not before.deleted, "inventory": units})
+    return CatalogOutcome(item.product_id, available=units > 0, before=before, after=after)
 
 
 def apply(change: Product | InventoryLevel) -> CatalogOutcome:

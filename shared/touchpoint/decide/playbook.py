@@ -166,6 +166,7 @@ class Holdout(Strict):
 class Catalog(Strict):
     best_sellers: list[str] = Field(default_factory=list)  # the fallback when we know nothing yet
     unavailable: list[str] = Field(default_factory=list)  # out of stock or discontinued: never recommended
+    price_drop_share: float = Field(default=0.1, gt=0, le=1)  # a watched price falling this much is news
 
 
 class Timing(Strict):

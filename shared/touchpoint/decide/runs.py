@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from touchpoint.decide.model import PENDING_STATUSES, Action, Decision, MessageView, Profile, Status
 from touchpoint.decide.playbook import Flow
-from touchpoint.events import Kind, TouchpointEvent
+from touchpoint.events import CATALOG_KINDS, Kind, TouchpointEvent
 from touchpoint.identity import sha256
 
 OPT_IN_SOURCES = {Kind.CUSTOMER_UPDATED, Kind.IDENTIFY}
@@ -47,6 +47,8 @@ def trigger_key(event: TouchpointEvent, flow: Flow) -> str:
         return f"order:{event.order.order_id}"
     if event.ticket:
         return f"ticket:{event.ticket.ticket_id}"
+    if event.kind in CATALOG_KINDS and event.products:
+        return f"product:{event.products[0].product_id}"
     return event.dedup_key
 
 

@@ -9,13 +9,21 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from touchpoint.decide.model import Action, Decision, Status
-from touchpoint.events import TouchpointEvent
+from touchpoint.events import CATALOG_KINDS, TouchpointEvent
 from touchpoint.profiles import messages
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem, customer_pk
 
 
+def _lines(event: TouchpointEvent) -> tuple[Any, ...]:
+    if event.checkout:
+        return event.checkout.items
+    if event.order:
+        return event.order.items
+    return event.products if event.kind in CATALOG_KINDS else ()
+
+
 def _context(event: TouchpointEvent) -> dict[str, Any]:
-    lines = event.checkout.items if event.checkout else event.order.items if event.order else ()
+    lines = _lines(event)
     return {
         "items": [
             {"product_id": i.product_id, "title": i.title, "quantity": i.quantity, "price": str(i.price)}

@@ -201,6 +201,22 @@ class InventoryAlias(Model):
     product_id = UnicodeAttribute()
 
 
+class WatchItem(Model):
+    """`P#<product>` / `W#<customer>`: this customer looked at the product lately (back in stock,
+    price drop). Written with the event that showed the interest; expires after WATCH_DAYS."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    customer_id = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
+WATCH_PREFIX = "W#"
+
+
 def product_pk(product_id: str) -> str:
     return f"P#{product_id}"
 

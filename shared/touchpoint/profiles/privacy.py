@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from touchpoint.profiles import store
-from touchpoint.profiles.models import PROFILE_SK, AliasItem, MessageItem, ProfileItem, customer_pk
+from touchpoint.profiles.models import (
+    PROFILE_SK,
+    WATCH_PREFIX,
+    AliasItem,
+    MessageItem,
+    ProfileItem,
+    WatchItem,
+    customer_pk,
+    product_pk,
+)
 
 
 def jsonable(value: Any) -> Any:
@@ -38,6 +47,11 @@ def forget(customer_id: str) -> int:
     with AliasItem.batch_write() as aliases:
         for key in profile.get("aliases") or ():
             aliases.delete(AliasItem(key, "ALIAS"))
+            deleted += 1
+    # interest in products (catalog/watchers.py) is recorded only for viewed and carted ones
+    with WatchItem.batch_write() as watches:
+        for product in sorted(set(profile.get("viewed") or ()) | set(profile.get("carted") or ())):
+            watches.delete(WatchItem(product_pk(product), WATCH_PREFIX + customer_id))
             deleted += 1
     if profile:
         ProfileItem(pk, PROFILE_SK).delete()
