@@ -69,3 +69,32 @@ def test_prices_follow_the_brand_locale() -> None:
     assert "20,00\xa0€" in rendered.text and rendered.subject.startswith("Hi Jörg, ")
     sms = render(_message("cart_sms", "sms"), playbook, Profile(customer_id="c1"), CONTEXT, {"p1": HAT}, [])
     assert sms.sms.startswith("Touchpoint Demo Shop: your cart is waiting (Wool hat).")
+
+
+def test_a_sendgrid_dynamic_template_gets_the_same_data_and_the_unsubscribe_headers() -> None:
+    from touchpoint.channels import email
+
+    base = current_playbook()
+    templates = dict(base.templates)
+    templates["cart_reminder"] = templates["cart_reminder"].model_copy(
+        update={"sendgrid_template_id": "d-" + "0" * 32, "asm_group_id": 42}
+    )
+    playbook = base.model_copy(update={"templates": templates})
+    rendered = render(
+        _message("cart_reminder"),
+        playbook,
+        Profile(customer_id="c1", first_name="Ann"),
+        CONTEXT,
+        {"p1": HAT},
+        [],
+    )
+    body = email.payload("ann@example.com", rendered, "m1", "c1", "cart_abandonment")
+    assert body["template_id"] == "d-" + "0" * 32 and "content" not in body
+    data = body["personalizations"][0]["dynamic_template_data"]
+    assert (
+        data["items"][0]["title"] == "Wool hat"
+        and data["subject"] == "Hi Ann, you left something in your cart"
+    )
+    assert body["asm"] == {"group_id": 42}
+    assert body["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert body["headers"]["List-Unsubscribe"] == f"<{data['unsubscribe_url']}>"
