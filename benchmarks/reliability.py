@@ -58,6 +58,8 @@ def _b64(body: bytes, prefix: bytes = b"") -> str:
 SIGNERS: dict[str, Callable[[bytes], dict[str, str]]] = {
     "shopify": lambda b: {"X-Shopify-Hmac-Sha256": _b64(b), "X-Shopify-Topic": "orders/create"},
     "shopify-checkout": lambda b: {"X-Shopify-Hmac-Sha256": _b64(b), "X-Shopify-Topic": "checkouts/update"},
+    "shopify-product": lambda b: {"X-Shopify-Hmac-Sha256": _b64(b), "X-Shopify-Topic": "products/update"},
+    "none": lambda b: {"Content-Type": "application/x-www-form-urlencoded"},
     "woocommerce": lambda b: {"X-WC-Webhook-Signature": _b64(b), "X-WC-Webhook-Topic": "order.updated"},
     "zendesk": lambda b: {
         "X-Zendesk-Webhook-Signature": _b64(b, b"1"),
@@ -89,6 +91,18 @@ ROUTES: dict[str, tuple[str, Any]] = {
         "generic",
         {"event_id": "e", "customer": {"email": "g@example.com"}, "order": {"id": "1"}},
     ),
+    "/webhooks/shopify/products": (
+        "shopify-product",
+        {
+            "id": 1,
+            "title": "Hat",
+            "handle": "hat",
+            "updated_at": "2026-11-01T00:00:00Z",
+            "variants": [{"price": "1.00"}],
+        },
+    ),
+    "/webhooks/generic/products": ("generic", {"product": {"id": "1", "updated_at": "2026-11-01T00:00:00Z"}}),
+    "/unsubscribe/forged.token": ("none", {"List-Unsubscribe": "One-Click"}),
     "/events": (
         "segment",
         {
@@ -251,7 +265,9 @@ def main() -> int:
 
 
 def _report(rows: list[Any], copies: int, applied: int, errors: int, shop: dict[str, Any]) -> int:
-    print("## Signed fuzz cases (mutated fields, junk, raw bytes, nesting up to 20,000 deep)\n")
+    print(
+        "## Signed fuzz cases (mutated fields, junk, raw bytes, nesting up to 20,000 deep; a forged unsubscribe token)\n"
+    )
     print("| route | cases | answers | 5xx |\n|---|---|---|---|")
     fivexx = 0
     for path, cases, answers in rows:
