@@ -235,3 +235,17 @@ class TouchpointEvent(Frozen):
     @property
     def dedup_key(self) -> str:
         return f"{self.source}#{self.event_id}"
+
+
+# SendGrid events that prove a message went out (processed, delivered...); `dropped` proves it did not
+WENT_OUT = frozenset({"processed", "delivered", "deferred", "bounce", "open", "click"})
+
+
+class ProviderEvent(Frozen):
+    """What the e-mail provider says happened to one of our messages (plan/reconcile.py)."""
+
+    customer_id: str
+    message_id: str
+    event: str
+    at: datetime
+    provider_id: str = ""

@@ -13,7 +13,7 @@ from touchpoint.local.runtime import LocalRuntime, scheduled_event
 from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import store
 
-from ..conftest import Shop
+from ..conftest import ROOT, Shop
 
 
 def statuses(email: str) -> dict[str, tuple[str, int]]:
@@ -225,3 +225,49 @@ def test_an_order_without_line_items_is_recorded_without_an_error(
     status, body = shop.post("orders", "orders/create", order)
     assert status == 200 and body["duplicate"] is False
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+def test_a_send_that_timed_out_is_never_resent_and_is_settled_by_sendgrids_events(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, monkeypatch
+) -> None:
+    from touchpoint.local.signing import headers_for
+
+    monkeypatch.setenv("SENDGRID_TIMEOUT_SECONDS", "1")
+    monkeypatch.setenv(
+        "SENDGRID_WEBHOOK_PUBLIC_KEY",
+        (ROOT / "events" / "sendgrid-sample-public-key.txt").read_text().strip(),
+    )
+    sendgrid.delay_seconds = 3  # SendGrid takes the mail, then answers after our timeout
+    now = datetime.now(UTC)
+    for n in (96, 97):
+        shop.post("checkouts", "checkouts/create", shop.checkout(n, at=now))
+    runtime.dispatch(now + timedelta(hours=2))
+    runtime.dispatch(now + timedelta(hours=2, minutes=20))  # a later run must not send them again
+    assert sorted(sendgrid.recipients()) == ["shopper96@example.com", "shopper97@example.com"]
+
+    def first(n: int):
+        _, items = store.load(store.find_customer(f"shopper{n}@example.com") or "")
+        return next(m for m in items if m.step == "email_1h")
+
+    assert first(96).status == "unknown" and "outcome_unknown" in (first(96).reasons or [])
+    delivered = [
+        {
+            "event": "delivered",
+            "email": "shopper96@example.com",
+            "timestamp": int((now + timedelta(hours=2)).timestamp()),
+            "sg_message_id": "sg-96",
+            "touchpoint_message_id": first(96).message_id,
+            "touchpoint_customer_id": first(96).customer_id,
+        }
+    ]
+    body = json.dumps(delivered).encode()
+    answer = runtime.http(
+        "POST", "/webhooks/sendgrid/events", headers_for("/webhooks/sendgrid/events", body, now), body
+    )
+    assert answer.status == 200, answer.body
+    assert first(96).status == "sent" and (first(96).reasons or [])[-1] == "provider:delivered"
+    sendgrid.delay_seconds = 0
+    runtime.dispatch(now + timedelta(hours=27))  # past the reconciliation window with no event
+    assert first(97).status == "failed" and (first(97).reasons or [])[-1] == "no_provider_event"
+    sent_97 = [r for r in sendgrid.requests if first(97).message_id in json.dumps(r["body"])]
+    assert len(sent_97) == 1  # the timed-out reminder reached SendGrid exactly once

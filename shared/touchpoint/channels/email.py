@@ -56,13 +56,22 @@ def send(body: dict[str, Any]) -> str:
     client = SendGridAPIClient(
         api_key=config.secret("SENDGRID_API_KEY", "SG.local"), host=config.sendgrid_host()
     )
-    client.client.timeout = TIMEOUT_SECONDS
+    timeout = float(config.env("SENDGRID_TIMEOUT_SECONDS", str(TIMEOUT_SECONDS)))
+    client.client.timeout = timeout
     try:
         response = client.send(body)
     except HTTPError as exc:
         status = int(getattr(exc, "status_code", 0) or 0)
         raise DeliveryError(f"sendgrid answered {status}", retryable=status in RETRYABLE_STATUS) from None
-    except (URLError, TimeoutError, ConnectionError) as exc:
+    except URLError as exc:  # raised while connecting: nothing was sent
+        raise DeliveryError(f"sendgrid unreachable: {exc.reason}", retryable=True) from None
+    except ConnectionRefusedError as exc:
         raise DeliveryError(f"sendgrid unreachable: {exc}", retryable=True) from None
+    except (TimeoutError, ConnectionError) as exc:  # after the request went out: it may have arrived
+        raise DeliveryError(
+            f"sendgrid did not answer within {timeout:g} s ({type(exc).__name__}): outcome unknown",
+            retryable=False,
+            unknown=True,
+        ) from None
     headers = getattr(response, "headers", None) or {}
     return str(headers.get("X-Message-Id", "") or "")

@@ -57,7 +57,7 @@ def cost_blocker(channel: str, event: TouchpointEvent, playbook: Playbook) -> st
 
 
 def _send_time(message: MessageView) -> datetime | None:
-    if message.status == Status.SENT:
+    if message.status in (Status.SENT, Status.UNKNOWN):  # an unknown outcome may well have arrived
         return message.sent_at
     if message.status in IN_FLIGHT:
         return message.due_at

@@ -22,6 +22,7 @@ class Status(StrEnum):
     PLANNED = "planned"
     QUEUED = "queued"  # transient: claimed by the Dispatcher, waiting for the Sender
     SENDING = "sending"  # transient: the Sender is calling the channel
+    UNKNOWN = "unknown"  # transient: the provider may have it; its events settle it (plan/reconcile.py)
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"

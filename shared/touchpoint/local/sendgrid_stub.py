@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -17,6 +18,7 @@ class SendGridStub:
         self.requests: list[dict[str, Any]] = []
         self.fail_with: int | None = None  # answer this status instead of 202 (tests of retries)
         self.fail_every = 0  # answer 503 to every n-th request (fault injection); 0: never
+        self.delay_seconds = 0.0  # accept the mail, then answer this late (a client timeout)
         self.received = 0
         self.lock = threading.Lock()
         stub = self
@@ -39,15 +41,20 @@ class SendGridStub:
                     self._answer(status, b'{"errors":[{"message":"stub failure"}]}')
                     return
                 stub.requests.append({"path": self.path, "body": body, "headers": dict(self.headers.items())})
+                if stub.delay_seconds:
+                    time.sleep(stub.delay_seconds)
                 self._answer(202, b"", {"X-Message-Id": uuid.uuid4().hex[:22]})
 
             def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-                self.send_response(status)
-                for key, value in (headers or {}).items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    for key, value in (headers or {}).items():
+                        self.send_header(key, value)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a timeout test): as SendGrid, we keep the mail
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

@@ -6,7 +6,7 @@ redelivery a no-op, so a customer never gets one message twice.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -26,6 +26,7 @@ from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem
 
 logger = Logger(child=True)
 MAX_ATTEMPTS = 5
+RECONCILE_WINDOW = timedelta(hours=24)  # SendGrid posts `processed` within seconds, retries for a day
 
 
 class RetryLater(Exception):
@@ -111,7 +112,26 @@ def _fail(item: MessageItem, reason: str, error: str, now: datetime) -> str:
     return Status.FAILED.value
 
 
+def _outcome_unknown(item: MessageItem, exc: DeliveryError, now: datetime) -> str:
+    """The provider may have accepted it: wait for its events (plan/reconcile.py); with none
+    within RECONCILE_WINDOW the Dispatcher records it failed. Never sent a second time."""
+    item.update(
+        actions=[
+            MessageItem.status.set(Status.UNKNOWN.value),
+            MessageItem.sent_at.set(now),  # when it may have gone out: guardrails count it as sent
+            MessageItem.error.set(str(exc)),
+            MessageItem.reasons.set([*(item.reasons or ()), "guardrails_passed", "outcome_unknown"]),
+            MessageItem.due_pk.set(keys.due_pk(item.message_id, item.customer_id)),
+            MessageItem.due_sk.set(keys.due_sk(now + RECONCILE_WINDOW, item.message_id)),
+        ]
+    )
+    logger.warning("outcome unknown, not resent", extra={"message_id": item.message_id, "error": str(exc)})
+    return Status.UNKNOWN.value
+
+
 def _retry_or_fail(item: MessageItem, exc: DeliveryError, now: datetime) -> str:
+    if exc.unknown:
+        return _outcome_unknown(item, exc, now)
     attempts = int(item.attempts or 1)
     if not (exc.retryable and attempts < MAX_ATTEMPTS):
         logger.warning("send failed", extra={"message_id": item.message_id, "error": str(exc)})

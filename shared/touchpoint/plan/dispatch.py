@@ -59,22 +59,31 @@ def _claim(pk: str, sk: str, now: datetime) -> MessageItem | None:
     )
 
 
-def _expire_sending(pk: str, sk: str, now: datetime) -> bool:
-    """A Sender died mid-send and its lease ran out. The provider may have accepted the message,
-    so it is never sent again: it is recorded as failed with the reason, for a person to look at."""
-    item = claim(
-        pk,
-        sk,
-        [
-            MessageItem.status.set(Status.FAILED.value),
-            MessageItem.reasons.set(MessageItem.reasons.append(["outcome_unknown"])),
-            MessageItem.updated_at.set(now),
-            MessageItem.due_pk.remove(),
-            MessageItem.due_sk.remove(),
-        ],
-        (MessageItem.status == Status.SENDING.value) & (MessageItem.due_sk < keys.due_upper_bound(now)),
+def _expire(pk: str, sk: str, now: datetime, status: Status, reason: str) -> bool:
+    return (
+        claim(
+            pk,
+            sk,
+            [
+                MessageItem.status.set(Status.FAILED.value),
+                MessageItem.reasons.set(MessageItem.reasons.append([reason])),
+                MessageItem.updated_at.set(now),
+                MessageItem.due_pk.remove(),
+                MessageItem.due_sk.remove(),
+            ],
+            (MessageItem.status == status.value) & (MessageItem.due_sk < keys.due_upper_bound(now)),
+        )
+        is not None
     )
-    return item is not None
+
+
+def _expire_sending(pk: str, sk: str, now: datetime) -> bool:
+    """A Sender died mid-send and its lease ran out, or the provider's answer never came and
+    neither did its events within the reconciliation window. The provider may have the message,
+    so it is never sent again: it is recorded as failed with the reason, for a person to look at."""
+    return _expire(pk, sk, now, Status.SENDING, "outcome_unknown") or _expire(
+        pk, sk, now, Status.UNKNOWN, "no_provider_event"
+    )
 
 
 def _settle(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from touchpoint import config
-from touchpoint.events import Consent, Identity, Kind, TouchpointEvent
+from touchpoint.events import WENT_OUT, Consent, Identity, Kind, ProviderEvent, TouchpointEvent
 from touchpoint.identity import sha256
 from touchpoint.sources import PayloadError, Request, SignatureError, jsonbody, signing
 from touchpoint.sources.jsonbody import text
@@ -38,11 +38,39 @@ def verify(request: Request) -> None:
     signing.check_timestamp(stamp, "X-Twilio-Email-Event-Webhook-Timestamp")
 
 
-def normalize(request: Request, resource: str = "events") -> list[TouchpointEvent]:
+def _provider_event(e: dict[str, object], where: str) -> ProviderEvent | None:
+    """Delivery status about one of our messages (for messages whose send timed out)."""
+    name = text(e, "event", where) or ""
+    message_id = text(e, "touchpoint_message_id", where)
+    customer_id = text(e, "touchpoint_customer_id", where)
+    if name not in (*WENT_OUT, "dropped") or not message_id or not customer_id:
+        return None
+    stamp = e.get("timestamp")
+    at = (
+        datetime.fromtimestamp(stamp, UTC)
+        if isinstance(stamp, int | float) and 0 < stamp < 2**33
+        else datetime.now(UTC)
+    )
+    provider_id = (text(e, "sg_message_id", where) or "")[:MAX_ID]
+    return ProviderEvent(
+        customer_id=customer_id[:MAX_ID],
+        message_id=message_id[:MAX_ID],
+        event=name,
+        at=at,
+        provider_id=provider_id,
+    )
+
+
+def normalize(request: Request, resource: str = "events") -> list[TouchpointEvent | ProviderEvent]:
     data = jsonbody.parse_json(request.body)
     if not isinstance(data, list) or not all(isinstance(e, dict) for e in data):
         raise PayloadError("body must be a JSON array of event objects")
-    return [event for i, e in enumerate(data) if (event := _event(e, f"[{i}]."))]
+    found: list[TouchpointEvent | ProviderEvent] = []
+    for i, e in enumerate(data):
+        for parsed in (_provider_event(e, f"[{i}]."), _event(e, f"[{i}].")):
+            if parsed is not None:
+                found.append(parsed)
+    return found
 
 
 def _identity(e: dict[str, object], where: str) -> Identity | None:

@@ -1,0 +1,52 @@
+"""Settling a message whose send timed out: SendGrid's own events say whether it took it.
+
+`processed`, `delivered`, `deferred`, `bounce`, `open` and `click` carry our
+`touchpoint_message_id`: the message went out (`sent`). `dropped` means SendGrid never sent
+it (`failed`). A message with no event within the window is failed by the Dispatcher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.expressions.update import Action
+
+from touchpoint.decide.model import Status
+from touchpoint.events import WENT_OUT, ProviderEvent
+from touchpoint.plan.claims import claim
+from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem, customer_pk
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    message_id: str
+    settled: str | None  # the status it was settled to, or None: nothing was waiting on this
+    duplicate: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "reconciled": self.settled, "duplicate": self.duplicate}
+
+
+def apply(report: ProviderEvent) -> Reconciled:
+    """Settle the message if (and only if) its outcome is still unknown."""
+    went_out = report.event in WENT_OUT
+    status = Status.SENT if went_out else Status.FAILED
+    actions: list[Action] = [
+        MessageItem.status.set(status.value),
+        MessageItem.reasons.set(MessageItem.reasons.append([f"provider:{report.event}"])),
+        MessageItem.due_pk.remove(),
+        MessageItem.due_sk.remove(),
+    ]
+    if went_out:
+        actions += [
+            MessageItem.sent_at.set(report.at),
+            MessageItem.provider_id.set(report.provider_id or report.message_id),
+        ]
+    settled = claim(
+        customer_pk(report.customer_id),
+        MESSAGE_PREFIX + report.message_id,
+        actions,
+        MessageItem.status == Status.UNKNOWN.value,
+    )
+    return Reconciled(report.message_id, status.value if settled else None)
