@@ -9,6 +9,7 @@ platform's retry simply runs it again.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -83,10 +84,11 @@ def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
     if event.kind in (Kind.PRIVACY_REDACT, Kind.PRIVACY_EXPORT):
         return _privacy(event, resolution.customer_id if resolution.known else None)
     playbook = current_playbook()
+    handling = uuid.uuid4().hex  # written into the marker: our own write is never a duplicate
     for attempt in range(ATTEMPTS):
         if attempt:
             resolution = store.resolve(event.identity) or resolution
-        outcome = _apply(event, resolution, playbook, now)
+        outcome = _apply(event, resolution, playbook, now, handling)
         if outcome is not None:
             return outcome
         logger.info("write conflict, retrying", extra={"attempt": attempt})
@@ -109,7 +111,7 @@ def _resolve(event: TouchpointEvent) -> store.Resolution:
 
 
 def _apply(
-    event: TouchpointEvent, resolution: store.Resolution, playbook: Playbook, now: datetime
+    event: TouchpointEvent, resolution: store.Resolution, playbook: Playbook, now: datetime, handling: str
 ) -> Outcome | None:
     """One attempt: read, change, decide, commit. None when a concurrent writer won the race."""
     customer_id = resolution.customer_id
@@ -127,14 +129,26 @@ def _apply(
     if not retargeting.enabled():  # no pixel configured: retargeting is off, nothing is planned for it
         decisions = [d for d in decisions if d.channel != "retargeting"]
     try:
-        _commit(event, customer_id, change, resolution.new_aliases, decisions, message_items, now, absorbed)
+        _commit(
+            event,
+            customer_id,
+            change,
+            resolution.new_aliases,
+            decisions,
+            message_items,
+            now,
+            absorbed,
+            handling,
+        )
     except TransactWriteError as exc:
-        if _is_duplicate(exc):
+        if not _is_duplicate(exc):
+            if exc.cause_response_code != "TransactionCanceledException":
+                raise
+            return None
+        if not _marked_by(event, handling):
             logger.info("duplicate event", extra={"event_key": event.dedup_key})
             return Outcome(customer_id=customer_id, duplicate=True)
-        if exc.cause_response_code != "TransactionCanceledException":
-            raise
-        return None
+        # our own transaction went through and only its answer was lost: the SDK's retry met our marker
     if event.kind == Kind.ORDER_PLACED and event.order:
         statistics.record_order(event.order.order_id, event.order.items)
     logger.info(
@@ -147,6 +161,14 @@ def _apply(
         },
     )
     return Outcome(customer_id=customer_id, decisions=decisions, profile=profile)
+
+
+def _marked_by(event: TouchpointEvent, handling: str) -> bool:
+    try:
+        marker = EventMarker.get(marker_key(event.dedup_key), "EVENT", consistent_read=True)
+    except EventMarker.DoesNotExist:
+        return False
+    return marker.attempt == handling
 
 
 def _is_duplicate(exc: TransactWriteError) -> bool:
@@ -164,12 +186,19 @@ def _commit(
     message_items: list[Any],
     now: datetime,
     absorbed: Sequence[tuple[str, dict[str, Any], list[MessageItem]]] = (),
+    handling: str = "",
 ) -> None:
     existing = {m.message_id: m for m in message_items}
     with TransactWrite(connection=aws.connection()) as tx:
         # first item: its cancellation reason tells a duplicate from a conflict
         tx.save(
-            EventMarker(marker_key(event.dedup_key), "EVENT", kind=event.kind.value, expires_at=MARKER_TTL),
+            EventMarker(
+                marker_key(event.dedup_key),
+                "EVENT",
+                kind=event.kind.value,
+                expires_at=MARKER_TTL,
+                attempt=handling or None,
+            ),
             condition=EventMarker.pk.does_not_exist(),
         )
         for key in sorted(new_aliases):

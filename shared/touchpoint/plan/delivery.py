@@ -46,6 +46,7 @@ def _claim(pk: str, sk: str, now: datetime) -> MessageItem | None:
             MessageItem.due_sk.set(keys.due_sk(now + LEASE, sk.removeprefix(MESSAGE_PREFIX))),
         ],
         MessageItem.status == Status.QUEUED.value,
+        becomes=Status.SENDING,
     )
 
 

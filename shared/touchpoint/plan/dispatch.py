@@ -56,6 +56,7 @@ def _claim(pk: str, sk: str, now: datetime) -> MessageItem | None:
         ],
         MessageItem.status.is_in(Status.PLANNED.value, Status.QUEUED.value)
         & (MessageItem.due_sk < keys.due_upper_bound(now)),
+        becomes=Status.QUEUED,
     )
 
 

@@ -117,6 +117,7 @@ class EventMarker(Model):
     sk = UnicodeAttribute(range_key=True)
     kind = UnicodeAttribute()
     expires_at = TTLAttribute()
+    attempt = UnicodeAttribute(null=True)  # which handling wrote it: a lost answer is not a duplicate
 
 
 class DueIndex(GlobalSecondaryIndex["MessageItem"]):
@@ -160,6 +161,7 @@ class MessageItem(Model):
     conversion_cents = NumberAttribute(null=True)
     attempts = NumberAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    lease_owner = UnicodeAttribute(null=True)  # who holds the latest claim (plan/claims.py)
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
     due_index = DueIndex()
