@@ -120,8 +120,8 @@ def _apply(
         raise Ignored(f"{event.kind.value} for a customer this deployment does not know")
     change = changes.change_for(event, before, customer_id, resolution.wanted, now)
     absorbed = [(loser, *store.load(loser)) for loser in resolution.others]  # rare: one Query each
-    for _, loser_raw, _ in absorbed:
-        merge.absorb(change, before, loser_raw)
+    for loser, loser_raw, _ in absorbed:
+        merge.absorb(change, before, loser_raw, loser)
     views = tuple(messages.to_view(m) for m in message_items)
     profile = changes.as_profile(changes.apply(before, change), customer_id, views)
     changes.derive(change, profile, now)

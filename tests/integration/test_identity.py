@@ -68,3 +68,37 @@ def test_two_known_profiles_are_merged_when_an_event_links_them(shop: Shop, runt
     assert {"p9", "p10"} <= set(profile["viewed"]) and profile["orders_count"] == 1
     tombstone, _ = store.load(browsing["customer_id"])
     assert tombstone["merged_into"] == bought["customer_id"]
+
+
+def test_export_and_forget_follow_a_merge(shop: Shop, runtime: LocalRuntime) -> None:
+    from touchpoint.profiles import privacy
+
+    from ..conftest import table_items
+
+    browsing = track(runtime, viewed("m20", "anon-3", "p9", context={"traits": {"phone": "+4915112345670"}}))
+    status, bought = shop.post("orders", "orders/create", shop.order(91, at=datetime.now(UTC)))
+    assert status == 200
+    track(
+        runtime,
+        {
+            "type": "identify",
+            "messageId": "m21",
+            "anonymousId": "anon-3",
+            "traits": {"email": "shopper91@example.com", "phone": "+4915112345671"},
+        },
+    )
+    survivor = bought["customer_id"]
+    exported = privacy.export(survivor)
+    assert "ID#anon#anon-3" in exported["aliases"] and "ID#platform#shopify:7091" in exported["aliases"]
+    assert [m["customer_id"] for m in exported["merged"]] == [browsing["customer_id"]]
+    assert privacy.forget(survivor) > 0
+    statistics = ("CO", "SOLD", "PRODUCT")  # product-level counts: about products, not people
+    left = [
+        i
+        for i in table_items(runtime)
+        if not i["pk"]["S"].startswith("EVT#")
+        and not (i["pk"]["S"].startswith("P#") and i["sk"]["S"] in statistics)
+    ]
+    assert left == []  # the merged-away profile, its aliases, messages and product interest went too
+    for key in ("shopper91@example.com", "anon-3", "+4915112345671"):
+        assert store.find_customer(key) is None

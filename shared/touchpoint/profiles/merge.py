@@ -19,8 +19,10 @@ CONTACT = ("email", "phone", "first_name", "last_name", "country", "province", "
 MAPS = ("affinity", "engagement", "order_net")
 
 
-def absorb(change: Change, survivor: dict[str, Any], loser: dict[str, Any]) -> None:
-    """Extend the survivor's change with everything the loser knew."""
+def absorb(change: Change, survivor: dict[str, Any], loser: dict[str, Any], loser_id: str = "") -> None:
+    """Extend the survivor's change with everything the loser knew, and remember the loser, so
+    that erasing the survivor erases the merged-away profile too."""
+    add_set(change, "merged_from", {loser_id} | set(loser.get("merged_from") or ()) - {""})
     for attr in SETS:
         add_set(change, attr, set(loser.get(attr) or ()))
     for attr in COUNTERS:

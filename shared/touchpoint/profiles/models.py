@@ -74,6 +74,7 @@ class ProfileItem(Model):
     last_nps = NumberAttribute(null=True)
     lifecycle = UnicodeAttribute(null=True)
     merged_into = UnicodeAttribute(null=True)  # set on a profile folded into another
+    merged_from = UnicodeSetAttribute(null=True)  # the profiles folded into this one (erasure follows)
     email_bounced = BooleanAttribute(null=True)
     last_engaged_at = UTCDateTimeAttribute(null=True)
     # "p:<product>" / "c:<category>" -> decay-normalized score (decide/affinity.py)

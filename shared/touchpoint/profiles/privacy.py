@@ -30,13 +30,37 @@ def jsonable(value: Any) -> Any:
 
 
 def export(customer_id: str) -> dict[str, Any]:
+    """Everything kept about the customer: the profile, every identifier it is known by (e-mail
+    and phone as the hashes stored), its messages, and the profiles merged into it."""
     profile, messages = store.load(customer_id)
-    profile = {k: v for k, v in profile.items() if k not in ("pk", "sk", "aliases")}
-    return jsonable({"profile": profile, "messages": [store.raw(m) for m in messages]})
+    merged = []
+    for other in sorted(profile.get("merged_from") or ()):
+        raw, other_messages = store.load(other)
+        merged.append(
+            {"customer_id": other, "profile": _shown(raw), "messages": [store.raw(m) for m in other_messages]}
+        )
+    return jsonable(
+        {
+            "profile": _shown(profile),
+            "aliases": sorted(profile.get("aliases") or ()),
+            "messages": [store.raw(m) for m in messages],
+            "merged": merged,
+        }
+    )
+
+
+def _shown(profile: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in profile.items() if k not in ("pk", "sk", "aliases")}
 
 
 def forget(customer_id: str) -> int:
-    """Delete profile, aliases and messages; returns how many items went."""
+    """Delete profile, aliases, messages, product interest, and every profile merged into it;
+    returns how many items went."""
+    profile, _ = store.load(customer_id)
+    return sum(_erase(one) for one in (customer_id, *sorted(profile.get("merged_from") or ())))
+
+
+def _erase(customer_id: str) -> int:
     profile, messages = store.load(customer_id)
     pk = customer_pk(customer_id)
     deleted = 0
