@@ -114,12 +114,20 @@ def _apply(
     event: TouchpointEvent, resolution: store.Resolution, playbook: Playbook, now: datetime, handling: str
 ) -> Outcome | None:
     """One attempt: read, change, decide, commit. None when a concurrent writer won the race."""
+    before, message_items = store.load(resolution.customer_id)
+    if resolution.unless_named and not store.anonymous(before):
+        resolution = resolution.instead()
+        before, message_items = store.load(resolution.customer_id)
     customer_id = resolution.customer_id
-    before, message_items = store.load(customer_id)
     if not before and not event.creates_profile:
         raise Ignored(f"{event.kind.value} for a customer this deployment does not know")
     change = changes.change_for(event, before, customer_id, resolution.wanted, now)
-    absorbed = [(loser, *store.load(loser)) for loser in resolution.others]  # rare: one Query each
+    absorbed = [
+        (loser, raw, items)
+        for loser in resolution.others  # rare: one Query each
+        for raw, items in [store.load(loser)]
+        if loser in resolution.proven or store.anonymous(raw)
+    ]
     for loser, loser_raw, _ in absorbed:
         merge.absorb(change, before, loser_raw, loser)
     views = tuple(messages.to_view(m) for m in message_items)

@@ -102,3 +102,20 @@ def test_export_and_forget_follow_a_merge(shop: Shop, runtime: LocalRuntime) -> 
     assert left == []  # the merged-away profile, its aliases, messages and product interest went too
     for key in ("shopper91@example.com", "anon-3", "+4915112345671"):
         assert store.find_customer(key) is None
+
+
+def test_two_guests_sharing_a_phone_stay_two_customers(shop: Shop, runtime: LocalRuntime) -> None:
+    now = datetime.now(UTC)
+    for n, token in ((93, "anna"), (94, "ben")):
+        checkout = shop.checkout(n, at=now, token=f"guest-{token}")
+        checkout["customer"] = None  # guests: no platform customer
+        checkout["phone"] = "+4915112345699"
+        status, _ = shop.post("checkouts", "checkouts/create", checkout)
+        assert status == 200
+    anna, ben = store.find_customer("shopper93@example.com"), store.find_customer("shopper94@example.com")
+    assert anna and ben and anna != ben
+    # each keeps their own address and cart: Anna's reminder can only ever go to Anna
+    assert store.load(anna)[0]["email"] == "shopper93@example.com"
+    assert store.load(ben)[0]["email"] == "shopper94@example.com"
+    assert store.load(anna)[0]["checkout"]["token"] == "guest-anna"
+    assert store.load(ben)[0]["checkout"]["token"] == "guest-ben"

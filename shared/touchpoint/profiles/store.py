@@ -18,12 +18,26 @@ from touchpoint.profiles.models import (
     customer_pk,
 )
 
+STRONG_KINDS = ("platform", "user", "email")  # identify a person; phone and anonymous ids only hint
+
+
+def _kind(key: str) -> str:
+    return key.split("#", 2)[1]
+
 
 @dataclass(frozen=True)
 class Resolution:
     customer_id: str
     known: dict[str, str]  # alias key -> customer id, as stored
     wanted: set[str]  # alias keys this event names
+    # set when only a weak identifier found the customer while the event names a strong one
+    # nobody has: that customer is kept only if anonymous; else the event's is this new id
+    unless_named: str | None = None
+
+    def instead(self) -> Resolution:
+        """The same event as a new customer's: the weak match named someone else."""
+        assert self.unless_named is not None
+        return Resolution(customer_id=self.unless_named, known=self.known, wanted=self.wanted)
 
     @property
     def new_aliases(self) -> set[str]:
@@ -31,8 +45,20 @@ class Resolution:
 
     @property
     def others(self) -> list[str]:
-        """Other customers this event's aliases point to: the event proves they are this one."""
+        """Other customers this event's aliases point to: candidates to fold into this one."""
         return sorted({owner for owner in self.known.values() if owner != self.customer_id})
+
+    @property
+    def proven(self) -> set[str]:
+        """Others reached through a strong identifier: the event proves they are this customer.
+        One reached only through a phone or an anonymous id is folded in only if it is anonymous."""
+        return {o for k, o in self.known.items() if _kind(k) in STRONG_KINDS and o != self.customer_id}
+
+
+def anonymous(raw: dict[str, Any]) -> bool:
+    """A profile no strong identifier names (browsing, a guest without an address yet)."""
+    strong = tuple(f"ID#{kind}#" for kind in STRONG_KINDS)
+    return not raw.get("email") and not any(str(a).startswith(strong) for a in raw.get("aliases") or ())
 
 
 def alias_keys(identity: Identity) -> list[str]:
@@ -48,15 +74,25 @@ def alias_keys(identity: Identity) -> list[str]:
 
 
 def resolve(identity: Identity) -> Resolution | None:
-    """One BatchGetItem: the customer the strongest known alias points to, else a new id."""
+    """One BatchGetItem: the customer a strong identifier (platform id, user id, e-mail) names,
+    else the one a weak identifier (phone, anonymous id) points to, else a new id."""
     if identity.customer_id:
         return Resolution(customer_id=identity.customer_id, known={}, wanted=set())
     keys = alias_keys(identity)
     if not keys:
         return None
     known = {item.pk: item.customer_id for item in AliasItem.batch_get([(k, "ALIAS") for k in keys])}
-    owner = next((known[k] for k in keys if k in known), None)
-    return Resolution(customer_id=owner or customer_id_for(keys[0]), known=known, wanted=set(keys))
+    strong = [k for k in keys if _kind(k) in STRONG_KINDS]
+    owner = next((known[k] for k in strong if k in known), None)
+    if owner is not None:
+        return Resolution(customer_id=owner, known=known, wanted=set(keys))
+    weak = next((known[k] for k in keys if k in known), None)
+    if weak is None:
+        return Resolution(customer_id=customer_id_for(keys[0]), known=known, wanted=set(keys))
+    # a shared phone or a reused anonymous id must not hand a named shopper's event to someone
+    # else: the weak match stands only if that customer is anonymous (checked on load)
+    named = customer_id_for(strong[0]) if strong else None
+    return Resolution(customer_id=weak, known=known, wanted=set(keys), unless_named=named)
 
 
 def plain(value: Any) -> Any:
