@@ -38,6 +38,14 @@ def verify(request: Request) -> None:
     signing.check_timestamp(stamp, "X-Twilio-Email-Event-Webhook-Timestamp")
 
 
+def _when(e: dict[str, object]) -> datetime:
+    """The event's unix timestamp; now when it is missing or out of range."""
+    stamp = e.get("timestamp")
+    if isinstance(stamp, int | float) and not isinstance(stamp, bool) and 0 < stamp < 2**33:
+        return datetime.fromtimestamp(stamp, UTC)
+    return datetime.now(UTC)
+
+
 def _provider_event(e: dict[str, object], where: str) -> ProviderEvent | None:
     """Delivery status about one of our messages (for messages whose send timed out)."""
     name = text(e, "event", where) or ""
@@ -45,12 +53,7 @@ def _provider_event(e: dict[str, object], where: str) -> ProviderEvent | None:
     customer_id = text(e, "touchpoint_customer_id", where)
     if name not in (*WENT_OUT, "dropped") or not message_id or not customer_id:
         return None
-    stamp = e.get("timestamp")
-    at = (
-        datetime.fromtimestamp(stamp, UTC)
-        if isinstance(stamp, int | float) and 0 < stamp < 2**33
-        else datetime.now(UTC)
-    )
+    at = _when(e)
     provider_id = (text(e, "sg_message_id", where) or "")[:MAX_ID]
     return ProviderEvent(
         customer_id=customer_id[:MAX_ID],
@@ -88,12 +91,7 @@ def _event(e: dict[str, object], where: str) -> TouchpointEvent | None:
     identity = _identity(e, where)
     if identity is None:
         return None
-    stamp = e.get("timestamp")
-    at = (
-        datetime.fromtimestamp(stamp, UTC)
-        if isinstance(stamp, int | float) and 0 < stamp < 2**33
-        else datetime.now(UTC)
-    )
+    at = _when(e)
     fallback_id = text(e, "sg_message_id", where) or sha256(identity.email or "")[:24]
     event_id = text(e, "sg_event_id", where) or f"{fallback_id}:{name}:{int(at.timestamp())}"
     base = {
