@@ -98,3 +98,11 @@ def test_a_sendgrid_dynamic_template_gets_the_same_data_and_the_unsubscribe_head
     assert body["asm"] == {"group_id": 42}
     assert body["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert body["headers"]["List-Unsubscribe"] == f"<{data['unsubscribe_url']}>"
+
+
+def test_every_default_template_renders_with_no_data_at_all() -> None:
+    playbook = current_playbook()
+    for name, template in playbook.templates.items():
+        channel = "sms" if template.sms else "email"
+        rendered = render(_message(name, channel), playbook, Profile(customer_id="c1"), {}, {}, [])
+        assert rendered.sms if channel == "sms" else rendered.subject and rendered.html, name

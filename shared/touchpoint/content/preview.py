@@ -12,6 +12,7 @@ from touchpoint.content.render import Message
 from touchpoint.decide.model import Profile
 from touchpoint.decide.offers import offer_for
 from touchpoint.decide.playbook import Playbook
+from touchpoint.events import CATALOG_KINDS
 
 
 def _use(template: str, playbook: Playbook) -> tuple[str, str, str, str | None]:
@@ -25,15 +26,26 @@ def _use(template: str, playbook: Playbook) -> tuple[str, str, str, str | None]:
     return "preview", "preview", "sms" if playbook.templates[template].sms else "email", None
 
 
-def context_for(profile: Profile, offer: dict[str, Any] | None) -> dict[str, Any]:
-    """What a message planned now would carry: the customer's open checkout, if any."""
+def context_for(
+    profile: Profile, offer: dict[str, Any] | None, about_a_product: bool = False
+) -> dict[str, Any]:
+    """What a message planned now would carry: the customer's open checkout, if any; for a
+    back-in-stock or price-drop message, a product they looked at."""
     checkout = profile.checkout or {}
+    items = list(checkout.get("items") or [])
+    if about_a_product:
+        items = [{"product_id": p, "quantity": 1} for p in (*profile.carted, *profile.viewed)[:1]]
     return {
-        "items": list(checkout.get("items") or []),
+        "items": items,
         "url": checkout.get("url") or "",
         "currency": checkout.get("currency") or "",
         "offer": offer,
     }
+
+
+def _context(flow: str, profile: Profile, offer: dict[str, Any] | None, playbook: Playbook) -> dict[str, Any]:
+    trigger = playbook.flows[flow].trigger if flow in playbook.flows else None
+    return context_for(profile, offer, about_a_product=trigger in CATALOG_KINDS)
 
 
 def preview(
@@ -46,7 +58,7 @@ def preview(
     flow, step, channel, offer_id = _use(template, playbook)
     offer, _ = offer_for(offer_id, profile, playbook)
     message = Message(f"{flow}.{step}.preview", profile.customer_id, flow, step, channel, template)
-    rendered = rendered_for(message, profile, context_for(profile, offer), playbook, now)
+    rendered = rendered_for(message, profile, _context(flow, profile, offer, playbook), playbook, now)
     if channel == "sms":
         text = sms.fit(rendered.sms)
         return {"channel": "sms", "to": profile.phone, "text": text, "segments": sms.segments(text)}
@@ -79,5 +91,5 @@ def render_html(template: str, profile: Profile, playbook: Playbook, now: dateti
     flow, step, channel, offer_id = _use(template, playbook)
     offer, _ = offer_for(offer_id, profile, playbook)
     message = Message(f"{flow}.{step}.preview", profile.customer_id, flow, step, channel, template)
-    rendered = rendered_for(message, profile, context_for(profile, offer), playbook, now)
+    rendered = rendered_for(message, profile, _context(flow, profile, offer, playbook), playbook, now)
     return rendered.subject, rendered.html
