@@ -4,6 +4,7 @@ through the same pipeline as everything else, so consent, caps and smart sending
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -56,4 +57,4 @@ def apply(change: Product | InventoryLevel) -> store.CatalogOutcome:
             told += 0 if handle(_event(kind, outcome.after, customer_id)).duplicate else 1
         except Ignored:
             continue  # a watcher erased since: nobody to tell
-    return store.CatalogOutcome(**{**outcome.__dict__, "notified": told})
+    return replace(outcome, notified=told)

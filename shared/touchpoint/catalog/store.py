@@ -96,13 +96,14 @@ def save_level(level: InventoryLevel) -> CatalogOutcome:
     stock = dict(item.stock.as_dict() if item.stock else {})
     stock[f"{level.inventory_item_id}@{level.location_id}"] = level.available
     units = sum(int(v) for v in stock.values())
+    available = units > 0 and not item.deleted
     before = _product(item)
     try:
         item.update(
             actions=[
                 ProductItem.stock.set(stock),
                 ProductItem.inventory.set(units),
-                ProductItem.available.set(units > 0 and not item.deleted),
+                ProductItem.available.set(available),
             ],
             condition=ProductItem.updated_at == item.updated_at,  # a product update in between wins
         )
@@ -110,8 +111,8 @@ def save_level(level: InventoryLevel) -> CatalogOutcome:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
         return CatalogOutcome(item.product_id, duplicate=True)
-    after = before.model_copy(update={"available": units > 0 and not before.deleted, "inventory": units})
-    return CatalogOutcome(item.product_id, available=units > 0, before=before, after=after)
+    after = before.model_copy(update={"available": available, "inventory": units})
+    return CatalogOutcome(item.product_id, available=available, before=before, after=after)
 
 
 def apply(change: Product | InventoryLevel) -> CatalogOutcome:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from touchpoint.channels import email, sms
-from touchpoint.content.render import Message
+from touchpoint.content.render import Message, Rendered
 from touchpoint.decide.model import Profile
 from touchpoint.decide.offers import offer_for
 from touchpoint.decide.playbook import Playbook
@@ -48,17 +48,23 @@ def _context(flow: str, profile: Profile, offer: dict[str, Any] | None, playbook
     return context_for(profile, offer, about_a_product=trigger in CATALOG_KINDS)
 
 
-def preview(
-    template: str, profile: Profile, playbook: Playbook, now: datetime, out: Path | None
-) -> dict[str, Any]:
+def _rendered(template: str, profile: Profile, playbook: Playbook, now: datetime) -> tuple[Message, Rendered]:
+    """The message as the first step using this template would plan it, rendered by the Sender's code."""
     from touchpoint.plan.delivery import rendered_for
 
-    if template not in playbook.templates:
-        raise KeyError(template)
     flow, step, channel, offer_id = _use(template, playbook)
     offer, _ = offer_for(offer_id, profile, playbook)
     message = Message(f"{flow}.{step}.preview", profile.customer_id, flow, step, channel, template)
-    rendered = rendered_for(message, profile, _context(flow, profile, offer, playbook), playbook, now)
+    return message, rendered_for(message, profile, _context(flow, profile, offer, playbook), playbook, now)
+
+
+def preview(
+    template: str, profile: Profile, playbook: Playbook, now: datetime, out: Path | None
+) -> dict[str, Any]:
+    if template not in playbook.templates:
+        raise KeyError(template)
+    message, rendered = _rendered(template, profile, playbook, now)
+    channel, flow = message.channel, message.flow
     if channel == "sms":
         text = sms.fit(rendered.sms)
         return {"channel": "sms", "to": profile.phone, "text": text, "segments": sms.segments(text)}
@@ -86,10 +92,5 @@ def preview(
 
 def render_html(template: str, profile: Profile, playbook: Playbook, now: datetime) -> tuple[str, str]:
     """The subject and HTML part alone (the demo's report shows them)."""
-    from touchpoint.plan.delivery import rendered_for
-
-    flow, step, channel, offer_id = _use(template, playbook)
-    offer, _ = offer_for(offer_id, profile, playbook)
-    message = Message(f"{flow}.{step}.preview", profile.customer_id, flow, step, channel, template)
-    rendered = rendered_for(message, profile, _context(flow, profile, offer, playbook), playbook, now)
+    _, rendered = _rendered(template, profile, playbook, now)
     return rendered.subject, rendered.html
