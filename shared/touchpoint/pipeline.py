@@ -21,8 +21,7 @@ from pynamodb.transactions import TransactWrite
 
 from touchpoint import aws, config
 from touchpoint.catalog import statistics, watchers
-from touchpoint.channels import retargeting
-from touchpoint.decide import Decision, Playbook, Profile, decide
+from touchpoint.decide import Decision, Playbook, Profile
 from touchpoint.decide import playbook as playbooks
 from touchpoint.decide.model import Status
 from touchpoint.errors import Ignored, PayloadError
@@ -30,7 +29,7 @@ from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.identity import marker_key
 from touchpoint.measure.attribution import attribute
 from touchpoint.plan import staging
-from touchpoint.profiles import changes, merge, messages, privacy, store, update
+from touchpoint.profiles import changes, messages, privacy, store, update
 from touchpoint.profiles.models import (
     PROFILE_SK,
     AliasItem,
@@ -39,6 +38,7 @@ from touchpoint.profiles.models import (
     ProfileItem,
     customer_pk,
 )
+from touchpoint.reaction import react
 
 logger = Logger(child=True)
 MARKER_TTL = timedelta(days=35)
@@ -121,21 +121,17 @@ def _apply(
     customer_id = resolution.customer_id
     if not before and not event.creates_profile:
         raise Ignored(f"{event.kind.value} for a customer this deployment does not know")
-    change = changes.change_for(event, before, customer_id, resolution.wanted, now)
     absorbed = [
         (loser, raw, items)
         for loser in resolution.others  # rare: one Query each
         for raw, items in [store.load(loser)]
         if loser in resolution.proven or store.anonymous(raw)
     ]
-    for loser, loser_raw, _ in absorbed:
-        merge.absorb(change, before, loser_raw, loser)
     views = tuple(messages.to_view(m) for m in message_items)
-    profile = changes.as_profile(changes.apply(before, change), customer_id, views)
-    changes.derive(change, profile, now)
-    decisions = decide(profile, event, playbook, now)
-    if not retargeting.enabled():  # no pixel configured: retargeting is off, nothing is planned for it
-        decisions = [d for d in decisions if d.channel != "retargeting"]
+    reaction = react(
+        event, customer_id, resolution.wanted, before, views, [(c, r) for c, r, _ in absorbed], playbook, now
+    )
+    change, profile, decisions = reaction.change, reaction.profile, reaction.decisions
     try:
         _commit(
             event,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,15 +74,25 @@ def alias_keys(identity: Identity) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+def _stored_aliases(keys: list[str]) -> dict[str, str]:
+    return {item.pk: item.customer_id for item in AliasItem.batch_get([(k, "ALIAS") for k in keys])}
+
+
 def resolve(identity: Identity) -> Resolution | None:
     """One BatchGetItem: the customer a strong identifier (platform id, user id, e-mail) names,
     else the one a weak identifier (phone, anonymous id) points to, else a new id."""
+    return resolve_with(identity, _stored_aliases)
+
+
+def resolve_with(identity: Identity, lookup: Callable[[list[str]], dict[str, str]]) -> Resolution | None:
+    """The resolution rules on their own; `lookup` maps alias keys to the customers they name
+    (DynamoDB here, a dict in the backtest)."""
     if identity.customer_id:
         return Resolution(customer_id=identity.customer_id, known={}, wanted=set())
     keys = alias_keys(identity)
     if not keys:
         return None
-    known = {item.pk: item.customer_id for item in AliasItem.batch_get([(k, "ALIAS") for k in keys])}
+    known = lookup(keys)
     strong = [k for k in keys if _kind(k) in STRONG_KINDS]
     owner = next((known[k] for k in strong if k in known), None)
     if owner is not None:
