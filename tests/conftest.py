@@ -27,11 +27,13 @@ import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from touchpoint import aws  # noqa: E402
+from touchpoint.local import moto_transactions  # noqa: E402
 from touchpoint.local.runtime import LocalRuntime, find_template  # noqa: E402
 from touchpoint.local.sendgrid_stub import SendGridStub  # noqa: E402
 from touchpoint.local.template import load  # noqa: E402
 from touchpoint.sim import payloads  # noqa: E402
 
+moto_transactions.install()
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "test-secret"
 WRITE_KEY = "test-write-key"

@@ -13,11 +13,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
+from touchpoint.errors import UserError
+
 DEFAULT_AWS_PORT = 4566
-
-
-class UserError(Exception):
-    """A mistake the user can fix: printed as one line, exit 2, no traceback."""
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -67,6 +65,10 @@ def _connect(allow_embedded: bool = False, real_aws: bool = False) -> Any:
         return None
     if allow_embedded:
         from moto import mock_aws
+
+        from touchpoint.local import moto_transactions
+
+        moto_transactions.install()
 
         for key, value in {**emulation.LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1"}.items():
             os.environ.setdefault(key, value)
@@ -430,6 +432,9 @@ def parser() -> argparse.ArgumentParser:
     ci.add_argument(
         "file", help="feed file: CSV or tab-separated with Merchant Center columns, or JSON lines"
     )
+    from touchpoint import cli_history
+
+    cli_history.add_commands(sub, common, _add)
     m = _add(sub, "demo", cmd_demo, "a synthetic shop's customers through every touchpoint", common)
     m.add_argument("--report", default="reports/demo.md", help="where to write the report")
     return p

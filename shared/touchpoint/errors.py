@@ -32,3 +32,7 @@ class Ignored(Exception):
     """Accepted but not acted on (test ping, unknown topic): answered 202."""
 
     reason: str
+
+
+class UserError(Exception):
+    """A mistake the user of the CLI can fix: printed as one line, exit 2, no traceback."""

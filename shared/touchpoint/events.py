@@ -230,6 +230,7 @@ class TouchpointEvent(Frozen):
         return _first_items(value)
 
     name: str | None = None  # the original event name (Segment track name, topic)
+    message_id: str | None = None  # the message this feedback is about (SendGrid's custom arg)
     creates_profile: bool = True  # False: only about customers we already know (delivery feedback)
 
     @property

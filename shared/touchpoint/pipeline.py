@@ -24,7 +24,7 @@ from touchpoint.catalog import statistics, watchers
 from touchpoint.decide import Decision, Playbook, Profile
 from touchpoint.decide import playbook as playbooks
 from touchpoint.decide.model import Status
-from touchpoint.errors import Ignored, PayloadError
+from touchpoint.errors import Ignored
 from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.identity import marker_key
 from touchpoint.measure.attribution import attribute
@@ -38,7 +38,7 @@ from touchpoint.profiles.models import (
     ProfileItem,
     customer_pk,
 )
-from touchpoint.reaction import react
+from touchpoint.reaction import admit, react
 
 logger = Logger(child=True)
 MARKER_TTL = timedelta(days=35)
@@ -97,17 +97,7 @@ def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
 
 def _resolve(event: TouchpointEvent) -> store.Resolution:
     """The customer this event is about; refuses events that may not create one."""
-    resolution = store.resolve(event.identity)
-    if resolution is None:
-        raise PayloadError(
-            "no customer identifier: need an e-mail, phone, customer id, userId or anonymousId"
-        )
-    aliases = event.identity.aliases()
-    if not resolution.known and aliases and all(kind == "order" for kind, _ in aliases):
-        raise Ignored(f"{event.kind.value} for an order this deployment never saw")
-    if not resolution.known and aliases and not event.creates_profile:
-        raise Ignored(f"{event.kind.value} for an address this deployment does not know")
-    return resolution
+    return admit(event, store.resolve(event.identity))
 
 
 def _apply(

@@ -15,8 +15,23 @@ from typing import Any
 from touchpoint.channels import retargeting
 from touchpoint.decide import Decision, Playbook, Profile, decide
 from touchpoint.decide.model import MessageView
+from touchpoint.errors import Ignored, PayloadError
 from touchpoint.events import TouchpointEvent
-from touchpoint.profiles import changes, merge
+from touchpoint.profiles import changes, merge, store
+
+
+def admit(event: TouchpointEvent, resolution: store.Resolution | None) -> store.Resolution:
+    """The event's resolution, if the event may be applied at all."""
+    if resolution is None:
+        raise PayloadError(
+            "no customer identifier: need an e-mail, phone, customer id, userId or anonymousId"
+        )
+    aliases = event.identity.aliases()
+    if not resolution.known and aliases and all(kind == "order" for kind, _ in aliases):
+        raise Ignored(f"{event.kind.value} for an order this deployment never saw")
+    if not resolution.known and aliases and not event.creates_profile:
+        raise Ignored(f"{event.kind.value} for an address this deployment does not know")
+    return resolution
 
 
 @dataclass(frozen=True)

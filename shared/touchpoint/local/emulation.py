@@ -51,6 +51,10 @@ class MotoServer:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
+        from touchpoint.local import moto_transactions
+
+        moto_transactions.install()
+
         app = DomainDispatcherApplication(create_backend_app)
         lock = threading.Lock()
 

@@ -120,6 +120,12 @@ class LocalRuntime:
         with self._lock, self._env(self.environment(fn)):
             return self._handler(fn)(event, context)
 
+    @contextmanager
+    def as_function(self, logical_id: str) -> Iterator[None]:
+        """Run code as if inside that function: its environment, one invocation at a time."""
+        with self._lock, self._env(self.environment(self.function(logical_id))):
+            yield
+
     # -- HTTP API --------------------------------------------------------------------------
 
     def route(self, method: str, path: str) -> tuple[Function, str, dict[str, str]] | None:

@@ -20,6 +20,11 @@ def due_sk(at: datetime, message_id: str) -> str:
     return f"{iso(at)}#{message_id}"
 
 
+def due_at_of(due_sk: str) -> datetime:
+    """The instant (to the second) a due-index key is due."""
+    return datetime.strptime(due_sk[:20], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
 def due_upper_bound(now: datetime) -> str:
     """Sorts after every due_sk of this second ('~' > '#')."""
     return f"{iso(now)}~"

@@ -22,7 +22,8 @@ def _lines(event: TouchpointEvent) -> tuple[Any, ...]:
     return event.products if event.kind in CATALOG_KINDS else ()
 
 
-def _context(event: TouchpointEvent) -> dict[str, Any]:
+def context_for(event: TouchpointEvent) -> dict[str, Any]:
+    """What the message will say about its trigger: the cart or order lines and the checkout link."""
     lines = _lines(event)
     return {
         "items": [
@@ -61,7 +62,7 @@ def stage(
             continue
         prior = existing.get(decision.message_id)
         created = prior.created_at if prior and prior.created_at else now
-        item = messages.to_item(decision, customer_id, event.occurred_at, created, now, _context(event))
+        item = messages.to_item(decision, customer_id, event.occurred_at, created, now, context_for(event))
         condition: Condition = (
             MessageItem.pk.does_not_exist()
             if prior is None

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from touchpoint.decide.model import Action, Decision, MessageView
+from touchpoint.measure.summary import Outcome
 from touchpoint.plan import keys
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem, customer_pk
 
@@ -24,6 +25,25 @@ def to_view(item: MessageItem) -> MessageView:
         marketing=bool(item.marketing), reasons=tuple(item.reasons or ()), trigger=item.trigger or ""
     )
     return MessageView(**values)
+
+
+def to_outcome(item: MessageItem, **responses: bool) -> Outcome:
+    """What the report reads of a message; `responses`: opened, clicked... when known."""
+    return Outcome(
+        message_id=item.message_id,
+        customer_id=item.customer_id,
+        flow=item.flow,
+        step=item.step,
+        channel=item.channel,
+        status=item.status,
+        reasons=tuple(item.reasons or ()),
+        marketing=bool(item.marketing),
+        due_at=item.due_at,
+        sent_at=item.sent_at,
+        converted_at=item.converted_at,
+        conversion_cents=int(item.conversion_cents or 0),
+        **responses,
+    )
 
 
 def to_item(

@@ -101,6 +101,7 @@ def _event(e: dict[str, object], where: str) -> TouchpointEvent | None:
         "name": name,
         "identity": identity,
         "creates_profile": False,  # feedback about someone we do not know (or erased) is dropped
+        "message_id": (text(e, "touchpoint_message_id", where) or "")[:MAX_ID] or None,
     }
     if name in WITHDRAW:
         consent = Consent(channel="email", state="unsubscribed", at=at, source=f"sendgrid:{name}")

@@ -1,0 +1,1 @@
+"""Replaying history or a synthetic shop against a playbook, in simulated time."""

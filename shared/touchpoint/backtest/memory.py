@@ -1,0 +1,216 @@
+"""The backtest's shop in memory: the functions' rules over dicts instead of DynamoDB.
+
+What is decided comes from the same code the functions run (reaction.react for events,
+decide.recheck at send time, store.resolve_with for identity, messages.to_item/to_view for the
+message mapping, measure.attribution for credit). What is here is only the storage: each write
+mirrors a conditional write of pipeline.py, plan/staging.py, plan/dispatch.py and
+plan/delivery.py, and tests/integration/test_backtest_equivalence.py proves the two give the same
+messages, statuses and reasons. Content is not rendered (it changes no status), and catalog
+statistics and product watchers are not kept.
+"""
+
+from __future__ import annotations
+
+import heapq
+from datetime import datetime
+from typing import Any
+
+from touchpoint.backtest.model import Send
+from touchpoint.channels import retargeting
+from touchpoint.decide import Playbook, recheck
+from touchpoint.decide.model import Action, Decision, Status
+from touchpoint.errors import Ignored, PayloadError
+from touchpoint.events import Kind, TouchpointEvent
+from touchpoint.measure.attribution import attribute
+from touchpoint.plan import keys, staging
+from touchpoint.plan.dispatch import LEASE
+from touchpoint.profiles import changes, messages, store
+from touchpoint.profiles.models import MessageItem
+from touchpoint.reaction import admit, react
+
+PENDING = (Status.PLANNED.value, Status.SUPPRESSED.value)
+
+
+class MemoryShop:
+    def __init__(self, playbook: Playbook) -> None:
+        self.playbook = playbook
+        self.aliases: dict[str, str] = {}
+        self.profiles: dict[str, dict[str, Any]] = {}
+        self.messages: dict[str, dict[str, MessageItem]] = {}
+        self.markers: set[str] = set()
+        self._due: list[tuple[str, str, str]] = []  # (due_sk, customer id, message id), stale ones skipped
+
+    # -- events ---------------------------------------------------------------------------------
+
+    def apply(self, event: TouchpointEvent, now: datetime) -> str | None:
+        """The customer the event was applied to; None when it was refused, ignored or a repeat."""
+        if event.dedup_key in self.markers:
+            return None
+        try:
+            resolution = admit(event, store.resolve_with(event.identity, self._lookup))
+        except (PayloadError, Ignored):
+            return None
+        if event.kind in (Kind.PRIVACY_REDACT, Kind.PRIVACY_EXPORT):
+            if event.kind == Kind.PRIVACY_REDACT and resolution.known:
+                self._forget(resolution.customer_id)
+            return None
+        before = self.profiles.get(resolution.customer_id, {})
+        if resolution.unless_named and not store.anonymous(before):
+            resolution = resolution.instead()
+            before = self.profiles.get(resolution.customer_id, {})
+        customer_id = resolution.customer_id
+        if not before and not event.creates_profile:
+            return None
+        owned = self.messages.setdefault(customer_id, {})
+        absorbed = [
+            (loser, raw)
+            for loser in resolution.others
+            for raw in [self.profiles.get(loser, {})]
+            if loser in resolution.proven or store.anonymous(raw)
+        ]
+        views = tuple(messages.to_view(m) for m in owned.values())
+        reaction = react(event, customer_id, resolution.wanted, before, views, absorbed, self.playbook, now)
+        self.markers.add(event.dedup_key)
+        for key in resolution.new_aliases:
+            self.aliases.setdefault(key, customer_id)
+        self._stage(customer_id, reaction.decisions, event, now)
+        self._attribute(event, owned, reaction.decisions)
+        for loser, _ in absorbed:
+            self._merge(customer_id, loser)
+        self.profiles[customer_id] = changes.apply(before, reaction.change)
+        return customer_id
+
+    def _lookup(self, alias_keys: list[str]) -> dict[str, str]:
+        return {k: self.aliases[k] for k in alias_keys if k in self.aliases}
+
+    def _stage(
+        self, customer_id: str, decisions: list[Decision], event: TouchpointEvent, now: datetime
+    ) -> None:
+        owned = self.messages[customer_id]
+        for decision in decisions:
+            prior = owned.get(decision.message_id)
+            if decision.action == Action.CANCEL:
+                if prior is not None and prior.status == Status.PLANNED.value:
+                    prior.status, prior.reasons = Status.CANCELLED.value, list(decision.reasons)
+                    prior.updated_at = now
+                    self._undue(prior)
+                continue
+            if prior is not None and prior.status not in PENDING:
+                continue
+            created = prior.created_at if prior and prior.created_at else now
+            item = messages.to_item(
+                decision, customer_id, event.occurred_at, created, now, staging.context_for(event)
+            )
+            owned[decision.message_id] = item
+            if item.due_sk:
+                heapq.heappush(self._due, (item.due_sk, customer_id, item.message_id))
+
+    def _attribute(
+        self, event: TouchpointEvent, owned: dict[str, MessageItem], decisions: list[Decision]
+    ) -> None:
+        if event.kind != Kind.ORDER_PLACED or event.order is None:
+            return
+        touched = {d.message_id for d in decisions}
+        views = [messages.to_view(m) for m in owned.values() if m.message_id not in touched]
+        credited = attribute(views, event.occurred_at)
+        if credited is None:
+            return
+        item = owned[credited.message_id]
+        item.converted_at = event.occurred_at
+        item.conversion_order = event.order.order_id
+        item.conversion_cents = int((event.order.total * 100).to_integral_value())
+
+    def _merge(self, survivor: str, loser: str) -> None:
+        for key, owner in self.aliases.items():
+            if owner == loser:
+                self.aliases[key] = survivor
+        if loser in self.profiles:
+            self.profiles[loser] = {**self.profiles[loser], "merged_into": survivor}
+        for item in self.messages.get(loser, {}).values():
+            if item.status == Status.PLANNED.value:
+                item.status = Status.CANCELLED.value
+                item.reasons = [*(item.reasons or []), f"merged_into:{survivor}"]
+                self._undue(item)
+
+    def _forget(self, customer_id: str) -> None:
+        raw = self.profiles.pop(customer_id, {})
+        for loser in raw.get("merged_from") or ():
+            self._forget(str(loser))
+        self.messages.pop(customer_id, None)
+        for key in [k for k, owner in self.aliases.items() if owner == customer_id]:
+            del self.aliases[key]
+
+    # -- the Dispatcher and the Sender ------------------------------------------------------------
+
+    def next_due(self) -> datetime | None:
+        while self._due:
+            due_sk, customer_id, message_id = self._due[0]
+            item = self.messages.get(customer_id, {}).get(message_id)
+            if item is not None and item.due_sk == due_sk:
+                return keys.due_at_of(due_sk)
+            heapq.heappop(self._due)
+        return None
+
+    def dispatch(self, now: datetime) -> list[Send]:
+        """What dispatch.run and then the Sender do at `now`, in the same order."""
+        upper = keys.due_upper_bound(now)
+        due: list[MessageItem] = []
+        while self._due and self._due[0][0] < upper:
+            due_sk, customer_id, message_id = heapq.heappop(self._due)
+            item = self.messages.get(customer_id, {}).get(message_id)
+            if item is not None and item.due_sk == due_sk:
+                due.append(item)
+        queued = [item for item in due if self._claim_and_check(item, now)]
+        sends = [send for item in queued if (send := self._deliver(item, now)) is not None]
+        return sorted(sends, key=lambda s: s.message_id)
+
+    def _claim_and_check(self, item: MessageItem, now: datetime) -> bool:
+        if item.status not in (Status.PLANNED.value, Status.QUEUED.value):
+            return False
+        item.status, item.updated_at = Status.QUEUED.value, now
+        item.due_sk = keys.due_sk(now + LEASE, item.message_id)
+        owned = self.messages[item.customer_id]
+        others = tuple(messages.to_view(m) for m in owned.values() if m.message_id != item.message_id)
+        profile = changes.as_profile(self.profiles.get(item.customer_id, {}), item.customer_id, others)
+        verdict = recheck(profile, messages.to_view(item), item.trigger_at, self.playbook, now)
+        if verdict.send:
+            if verdict.channel:
+                item.channel, item.template = verdict.channel, verdict.template or item.template
+                item.reasons = list(verdict.reasons)
+            return True
+        item.reasons, item.updated_at = list(verdict.reasons), now
+        if verdict.retry_at is not None:
+            item.status, item.due_at = Status.PLANNED.value, verdict.retry_at
+            item.due_sk = keys.due_sk(verdict.retry_at, item.message_id)
+            heapq.heappush(self._due, (item.due_sk, item.customer_id, item.message_id))
+        else:
+            item.status = verdict.status.value
+            self._undue(item)
+        return False
+
+    def _deliver(self, item: MessageItem, now: datetime) -> Send | None:
+        item.status, item.attempts, item.updated_at = Status.SENDING.value, int(item.attempts or 0) + 1, now
+        profile = changes.as_profile(self.profiles.get(item.customer_id, {}), item.customer_id)
+        audience = "meta" if retargeting.enabled() else None
+        address = {"email": profile.email, "sms": profile.phone, "retargeting": audience}.get(item.channel)
+        if not address:
+            item.status, item.error = Status.FAILED.value, f"no {item.channel} address on the profile"
+            item.reasons = [*(item.reasons or ()), "send_failed"]
+            self._undue(item)
+            return None
+        item.status, item.sent_at, item.provider_id = Status.SENT.value, now, item.message_id
+        item.reasons = [*(item.reasons or ()), "guardrails_passed", "sent"]
+        self._undue(item)
+        return Send.of(item, profile)
+
+    @staticmethod
+    def _undue(item: MessageItem) -> None:
+        item.due_pk = item.due_sk = None
+
+    # -- what the report reads ----------------------------------------------------------------------
+
+    def all_messages(self) -> list[MessageItem]:
+        return [m for owned in self.messages.values() for m in owned.values()]
+
+    def message_item(self, customer_id: str, message_id: str) -> MessageItem | None:
+        return self.messages.get(customer_id, {}).get(message_id)

@@ -1,0 +1,164 @@
+"""`touchpoint backtest`: replay events (a file, or a synthetic shop) against one or two playbooks
+and write the report. Same inputs and seed, byte-identical report: nothing here reads the clock."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from touchpoint.backtest import engine, memory, response, synthetic
+from touchpoint.decide import Playbook
+from touchpoint.decide import playbook as playbooks
+from touchpoint.errors import PayloadError
+from touchpoint.events import TouchpointEvent
+from touchpoint.measure.summary import Outcome, summarize
+from touchpoint.profiles.messages import to_outcome
+from touchpoint.report import plots, render
+from touchpoint.report.build import Report, assemble
+
+MODEL = Path(__file__).with_name("model.yaml")
+SYNTHETIC_START = datetime(2026, 10, 1, tzinfo=UTC)
+
+
+class BacktestError(ValueError):
+    """A bad input file or option, said in one line."""
+
+
+@dataclass(frozen=True)
+class Options:
+    playbook: Path
+    vs: Path | None = None
+    events: Path | None = None
+    synthetic: int | None = None
+    days: int = 30
+    seed: int = 1
+    out: Path = Path("backtest-report")
+    model: Path = MODEL
+    start: datetime = SYNTHETIC_START
+
+
+def load_model(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise BacktestError(f"{path}: cannot read the model: {exc}") from None
+    if not isinstance(data, dict) or not {"shop", "response"} <= set(data):
+        raise BacktestError(f"{path}: needs a `shop` and a `response` section")
+    return data
+
+
+def read_events(path: Path) -> list[tuple[datetime, TouchpointEvent]]:
+    """JSON lines as `touchpoint archive export` writes them (or bare canonical events)."""
+    found = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BacktestError(f"{path}: cannot read: {exc}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            event = TouchpointEvent.model_validate(record.get("event", record))
+            received = (
+                datetime.fromisoformat(record["received_at"])
+                if "received_at" in record
+                else event.occurred_at
+            )
+        except (ValueError, TypeError, AttributeError, PayloadError) as exc:
+            raise BacktestError(
+                f"{path}:{number}: not a canonical event: {str(exc).splitlines()[0]}"
+            ) from None
+        found.append((received, event))
+    return sorted(found, key=lambda pair: (pair[0], pair[1].dedup_key))
+
+
+def _arrivals(options: Options, model: dict[str, Any]) -> tuple[list[tuple[datetime, TouchpointEvent]], str]:
+    if options.events is not None:
+        events = read_events(options.events)
+        return events, f"{len(events)} archived events from {options.events.name}"
+    shoppers = options.synthetic or 0
+    shop = synthetic.Shop(model["shop"], options.seed, options.start, options.days)
+    events = list(engine.arrivals(synthetic.stream(shop, shoppers)))
+    return events, f"a synthetic shop: {shoppers} shoppers over {options.days} days, seed {options.seed}"
+
+
+def _window(options: Options, arrivals: list[tuple[datetime, TouchpointEvent]]) -> tuple[datetime, datetime]:
+    if options.events is None:
+        return options.start, options.start + timedelta(days=options.days)
+    if not arrivals:
+        raise BacktestError(f"{options.events}: no events")
+    start = arrivals[0][0]
+    return start, max(arrivals[-1][0], start) + timedelta(days=options.days if options.days else 7)
+
+
+def replay_one(
+    playbook: Playbook,
+    arrivals: list[tuple[datetime, TouchpointEvent]],
+    model: dict[str, Any],
+    seed: int,
+    until: datetime,
+) -> engine.Replay:
+    responses = response.ResponseModel(model["response"], seed)
+    return engine.Driver(memory.MemoryShop(playbook), responses, until).run(iter(arrivals))
+
+
+def outcomes_of(result: engine.Replay) -> list[Outcome]:
+    found = []
+    for item in result.messages:
+        effect = result.effects.get(item.message_id)
+        responses = (
+            {
+                "opened": effect.opened,
+                "clicked": effect.clicked,
+                "unsubscribed": effect.unsubscribed,
+                "complained": effect.complained,
+            }
+            if effect
+            else {}
+        )
+        found.append(to_outcome(item, **responses))
+    return found
+
+
+def _label(path: Path, other: Path | None) -> str:
+    return path.stem if other is None or other.stem != path.stem else str(path)
+
+
+def _load(path: Path) -> Playbook:
+    try:
+        return playbooks.load(path)
+    except playbooks.PlaybookError as exc:
+        raise BacktestError(str(exc).splitlines()[0]) from None
+
+
+def run(options: Options) -> list[Path]:
+    model = load_model(options.model)
+    arrivals, source = _arrivals(options, model)
+    start, end = _window(options, arrivals)
+    runs = {_label(options.playbook, options.vs): options.playbook}
+    if options.vs is not None:
+        runs[_label(options.vs, options.playbook)] = options.vs
+    summaries, outcomes, facts = {}, {}, [f"Replayed {source}."]
+    for label, path in runs.items():
+        result = replay_one(_load(path), arrivals, model, options.seed, end)
+        outcomes[label] = outcomes_of(result)
+        weeks = (end - start).total_seconds() / (7 * 86400)
+        summaries[label] = summarize(
+            outcomes[label], len(result.customers), weeks, [o.at for o in result.orders]
+        )
+        facts.append(
+            f"{label} ({path.name}): {result.events} events applied including the response model's feedback; "
+            f"{len(result.customers)} customers; {len(result.orders)} orders, "
+            f"{sum(1 for o in result.orders if o.caused_by)} of them caused by a message."
+        )
+    facts.append(f"Response model: {options.model.name}, seed {options.seed}.")
+    report = assemble(Report("Touchpoint backtest", start, end, summaries, facts), outcomes)
+    options.out.mkdir(parents=True, exist_ok=True)
+    report.plots = plots.draw(summaries, options.out)
+    return render.write(report, options.out)

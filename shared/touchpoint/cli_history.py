@@ -1,0 +1,77 @@
+"""The `touchpoint` commands about history: backtest, report, archive export."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from touchpoint import config
+from touchpoint.errors import UserError
+
+Add = Callable[[Any, str, Any, str, argparse.ArgumentParser], argparse.ArgumentParser]
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from touchpoint.backtest.run import MODEL, BacktestError, Options, run
+
+    for option in ("playbook", "vs", "events", "model"):
+        path = getattr(args, option)
+        if path is not None and not Path(path).is_file():
+            raise UserError(f"--{option}: no such file: {path}")
+    options = Options(
+        playbook=Path(args.playbook),
+        vs=Path(args.vs) if args.vs else None,
+        events=Path(args.events) if args.events else None,
+        synthetic=args.synthetic,
+        days=args.days,
+        seed=args.seed,
+        out=Path(args.out),
+        model=Path(args.model) if args.model else MODEL,
+    )
+    try:
+        written = run(options)
+    except BacktestError as exc:
+        raise UserError(str(exc)) from None
+    print(f"report written to {options.out}: " + ", ".join(p.name for p in written), file=sys.stderr)
+    from touchpoint.cli import _out
+
+    _out((options.out / "report.md").read_text(encoding="utf-8").split("### Per step")[0].rstrip())
+    return 0
+
+
+def add_commands(sub: Any, common: argparse.ArgumentParser, add: Add) -> None:
+    b = add(
+        sub,
+        "backtest",
+        cmd_backtest,
+        "replay a synthetic shop or archived events against a playbook (and a variant) in simulated time",
+        common,
+    )
+    source = b.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--events", help="JSON lines of canonical events (as `touchpoint archive export` writes)"
+    )
+    source.add_argument("--synthetic", type=_positive, metavar="N", help="generate N synthetic shoppers")
+    b.add_argument(
+        "--days", type=_positive, default=30, help="simulated days (after the last archived event: the tail)"
+    )
+    b.add_argument("--playbook", default=str(config.DEFAULT_PLAYBOOK), help="playbook A")
+    b.add_argument("--vs", default=None, help="playbook B, compared with A")
+    b.add_argument("--seed", type=int, default=1, help="seed of the synthetic shop and the response model")
+    b.add_argument("--out", default="backtest-report", help="folder for report.html, report.md and the plots")
+    b.add_argument(
+        "--model", default=None, help="shop and response model YAML (default: the built-in model.yaml)"
+    )

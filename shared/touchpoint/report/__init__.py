@@ -1,0 +1,1 @@
+"""The backtest and live report: tables, intervals and plots, as HTML and Markdown."""
