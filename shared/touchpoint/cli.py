@@ -1,4 +1,5 @@
-"""The `touchpoint` command: serve, invoke, dispatch, check, profile, messages, export, forget, demo."""
+"""The `touchpoint` command: serve, invoke, dispatch, check, profile, messages, export, forget, demo
+(and backtest, report, archive in cli_history.py)."""
 
 from __future__ import annotations
 
@@ -23,15 +24,16 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise SystemExit(code)
 
 
-_RELATIVE = re.compile(r"^\+(\d+)\s*(m|h|d)$")
+_RELATIVE = re.compile(r"^([+-])(\d+)\s*(m|h|d)$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
 def _parse_time(value: str) -> datetime:
-    """ISO 8601, or +30m / +2h / +3d counted from now (no `date -d` needed on any shell)."""
+    """ISO 8601, or +30m / +2h / -7d counted from now (no `date -d` needed on any shell)."""
     relative = _RELATIVE.match(value.strip())
     if relative:
-        return datetime.now(UTC) + timedelta(**{_UNITS[relative.group(2)]: int(relative.group(1))})
+        sign = -1 if relative.group(1) == "-" else 1
+        return datetime.now(UTC) + sign * timedelta(**{_UNITS[relative.group(3)]: int(relative.group(2))})
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -243,6 +245,7 @@ def cmd_messages(args: argparse.Namespace) -> int:
             "due_at": m.due_at.isoformat() if m.due_at else None,
             "sent_at": m.sent_at.isoformat() if m.sent_at else None,
             "reasons": list(m.reasons or []),
+            "error": m.error,  # what the provider or renderer said, for a failed message
             "flow": m.flow,
             "step": m.step,
         }

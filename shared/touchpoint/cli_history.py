@@ -5,11 +5,27 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from touchpoint import config
 from touchpoint.errors import UserError
+
+
+def _out(text: str) -> None:
+    """The command's answer on the real stdout (while it runs, `sys.stdout` carries the logs)."""
+    stream = sys.__stdout__
+    assert stream is not None
+    stream.write(text + "\n")
+    stream.flush()
+
+
+def parse_time(value: str) -> datetime:
+    from touchpoint.cli import _parse_time
+
+    return _parse_time(value)
+
 
 Add = Callable[[Any, str, Any, str, argparse.ArgumentParser], argparse.ArgumentParser]
 
@@ -46,9 +62,30 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     except BacktestError as exc:
         raise UserError(str(exc)) from None
     print(f"report written to {options.out}: " + ", ".join(p.name for p in written), file=sys.stderr)
-    from touchpoint.cli import _out
-
     _out((options.out / "report.md").read_text(encoding="utf-8").split("### Per step")[0].rstrip())
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from touchpoint.cli import _connect
+    from touchpoint.report import live
+
+    until = args.until or datetime.now(UTC)
+    if until <= args.since:
+        raise UserError("--until must be later than --since")
+    _connect(real_aws=args.aws)
+    written = live.write(args.since, until, Path(args.out))
+    print(f"report written to {args.out}: " + ", ".join(p.name for p in written), file=sys.stderr)
+    return 0
+
+
+def cmd_archive_export(args: argparse.Namespace) -> int:
+    from touchpoint.archive import store as archive
+    from touchpoint.cli import _connect
+
+    _connect(real_aws=args.aws)
+    for record in archive.read(args.since, args.until):
+        _out(record.line().decode().rstrip("\n"))
     return 0
 
 
@@ -75,3 +112,21 @@ def add_commands(sub: Any, common: argparse.ArgumentParser, add: Add) -> None:
     b.add_argument(
         "--model", default=None, help="shop and response model YAML (default: the built-in model.yaml)"
     )
+    r = add(
+        sub,
+        "report",
+        cmd_report,
+        "the backtest's report for the running deployment's messages and archive",
+        common,
+    )
+    r.add_argument(
+        "--since", required=True, type=parse_time, help="ISO 8601 instant, or --since=-7d from now"
+    )
+    r.add_argument("--until", type=parse_time, default=None, help="ISO 8601 instant (default: now)")
+    r.add_argument("--out", default="report", help="folder for report.html, report.md and the plots")
+    archive = sub.add_parser("archive", help="the event archive").add_subparsers(dest="action", required=True)
+    e = add(
+        archive, "export", cmd_archive_export, "archived canonical events as JSON lines on stdout", common
+    )
+    e.add_argument("--since", type=parse_time, default=None, help="received at or after (ISO 8601)")
+    e.add_argument("--until", type=parse_time, default=None, help="received before (ISO 8601)")

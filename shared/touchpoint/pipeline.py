@@ -20,6 +20,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from touchpoint import aws, config
+from touchpoint.archive import store as archive
 from touchpoint.catalog import statistics, watchers
 from touchpoint.decide import Decision, Playbook, Profile
 from touchpoint.decide import playbook as playbooks
@@ -90,6 +91,8 @@ def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
             resolution = store.resolve(event.identity) or resolution
         outcome = _apply(event, resolution, playbook, now, handling)
         if outcome is not None:
+            # also for a repeat: if archiving failed after the commit, the platform's retry lands here
+            archive.put(event, outcome.customer_id or resolution.customer_id, now)
             return outcome
         logger.info("write conflict, retrying", extra={"attempt": attempt})
     raise Busy(f"could not apply {event.dedup_key} after {ATTEMPTS} attempts")

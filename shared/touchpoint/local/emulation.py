@@ -97,6 +97,7 @@ class Resources:
         self.queue_urls: dict[str, str] = {}
         self.queue_arns: dict[str, str] = {}
         self.secret_arns: dict[str, str] = {}
+        self.archive_names: dict[str, str] = {}  # bucket and delivery stream, by logical id
 
     def refs(self) -> dict[str, str]:
         refs = dict(self.template.parameters)
@@ -104,6 +105,7 @@ class Resources:
             refs[logical] = self.table_name
         refs.update(self.queue_urls)
         refs.update(self.secret_arns)
+        refs.update(self.archive_names)
         refs["AWS::Region"] = aws.region()
         return refs
 
@@ -119,6 +121,32 @@ class Resources:
         self._table()
         self._queues()
         self._secrets()
+        self._archive()
+
+    def _archive(self) -> None:
+        """The archive's bucket, and a Firehose stream into it. moto writes each PutRecord straight
+        to an object under `events/` (no buffering, no date expressions): the reader does not care."""
+        s3, firehose = aws.client("s3"), aws.client("firehose")
+        for logical in self.template.of_type("AWS::S3::Bucket"):
+            name = f"touchpoint-{logical.lower()}"
+            existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+            if name not in existing:
+                s3.create_bucket(Bucket=name)
+            self.archive_names[logical] = name
+        for logical, props in self.template.of_type("AWS::KinesisFirehose::DeliveryStream").items():
+            target = props["Properties"]["ExtendedS3DestinationConfiguration"]["BucketARN"]["Fn::GetAtt"][0]
+            name = f"touchpoint-{logical}"
+            if name not in firehose.list_delivery_streams()["DeliveryStreamNames"]:
+                firehose.create_delivery_stream(
+                    DeliveryStreamName=name,
+                    DeliveryStreamType="DirectPut",
+                    ExtendedS3DestinationConfiguration={
+                        "BucketARN": f"arn:aws:s3:::{self.archive_names[target]}",
+                        "RoleARN": "arn:aws:iam::123456789012:role/touchpoint-archive",
+                        "Prefix": "events/",
+                    },
+                )
+            self.archive_names[logical] = name
 
     def _table(self) -> None:
         ddb = aws.client("dynamodb")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from touchpoint.archive import store as archive
 from touchpoint.profiles import store
 from touchpoint.profiles.models import (
     PROFILE_SK,
@@ -39,12 +41,14 @@ def export(customer_id: str) -> dict[str, Any]:
         merged.append(
             {"customer_id": other, "profile": _shown(raw), "messages": [store.raw(m) for m in other_messages]}
         )
+    everyone = {customer_id, *(profile.get("merged_from") or ())}
     return jsonable(
         {
             "profile": _shown(profile),
             "aliases": sorted(profile.get("aliases") or ()),
             "messages": [store.raw(m) for m in messages],
             "merged": merged,
+            "archived_events": [json.loads(r.line()) for r in archive.of_customers(everyone)],
         }
     )
 
@@ -54,10 +58,11 @@ def _shown(profile: dict[str, Any]) -> dict[str, Any]:
 
 
 def forget(customer_id: str) -> int:
-    """Delete profile, aliases, messages, product interest, and every profile merged into it;
-    returns how many items went."""
+    """Delete profile, aliases, messages, product interest, every profile merged into it, and their
+    archived events (the archive objects are rewritten without them); returns how many items went."""
     profile, _ = store.load(customer_id)
-    return sum(_erase(one) for one in (customer_id, *sorted(profile.get("merged_from") or ())))
+    everyone = (customer_id, *sorted(profile.get("merged_from") or ()))
+    return sum(_erase(one) for one in everyone) + archive.erase(everyone)
 
 
 def _erase(customer_id: str) -> int:

@@ -1,0 +1,103 @@
+"""Writing to and reading from the archive.
+
+Writes go to a Kinesis Data Firehose stream (ARCHIVE_STREAM), which batches them into S3 objects
+(ARCHIVE_BUCKET, `events/dt=YYYY-MM-DD/`, gzip JSON lines; template.yaml). One PutRecord per
+event is the only cost on the event's path. Reads and erasure list and read those objects.
+The archive is at least once: a platform's retry after a fault can archive an event twice, so
+readers keep the first record of each (source, event id).
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+from touchpoint import aws, config
+from touchpoint.archive.record import Archived
+
+__all__ = ["Archived", "enabled", "erase", "of_customers", "put", "read"]
+from touchpoint.events import TouchpointEvent
+
+PREFIX = "events/"
+LOCAL_BUCKET = "touchpoint-archivebucket"  # what `touchpoint serve` names the template's ArchiveBucket
+
+
+def bucket() -> str:
+    return config.env("ARCHIVE_BUCKET", LOCAL_BUCKET)
+
+
+def enabled() -> bool:
+    return bool(config.env("ARCHIVE_STREAM"))
+
+
+def put(event: TouchpointEvent, customer_id: str, received_at: datetime) -> None:
+    """Raises when Firehose refuses: the caller answers 5xx and the platform's retry archives it."""
+    if not enabled():
+        return
+    record = Archived(received_at, customer_id, event)
+    aws.client("firehose").put_record(
+        DeliveryStreamName=config.env("ARCHIVE_STREAM"), Record={"Data": record.line()}
+    )
+
+
+def _keys() -> Iterator[str]:
+    """Every archive object; none when the bucket does not exist (a deployment without an archive)."""
+    s3 = aws.client("s3")
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket(), Prefix=PREFIX):
+            for entry in page.get("Contents", []):
+                yield entry["Key"]
+    except s3.exceptions.NoSuchBucket:
+        return
+
+
+def _lines(key: str) -> list[bytes]:
+    body = aws.client("s3").get_object(Bucket=bucket(), Key=key)["Body"].read()
+    if body[:2] == b"\x1f\x8b":  # Firehose's GZIP compression
+        body = gzip.decompress(body)
+    return [line for line in body.splitlines() if line.strip()]
+
+
+def read(since: datetime | None = None, until: datetime | None = None) -> list[Archived]:
+    """Every archived event received in [since, until), first copy of each, in received order."""
+    seen: set[tuple[str, str]] = set()
+    found = []
+    for key in sorted(_keys()):
+        for line in _lines(key):
+            record = Archived.parse(line)
+            identity = (record.event.source, record.event.event_id)
+            if (
+                identity in seen
+                or (since and record.received_at < since)
+                or (until and record.received_at >= until)
+            ):
+                continue
+            seen.add(identity)
+            found.append(record)
+    return sorted(found, key=lambda r: (r.received_at, r.event.dedup_key))
+
+
+def of_customers(customer_ids: Iterable[str]) -> list[Archived]:
+    wanted = set(customer_ids)
+    return [r for r in read() if r.customer_id in wanted]
+
+
+def erase(customer_ids: Iterable[str]) -> int:
+    """Rewrite every object holding these customers' events without them; returns events removed.
+    Cost: one GET per archive object, one PUT (or DELETE) per object that changed."""
+    wanted = set(customer_ids)
+    if not wanted:
+        return 0
+    s3, name, removed = aws.client("s3"), bucket(), 0
+    for key in list(_keys()):
+        lines = _lines(key)
+        kept = [line for line in lines if Archived.parse(line).customer_id not in wanted]
+        if len(kept) == len(lines):
+            continue
+        removed += len(lines) - len(kept)
+        if kept:
+            s3.put_object(Bucket=name, Key=key, Body=gzip.compress(b"\n".join(kept) + b"\n", mtime=0))
+        else:
+            s3.delete_object(Bucket=name, Key=key)
+    return removed
