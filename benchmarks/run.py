@@ -171,6 +171,9 @@ def bench_cold_imports() -> list[tuple[str, float]]:
     return rows
 
 
+import history  # noqa: E402  (benchmarks/ is on the path when run as a script)
+
+
 def main() -> None:
     print(f"decide(): {bench_decide():,.0f} calls/s (a cart checkout: 4 steps each)")
     print("\nper event, warm, moto in-process (median ms; DynamoDB round trips per event; target <= 3)")
@@ -183,6 +186,7 @@ def main() -> None:
     print("\ncold import of each handler module (median of 3, fresh interpreter)")
     for name, ms in bench_cold_imports():
         print(f"  {name:<20} {ms:7.0f} ms")
+    history.main()
 
 
 if __name__ == "__main__":
