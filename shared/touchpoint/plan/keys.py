@@ -22,7 +22,7 @@ def due_sk(at: datetime, message_id: str) -> str:
 
 def due_at_of(due_sk: str) -> datetime:
     """The instant (to the second) a due-index key is due."""
-    return datetime.strptime(due_sk[:20], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(due_sk[:19]).replace(tzinfo=UTC)
 
 
 def due_upper_bound(now: datetime) -> str:
