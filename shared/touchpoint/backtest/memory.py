@@ -18,7 +18,7 @@ from typing import Any
 from touchpoint.backtest.model import Send
 from touchpoint.channels import retargeting
 from touchpoint.decide import Playbook, recheck
-from touchpoint.decide.model import Action, Decision, Status
+from touchpoint.decide.model import Action, Decision, MessageView, Status
 from touchpoint.errors import Ignored, PayloadError
 from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.measure.attribution import attribute
@@ -39,6 +39,19 @@ class MemoryShop:
         self.messages: dict[str, dict[str, MessageItem]] = {}
         self.markers: set[str] = set()
         self._due: list[tuple[str, str, str]] = []  # (due_sk, customer id, message id), stale ones skipped
+        # what decide() sees of each message, kept until the message changes (reading pynamodb
+        # attributes is most of the cost of a replay otherwise)
+        self._views: dict[tuple[str, str], MessageView] = {}
+
+    def _view(self, item: MessageItem) -> MessageView:
+        key = (item.customer_id, item.message_id)
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = messages.to_view(item)
+        return view
+
+    def _changed(self, item: MessageItem) -> None:
+        self._views.pop((item.customer_id, item.message_id), None)
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -68,7 +81,7 @@ class MemoryShop:
             for raw in [self.profiles.get(loser, {})]
             if loser in resolution.proven or store.anonymous(raw)
         ]
-        views = tuple(messages.to_view(m) for m in owned.values())
+        views = tuple(self._view(m) for m in owned.values())
         reaction = react(event, customer_id, resolution.wanted, before, views, absorbed, self.playbook, now)
         self.markers.add(event.dedup_key)
         for key in resolution.new_aliases:
@@ -94,6 +107,7 @@ class MemoryShop:
                     prior.status, prior.reasons = Status.CANCELLED.value, list(decision.reasons)
                     prior.updated_at = now
                     self._undue(prior)
+                    self._changed(prior)
                 continue
             if prior is not None and prior.status not in PENDING:
                 continue
@@ -102,6 +116,7 @@ class MemoryShop:
                 decision, customer_id, event.occurred_at, created, now, staging.context_for(event)
             )
             owned[decision.message_id] = item
+            self._changed(item)
             if item.due_sk:
                 heapq.heappush(self._due, (item.due_sk, customer_id, item.message_id))
 
@@ -111,7 +126,7 @@ class MemoryShop:
         if event.kind != Kind.ORDER_PLACED or event.order is None:
             return
         touched = {d.message_id for d in decisions}
-        views = [messages.to_view(m) for m in owned.values() if m.message_id not in touched]
+        views = [self._view(m) for m in owned.values() if m.message_id not in touched]
         credited = attribute(views, event.occurred_at)
         if credited is None:
             return
@@ -119,6 +134,7 @@ class MemoryShop:
         item.converted_at = event.occurred_at
         item.conversion_order = event.order.order_id
         item.conversion_cents = int((event.order.total * 100).to_integral_value())
+        self._changed(item)
 
     def _merge(self, survivor: str, loser: str) -> None:
         for key, owner in self.aliases.items():
@@ -131,6 +147,7 @@ class MemoryShop:
                 item.status = Status.CANCELLED.value
                 item.reasons = [*(item.reasons or []), f"merged_into:{survivor}"]
                 self._undue(item)
+                self._changed(item)
 
     def _forget(self, customer_id: str) -> None:
         raw = self.profiles.pop(customer_id, {})
@@ -160,9 +177,20 @@ class MemoryShop:
             item = self.messages.get(customer_id, {}).get(message_id)
             if item is not None and item.due_sk == due_sk:
                 due.append(item)
-        queued = [item for item in due if self._claim_and_check(item, now)]
-        sends = [send for item in queued if (send := self._deliver(item, now)) is not None]
+        queued = [item for item in due if self._claimed(item, now)]
+        sends = []
+        for item in queued:
+            send = self._deliver(item, now)
+            self._changed(item)
+            if send is not None:
+                sends.append(send)
         return sorted(sends, key=lambda s: s.message_id)
+
+    def _claimed(self, item: MessageItem, now: datetime) -> bool:
+        try:
+            return self._claim_and_check(item, now)
+        finally:
+            self._changed(item)
 
     def _claim_and_check(self, item: MessageItem, now: datetime) -> bool:
         if item.status not in (Status.PLANNED.value, Status.QUEUED.value):
@@ -170,7 +198,7 @@ class MemoryShop:
         item.status, item.updated_at = Status.QUEUED.value, now
         item.due_sk = keys.due_sk(now + LEASE, item.message_id)
         owned = self.messages[item.customer_id]
-        others = tuple(messages.to_view(m) for m in owned.values() if m.message_id != item.message_id)
+        others = tuple(self._view(m) for m in owned.values() if m.message_id != item.message_id)
         profile = changes.as_profile(self.profiles.get(item.customer_id, {}), item.customer_id, others)
         verdict = recheck(profile, messages.to_view(item), item.trigger_at, self.playbook, now)
         if verdict.send:
