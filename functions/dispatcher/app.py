@@ -24,4 +24,7 @@ def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str,
     # the schedule's own time, not the clock: `touchpoint dispatch --at` replays any instant
     report = dispatch.run(event.time, current_playbook())
     metrics.add_metric(name="Claimed", unit=MetricUnit.Count, value=report.claimed)
+    metrics.add_metric(name="LagSeconds", unit=MetricUnit.Seconds, value=report.lag_seconds)
+    for outcome, count in sorted(report.outcomes.items()):
+        metrics.add_metric(name=f"Dispatch_{outcome}", unit=MetricUnit.Count, value=count)
     return report.as_dict()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -140,6 +141,9 @@ def _view(
         metrics.add_metric(
             name="Duplicates", unit=MetricUnit.Count, value=sum(1 for o in outcomes if o.duplicate)
         )
+        decided = Counter(d.action.value for o in outcomes for d in getattr(o, "decisions", ()))
+        for action in ("schedule", "suppress", "cancel"):
+            metrics.add_metric(name=f"Decisions_{action}", unit=MetricUnit.Count, value=decided[action])
         return _json(200, wiring.respond(outcomes))
 
     return view

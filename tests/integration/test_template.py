@@ -79,3 +79,52 @@ def test_policies_are_least_privilege() -> None:
         assert not any(a.endswith(":*") or a == "dynamodb:Scan" for a in actions), logical
         assert ("dynamodb:DeleteItem" in actions) == (logical == "CustomerFunction"), logical
     assert "sqs:SendMessage" not in _actions(template.resources["SenderFunction"])
+
+
+def _metric_names(alarm: dict) -> set[str]:
+    props = alarm["Properties"]
+    names = {props["MetricName"]} if "MetricName" in props else set()
+    for query in props.get("Metrics", []):
+        stat = query.get("MetricStat")
+        if stat:
+            names.add(stat["Metric"]["MetricName"])
+    return names
+
+
+def test_alarms_watch_what_can_go_wrong_and_mail_when_asked() -> None:
+    template = load(ROOT / "template.yaml")
+    alarms = {k: v for k, v in template.resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    watched = {k: _metric_names(v) for k, v in alarms.items()}
+    assert watched["DeadLetterAlarm"] == {"ApproximateNumberOfMessagesVisible"}
+    assert watched["FunctionErrorsAlarm"] == {"Errors"} and watched["FunctionThrottlesAlarm"] == {"Throttles"}
+    assert watched["Api5xxAlarm"] == {"5xx"}
+    assert watched["DispatcherLagAlarm"] == {"LagSeconds"}
+    assert watched["SendFailureAlarm"] == {"Message_failed", "Message_sent"}
+    every_function = {
+        q["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
+        for q in alarms["FunctionErrorsAlarm"]["Properties"]["Metrics"]
+        if "MetricStat" in q
+    }
+    assert every_function == set(template.functions)
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == {
+            "Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]
+        }
+    assert template.resources["AlarmTopic"]["Condition"] == "HasAlarmEmail"
+
+
+def test_the_dashboard_shows_metrics_the_code_emits() -> None:
+    import json
+    import re
+
+    template = load(ROOT / "template.yaml")
+    body = json.loads(template.resources["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"])
+    shown = {m[1] for w in body["widgets"] for m in w["properties"]["metrics"]}
+    code = "\n".join(
+        p.read_text() for p in [*(ROOT / "shared").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
+    )
+    emitted = set(re.findall(r'name=f?"([A-Za-z_]+)', code))
+    prefixes = {n for n in emitted if n.endswith("_")} | {"Rejected"}
+    unknown = {m for m in shown if m not in emitted and not any(m.startswith(p) for p in prefixes)}
+    assert not unknown, f"the dashboard shows metrics nothing emits: {sorted(unknown)}"
+    assert {"EventsAccepted", "Duplicates", "LagSeconds", "Message_sent", "Decisions_suppress"} <= shown

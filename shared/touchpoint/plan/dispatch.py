@@ -31,9 +31,10 @@ LEASE = timedelta(minutes=15)
 class DispatchReport:
     claimed: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
+    lag_seconds: float = 0.0  # how late the most overdue message was claimed (an alarm watches it)
 
     def as_dict(self) -> dict[str, object]:
-        return {"claimed": self.claimed, **dict(self.outcomes)}
+        return {"claimed": self.claimed, "lag_seconds": round(self.lag_seconds, 1), **dict(self.outcomes)}
 
 
 def due(now: datetime) -> list[tuple[str, str]]:
@@ -114,6 +115,8 @@ def run(now: datetime, playbook: Playbook) -> DispatchReport:
             report.outcomes["outcome_unknown" if _expire_sending(pk, sk, now) else "lost_race"] += 1
             continue
         report.claimed += 1
+        if item.due_at is not None:
+            report.lag_seconds = max(report.lag_seconds, (now - item.due_at).total_seconds())
         before, others = store.load(item.customer_id)
         profile = changes.as_profile(
             before, item.customer_id, tuple(messages.to_view(m) for m in others if m.sk != sk)
