@@ -57,10 +57,30 @@ class LocalRuntime:
         self.resources = Resources(template, config.table_name())
         self._modules: dict[str, ModuleType] = {}
         self._lock = threading.RLock()
+        # In-process moto (tests, a throw-away `invoke`) is not safe under concurrent writers, so
+        # invocations take turns. Against an endpoint (the moto server `serve` starts, which takes
+        # one request at a time, or real AWS) they run side by side, as Lambda runs them: a Sender
+        # waiting on a slow provider never holds up a webhook.
+        self.serialize = not os.environ.get("AWS_ENDPOINT_URL")
 
     def bootstrap(self) -> None:
         self.resources.ensure()
         reset_connections()
+        if not self.serialize:
+            os.environ.update(self._shared_environment())
+
+    def _shared_environment(self) -> dict[str, str]:
+        """Every function's environment but the per-function names, set once for the process:
+        invocations that run side by side must not swap environment variables under each other."""
+        shared: dict[str, str] = {}
+        for fn in self.template.functions.values():
+            for name, value in self.environment(fn).items():
+                if name in PER_FUNCTION:
+                    continue
+                if shared.get(name, value) != value:
+                    raise TemplateError(f"{name} differs between functions; `serve` needs one value")
+                shared[name] = value
+        return shared
 
     # -- invoking ---------------------------------------------------------------------------
 
@@ -117,12 +137,23 @@ class LocalRuntime:
             aws_request_id=str(uuid.uuid4()),
             invoked_function_arn=f"arn:aws:lambda:{aws.region()}:123456789012:function:{logical_id}",
         )
-        with self._lock, self._env(self.environment(fn)):
-            return self._handler(fn)(event, context)
+        with self.as_function(logical_id):
+            return self._loaded(fn)(event, context)
+
+    def _loaded(self, fn: Function) -> Callable[[Any, Any], Any]:
+        """The handler, imported once under the function's own environment (its service name)."""
+        if fn.logical_id not in self._modules:
+            with self._lock, self._env(self.environment(fn)):
+                return self._handler(fn)
+        return self._handler(fn)
 
     @contextmanager
     def as_function(self, logical_id: str) -> Iterator[None]:
-        """Run code as if inside that function: its environment, one invocation at a time."""
+        """Run code as if inside that function: its environment (one invocation at a time on
+        in-process moto)."""
+        if not self.serialize:
+            yield
+            return
         with self._lock, self._env(self.environment(self.function(logical_id))):
             yield
 
@@ -228,6 +259,9 @@ class LocalRuntime:
         thread = threading.Thread(target=loop, name="touchpoint-scheduler", daemon=True)
         thread.start()
         return thread
+
+
+PER_FUNCTION = ("POWERTOOLS_SERVICE_NAME", "AWS_LAMBDA_FUNCTION_NAME")
 
 
 def http_event(
