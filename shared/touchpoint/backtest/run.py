@@ -4,6 +4,10 @@ and write the report. Same inputs and seed, byte-identical report: nothing here 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +27,7 @@ from touchpoint.report.build import Report, assemble
 
 MODEL = Path(__file__).with_name("model.yaml")
 SYNTHETIC_START = datetime(2026, 10, 1, tzinfo=UTC)
+SHARDS = 2
 
 
 class BacktestError(ValueError):
@@ -78,14 +83,10 @@ def read_events(path: Path) -> list[tuple[datetime, TouchpointEvent]]:
     return sorted(found, key=lambda pair: (pair[0], pair[1].dedup_key))
 
 
-def _arrivals(options: Options, model: dict[str, Any]) -> tuple[list[tuple[datetime, TouchpointEvent]], str]:
+def _describe(options: Options, arrivals: list[tuple[datetime, TouchpointEvent]]) -> str:
     if options.events is not None:
-        events = read_events(options.events)
-        return events, f"{len(events)} archived events from {options.events.name}"
-    shoppers = options.synthetic or 0
-    shop = synthetic.Shop(model["shop"], options.seed, options.start, options.days)
-    events = list(engine.arrivals(synthetic.stream(shop, shoppers)))
-    return events, f"a synthetic shop: {shoppers} shoppers over {options.days} days, seed {options.seed}"
+        return f"{len(arrivals)} archived events from {options.events.name}"
+    return f"a synthetic shop: {options.synthetic} shoppers over {options.days} days, seed {options.seed}"
 
 
 def _window(options: Options, arrivals: list[tuple[datetime, TouchpointEvent]]) -> tuple[datetime, datetime]:
@@ -97,9 +98,80 @@ def _window(options: Options, arrivals: list[tuple[datetime, TouchpointEvent]]) 
     return start, max(arrivals[-1][0], start) + timedelta(days=options.days if options.days else 7)
 
 
+@dataclass(frozen=True)
+class Digest:
+    """What the report needs of one replay (or one shard of it), small enough to pass between
+    processes."""
+
+    outcomes: list[Outcome]
+    orders_at: list[datetime]
+    caused: int
+    customers: int
+    events: int
+
+    @classmethod
+    def of(cls, result: engine.Replay) -> Digest:
+        return cls(
+            outcomes=outcomes_of(result),
+            orders_at=[o.at for o in result.orders],
+            caused=sum(1 for o in result.orders if o.caused_by),
+            customers=len(result.customers),
+            events=result.events,
+        )
+
+    @classmethod
+    def merged(cls, parts: list[Digest]) -> Digest:
+        return cls(
+            outcomes=sorted((o for p in parts for o in p.outcomes), key=lambda o: o.message_id),
+            orders_at=sorted(at for p in parts for at in p.orders_at),
+            caused=sum(p.caused for p in parts),
+            customers=sum(p.customers for p in parts),
+            events=sum(p.events for p in parts),
+        )
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One independent part of a synthetic replay: shoppers n with n % shards == index. Shoppers
+    of a synthetic shop share nothing, so shards replay apart, in parallel, and always in
+    SHARDS parts (on any number of cores), which keeps the report the same everywhere."""
+
+    playbook: Path
+    model: dict[str, Any]
+    seed: int
+    start: datetime
+    days: int
+    shoppers: int
+    index: int
+
+    def replay(self) -> Digest:
+        shop = synthetic.Shop(self.model["shop"], self.seed, self.start, self.days)
+        events = engine.arrivals(synthetic.stream(shop, self.shoppers, self.index, SHARDS))
+        until = self.start + timedelta(days=self.days)
+        return Digest.of(replay_one(_load(self.playbook), events, self.model, self.seed, until))
+
+
+def _replay_shard(shard: Shard) -> Digest:
+    return shard.replay()
+
+
+def replay_synthetic(options: Options, playbook: Path, model: dict[str, Any]) -> Digest:
+    assert options.synthetic is not None
+    shards = [
+        Shard(playbook, model, options.seed, options.start, options.days, options.synthetic, index)
+        for index in range(SHARDS)
+    ]
+    if options.synthetic < 1000:  # a process pool costs more than it saves
+        return Digest.merged([shard.replay() for shard in shards])
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=min(SHARDS, os.cpu_count() or 1), mp_context=context) as pool:
+        return Digest.merged(list(pool.map(_replay_shard, shards)))
+
+
 def replay_one(
     playbook: Playbook,
-    arrivals: list[tuple[datetime, TouchpointEvent]],
+    arrivals: Iterable[tuple[datetime, TouchpointEvent]],
     model: dict[str, Any],
     seed: int,
     until: datetime,
@@ -139,23 +211,24 @@ def _load(path: Path) -> Playbook:
 
 def run(options: Options) -> list[Path]:
     model = load_model(options.model)
-    arrivals, source = _arrivals(options, model)
+    arrivals = read_events(options.events) if options.events is not None else []
     start, end = _window(options, arrivals)
     runs = {_label(options.playbook, options.vs): options.playbook}
     if options.vs is not None:
         runs[_label(options.vs, options.playbook)] = options.vs
-    summaries, outcomes, facts = {}, {}, [f"Replayed {source}."]
+    summaries, outcomes, facts = {}, {}, [f"Replayed {_describe(options, arrivals)}."]
+    weeks = (end - start).total_seconds() / (7 * 86400)
     for label, path in runs.items():
-        result = replay_one(_load(path), arrivals, model, options.seed, end)
-        outcomes[label] = outcomes_of(result)
-        weeks = (end - start).total_seconds() / (7 * 86400)
-        summaries[label] = summarize(
-            outcomes[label], len(result.customers), weeks, [o.at for o in result.orders]
-        )
+        if options.events is not None:
+            digest = Digest.of(replay_one(_load(path), arrivals, model, options.seed, end))
+        else:
+            digest = replay_synthetic(options, path, model)
+        outcomes[label] = digest.outcomes
+        summaries[label] = summarize(digest.outcomes, digest.customers, weeks, digest.orders_at)
         facts.append(
-            f"{label} ({path.name}): {result.events} events applied including the response model's feedback; "
-            f"{len(result.customers)} customers; {len(result.orders)} orders, "
-            f"{sum(1 for o in result.orders if o.caused_by)} of them caused by a message."
+            f"{label} ({path.name}): {digest.events} events applied including the response model's "
+            f"feedback; {digest.customers} customers; {len(digest.orders_at)} orders, "
+            f"{digest.caused} of them caused by a message."
         )
     facts.append(f"Response model: {options.model.name}, seed {options.seed}.")
     report = assemble(Report("Touchpoint backtest", start, end, summaries, facts), outcomes)

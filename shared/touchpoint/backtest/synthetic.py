@@ -294,9 +294,9 @@ def _poisson(rng: random.Random, mean: float) -> int:
         k += 1
 
 
-def stream(shop: Shop, shoppers: int) -> Iterator[TouchpointEvent]:
-    """Every shopper's events merged in time order."""
+def stream(shop: Shop, shoppers: int, shard: int = 0, shards: int = 1) -> Iterator[TouchpointEvent]:
+    """The events of shoppers n (n < shoppers, n % shards == shard), merged in time order."""
     import heapq
 
-    per_shopper = (iter(shop.events(n)) for n in range(shoppers))
+    per_shopper = (iter(shop.events(n)) for n in range(shard, shoppers, shards))
     return heapq.merge(*per_shopper, key=lambda e: (e.occurred_at, e.event_id))
