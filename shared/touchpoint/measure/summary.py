@@ -170,11 +170,6 @@ class FlowDifference:
         """B's conversion per message sent minus A's."""
         return difference(self.b.orders, self.b.sent, self.a.orders, self.a.sent)
 
-    @property
-    def incremental_orders(self) -> tuple[float, float]:
-        """Incremental orders each playbook caused in the flow (point estimates)."""
-        return (self.a.incremental.value * self.a.sent, self.b.incremental.value * self.b.sent)
-
 
 def compare(a: Summary, b: Summary) -> list[FlowDifference]:
     rows_a = {r.flow: r for r in a.flows}

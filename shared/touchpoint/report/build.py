@@ -130,7 +130,6 @@ def comparison_table(a: str, b: str, differences: list[FlowDifference]) -> Table
             pct(d.a.conversion),
             pct(d.b.conversion),
             pct_interval(d.conversion),
-            f"{d.incremental_orders[0]:.1f} / {d.incremental_orders[1]:.1f}",
         ]
         for d in differences
     ]
@@ -145,7 +144,6 @@ def comparison_table(a: str, b: str, differences: list[FlowDifference]) -> Table
             f"conversion {a}",
             f"conversion {b}",
             f"difference {b} - {a}",
-            "incremental orders (point)",
         ],
         rows,
         "The two runs replay the same shoppers; the interval treats them as independent samples, "

@@ -46,7 +46,7 @@ def over_time(summaries: dict[str, Summary], path: Path) -> str:
 def conversion_by_flow(summary: Summary, path: Path) -> str:
     """Treated vs holdout conversion per flow, with the 95% intervals as error bars."""
     plt = _pyplot()
-    rows = [r for r in summary.flows if r.sent]
+    rows = [r for r in summary.flows if r.sent >= 20 and r.held_out]  # a bar needs something to compare
     fig, ax = plt.subplots(figsize=(7, 3))
     xs = range(len(rows))
     for offset, label, estimates in (
@@ -61,7 +61,7 @@ def conversion_by_flow(summary: Summary, path: Path) -> str:
         ax.bar([x + offset for x in xs], values, width=0.36, yerr=errors, capsize=3, label=label)
     ax.set_xticks(list(xs), [r.flow for r in rows], rotation=20, ha="right")
     ax.set_ylabel("orders per message, %")
-    ax.set_title("Conversion by flow: sent vs holdout (95% intervals)")
+    ax.set_title("Conversion by flow: sent vs holdout (95% intervals; flows with a holdout)")
     ax.legend(fontsize=7)
     return _save(fig, path)
 
