@@ -70,9 +70,20 @@ def _secret_values(arn: str) -> dict[str, object]:
 
     try:
         raw = parameters.get_secret(arn, max_age=300)
-    except parameters.exceptions.GetParameterError:
-        return {}
+    except parameters.exceptions.GetParameterError as exc:
+        # not "no such secret value": every signature would then fail as 401 and nobody would
+        # know why. A 5xx says it is ours, and the platform's retry delivers the event later.
+        import logging
+
+        logging.getLogger("touchpoint.config").error(
+            "cannot read the secrets in SECRETS_ARN (%s): %s", arn, exc, extra={"secrets_arn": arn}
+        )
+        raise SecretsUnavailable(f"cannot read the secrets in SECRETS_ARN: {exc}") from exc
     return _parse_json_object(str(raw))
+
+
+class SecretsUnavailable(RuntimeError):
+    """The configured secret cannot be read (permissions, a deleted secret, an outage)."""
 
 
 @lru_cache(maxsize=8)
