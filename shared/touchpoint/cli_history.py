@@ -1,4 +1,4 @@
-"""The `touchpoint` commands about history: backtest, report, archive export."""
+"""The `touchpoint` commands about history and operations: backtest, report, archive export, dlq."""
 
 from __future__ import annotations
 
@@ -89,6 +89,44 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _queues(real_aws: bool) -> tuple[str, str]:
+    from touchpoint.cli import _runtime
+
+    if real_aws:
+        raise UserError(
+            "dlq against AWS: redrive from the SQS console (OutboundDeadLetterQueueUrl output); "
+            "reading a deployed stack's outputs is not built yet"
+        )
+    runtime = _runtime(None)
+    urls = runtime.resources.queue_urls
+    return urls["OutboundDeadLetterQueue"], urls["OutboundQueue"]
+
+
+def cmd_dlq_list(args: argparse.Namespace) -> int:
+    import json
+
+    from touchpoint.cli import _connect
+    from touchpoint.plan import dead_letters
+
+    _connect(real_aws=args.aws)
+    dlq, _ = _queues(args.aws)
+    for entry in dead_letters.peek(dlq):
+        _out(json.dumps(entry, sort_keys=True))
+    return 0
+
+
+def cmd_dlq_redrive(args: argparse.Namespace) -> int:
+    from touchpoint.cli import _connect
+    from touchpoint.plan import dead_letters
+
+    _connect(real_aws=args.aws)
+    dlq, queue = _queues(args.aws)
+    moved = dead_letters.redrive(dlq, queue)
+    print(f"moved {moved} message(s) back to the outbound queue", file=sys.stderr)
+    _out(str(moved))
+    return 0
+
+
 def add_commands(sub: Any, common: argparse.ArgumentParser, add: Add) -> None:
     b = add(
         sub,
@@ -130,3 +168,20 @@ def add_commands(sub: Any, common: argparse.ArgumentParser, add: Add) -> None:
     )
     e.add_argument("--since", type=parse_time, default=None, help="received at or after (ISO 8601)")
     e.add_argument("--until", type=parse_time, default=None, help="received before (ISO 8601)")
+    dlq = sub.add_parser("dlq", help="the outbound dead-letter queue").add_subparsers(
+        dest="action", required=True
+    )
+    add(
+        dlq,
+        "list",
+        cmd_dlq_list,
+        "sends that failed every retry, as JSON lines (nothing is taken off)",
+        common,
+    )
+    add(
+        dlq,
+        "redrive",
+        cmd_dlq_redrive,
+        "move them back to the outbound queue; the Sender skips what already went",
+        common,
+    )

@@ -57,3 +57,14 @@ def test_report_refuses_a_backwards_period(served: Served) -> None:
     assert (
         result.returncode == 2 and result.stderr.strip() == "touchpoint: --until must be later than --since"
     )
+
+
+def test_dlq_list_and_redrive_from_the_command_line(served: Served) -> None:
+    listed = served.cli("dlq", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert all(json.loads(line)["sqs_message_id"] for line in listed.stdout.splitlines())
+    moved = served.cli("dlq", "redrive")
+    assert moved.returncode == 0 and moved.stdout.strip().isdigit(), moved.stderr
+    assert served.cli("dlq", "list").stdout == ""
+    refused = served.cli("dlq", "list", "--aws")
+    assert refused.returncode == 2 and "not built yet" in refused.stderr
