@@ -60,10 +60,12 @@ def _connect(allow_embedded: bool = False, real_aws: bool = False) -> Any:
         if not emulation.reachable(url):
             raise UserError(f"AWS endpoint {url} (AWS_ENDPOINT_URL) is not reachable")
         emulation.use_endpoint(url)
+        emulation.adopt_settings()
         return None
     local = f"http://127.0.0.1:{DEFAULT_AWS_PORT}"
     if emulation.reachable(local, 0.3):
         emulation.use_endpoint(local)
+        emulation.adopt_settings()
         return None
     if allow_embedded:
         from moto import mock_aws
@@ -115,9 +117,18 @@ def _start_aws(args: argparse.Namespace) -> Any:
 
 
 def _serve(args: argparse.Namespace, stop: threading.Event, started: list[Any]) -> None:
+    from touchpoint.local import emulation
     from touchpoint.local.server import make_server
 
     started.append(_start_aws(args))
+    if args.outbox:
+        from touchpoint.local.outbox import Outbox
+
+        started.append(Outbox(Path(args.outbox), args.host).start())
+        print(
+            f"touchpoint serve: e-mails and SMS go to {args.outbox}/ (touchpoint outbox list)",
+            file=sys.stderr,
+        )
     # unsubscribe and preference links in e-mails point here unless PUBLIC_URL says otherwise
     os.environ.setdefault("PUBLIC_URL", f"http://{args.host}:{args.port}")
     runtime = _runtime(args.template)
@@ -126,6 +137,9 @@ def _serve(args: argparse.Namespace, stop: threading.Event, started: list[Any]) 
     except OSError as exc:
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     started.append(server)
+    emulation.publish_settings(
+        {"PUBLIC_URL": os.environ["PUBLIC_URL"], "SENDGRID_API_HOST": os.environ.get("SENDGRID_API_HOST", "")}
+    )
     runtime.background(stop)
     routes = ", ".join(f"{r.method} {r.path}" for r in runtime.template.routes)
     print(
@@ -386,6 +400,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=3000)
     s.add_argument("--aws-port", type=int, default=DEFAULT_AWS_PORT, help="the embedded moto server's port")
+    s.add_argument(
+        "--outbox",
+        default=None,
+        metavar="DIR",
+        help="send e-mail to a local SendGrid stand-in that writes every message (and SMS) into DIR",
+    )
     i = _add(sub, "invoke", cmd_invoke, "run one function on one event file, like `sam local invoke`", common)
     i.add_argument("function", help="logical id in template.yaml, e.g. CartAbandonedFunction")
     i.add_argument("--event", required=True, help="JSON event file")

@@ -127,6 +127,19 @@ def cmd_dlq_redrive(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox_list(args: argparse.Namespace) -> int:
+    import json
+
+    from touchpoint.local.outbox import listing
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        raise UserError(f"no outbox at {folder}: start `touchpoint serve --outbox {folder}`")
+    for entry in listing(folder):
+        _out(json.dumps(entry, ensure_ascii=False))
+    return 0
+
+
 def add_commands(sub: Any, common: argparse.ArgumentParser, add: Add) -> None:
     b = add(
         sub,
@@ -185,3 +198,10 @@ def add_commands(sub: Any, common: argparse.ArgumentParser, add: Add) -> None:
         "move them back to the outbound queue; the Sender skips what already went",
         common,
     )
+    outbox = sub.add_parser("outbox", help="what `serve --outbox` wrote").add_subparsers(
+        dest="action", required=True
+    )
+    o = add(
+        outbox, "list", cmd_outbox_list, "e-mails and SMS in the outbox, oldest first, as JSON lines", common
+    )
+    o.add_argument("dir", nargs="?", default="outbox", help="the folder given to `serve --outbox`")

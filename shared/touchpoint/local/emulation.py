@@ -29,6 +29,29 @@ def use_endpoint(url: str) -> None:
     aws.reset()
 
 
+SERVE_SETTINGS = "/touchpoint/local/serve"  # an SSM parameter on the emulated endpoint
+
+
+def publish_settings(values: dict[str, str]) -> None:
+    """What a CLI process needs to act like the running `serve` (its outbox, its public URL)."""
+    aws.client("ssm").put_parameter(
+        Name=SERVE_SETTINGS, Value=json.dumps(values), Type="String", Overwrite=True
+    )
+
+
+def adopt_settings() -> None:
+    """Take the running `serve`'s settings for anything this process's environment leaves unset,
+    so `touchpoint dispatch` sends through `serve --outbox` and links point at that serve."""
+    ssm = aws.client("ssm")
+    try:
+        raw = ssm.get_parameter(Name=SERVE_SETTINGS)["Parameter"]["Value"]
+    except Exception:  # not published (no serve), or an endpoint without SSM: nothing to adopt
+        return
+    for key, value in json.loads(raw).items():
+        if value:
+            os.environ.setdefault(key, value)
+
+
 def reachable(url: str, timeout: float = 1.0) -> bool:
     parsed = urlparse(url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)

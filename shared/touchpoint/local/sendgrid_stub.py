@@ -9,13 +9,17 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 
 class SendGridStub:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, on_mail: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.on_mail = on_mail  # called with each accepted mail/send body (the outbox writes it)
         self.fail_with: int | None = None  # answer this status instead of 202 (tests of retries)
         self.fail_every = 0  # answer 503 to every n-th request (fault injection); 0: never
         self.delay_seconds = 0.0  # accept the mail, then answer this late (a client timeout)
@@ -40,7 +44,7 @@ class SendGridStub:
                 if status:
                     self._answer(status, b'{"errors":[{"message":"stub failure"}]}')
                     return
-                stub.requests.append({"path": self.path, "body": body, "headers": dict(self.headers.items())})
+                stub.accept(self.path, body, dict(self.headers.items()))
                 if stub.delay_seconds:
                     time.sleep(stub.delay_seconds)
                 self._answer(202, b"", {"X-Message-Id": uuid.uuid4().hex[:22]})
@@ -62,6 +66,11 @@ class SendGridStub:
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def accept(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> None:
+        self.requests.append({"path": path, "body": body, "headers": headers})
+        if self.on_mail is not None:
+            self.on_mail(body)
 
     @property
     def url(self) -> str:

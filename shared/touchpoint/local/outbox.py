@@ -1,0 +1,102 @@
+"""`touchpoint serve --outbox DIR`: the first webhook-to-e-mail works without a SendGrid account.
+
+A local SendGrid stub takes every mail the Sender sends and writes it to DIR (`NNNN-email-<to>`
+as .html, .txt and the request as .json); SMS the Sender publishes through the embedded moto
+SNS are written as `NNNN-sms-<phone>.txt`. `touchpoint outbox list` shows what is there.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from touchpoint.local.sendgrid_stub import SendGridStub
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9@.+_-]", "_", text)[:80] or "unknown"
+
+
+class Outbox:
+    def __init__(self, folder: Path, host: str = "127.0.0.1") -> None:
+        self.folder = folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        start = max((int(p.name[:4]) for p in folder.glob("[0-9][0-9][0-9][0-9]-*")), default=0)
+        self._numbers = itertools.count(start + 1)
+        self._lock = threading.Lock()
+        self.stub = SendGridStub(host, on_mail=self._mail)
+        self._sms_seen: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch_sms, name="touchpoint-outbox", daemon=True)
+
+    def start(self) -> Outbox:
+        self.stub.__enter__()
+        os.environ["SENDGRID_API_HOST"] = self.stub.url
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.stub.__exit__()
+
+    def _next(self) -> int:
+        with self._lock:
+            return next(self._numbers)
+
+    def _mail(self, body: dict[str, Any]) -> None:
+        to = next((t["email"] for p in body.get("personalizations", []) for t in p.get("to", [])), "unknown")
+        stem = self.folder / f"{self._next():04d}-email-{_safe(to)}"
+        parts = {c.get("type"): c.get("value", "") for c in body.get("content", [])}
+        stem.with_suffix(".json").write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
+        stem.with_suffix(".html").write_text(parts.get("text/html", ""), encoding="utf-8")
+        stem.with_suffix(".txt").write_text(
+            f"To: {to}\nSubject: {body.get('subject', '')}\n\n{parts.get('text/plain', '')}", encoding="utf-8"
+        )
+
+    def _watch_sms(self) -> None:
+        while not self._stop.wait(0.5):
+            for key, phone, message in _sms_sent():
+                if key not in self._sms_seen:
+                    self._sms_seen.add(key)
+                    path = self.folder / f"{self._next():04d}-sms-{_safe(phone)}.txt"
+                    path.write_text(f"To: {phone}\n\n{message}\n", encoding="utf-8")
+
+
+def _sms_sent() -> list[tuple[str, str, str]]:
+    """SMS published through the moto server in this process (none against another endpoint)."""
+    try:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sns.models import sns_backends
+    except ImportError:
+        return []
+    found = []
+    for region in ("us-east-1", os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"):
+        backend = sns_backends[DEFAULT_ACCOUNT_ID][region]
+        found += [
+            (f"{region}:{key}", phone, message) for key, (phone, message, *_) in backend.sms_messages.items()
+        ]
+    return list(dict.fromkeys(found))
+
+
+def listing(folder: Path) -> list[dict[str, str]]:
+    """One entry per message in the outbox, oldest first."""
+    found = []
+    for path in sorted(folder.glob("[0-9][0-9][0-9][0-9]-*.txt")):
+        head = path.read_text(encoding="utf-8").split("\n\n", 1)[0].splitlines()
+        fields = dict(line.split(": ", 1) for line in head if ": " in line)
+        kind = "sms" if "-sms-" in path.name else "email"
+        entry = {
+            "kind": kind,
+            "to": fields.get("To", ""),
+            "subject": fields.get("Subject", ""),
+            "file": str(path),
+        }
+        if kind == "email":
+            entry["html"] = str(path.with_suffix(".html"))
+        found.append(entry)
+    return found
