@@ -42,6 +42,9 @@ def connection() -> Connection:
 
 
 def reset() -> None:
-    """Forget cached clients (tests switch endpoints and mocks)."""
+    """Forget cached clients (tests switch endpoints and mocks), Powertools Parameters' too."""
     _client.cache_clear()
     _connection.cache_clear()
+    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+
+    DEFAULT_PROVIDERS.clear()

@@ -30,7 +30,7 @@ from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.identity import marker_key
 from touchpoint.measure.attribution import attribute
 from touchpoint.plan import staging
-from touchpoint.profiles import changes, messages, privacy, store, update
+from touchpoint.profiles import changes, merge, messages, privacy, store, update
 from touchpoint.profiles.models import (
     PROFILE_SK,
     AliasItem,
@@ -39,7 +39,7 @@ from touchpoint.profiles.models import (
     ProfileItem,
     customer_pk,
 )
-from touchpoint.reaction import admit, react
+from touchpoint.reaction import admit, bounded, react
 
 logger = Logger(child=True)
 MARKER_TTL = timedelta(days=35)
@@ -112,6 +112,7 @@ def _apply(
         resolution = resolution.instead()
         before, message_items = store.load(resolution.customer_id)
     customer_id = resolution.customer_id
+    resolution = bounded(resolution, before)
     if not before and not event.creates_profile:
         raise Ignored(f"{event.kind.value} for a customer this deployment does not know")
     absorbed = [
@@ -243,7 +244,7 @@ def _stage_merge(
     now: datetime,
 ) -> None:
     """Re-point every alias of the loser, leave a tombstone, cancel what it had pending."""
-    for key in sorted(raw.get("aliases") or ()):
+    for key in merge.carried_aliases(raw):
         tx.update(
             AliasItem(key, "ALIAS"),
             actions=[AliasItem.customer_id.set(survivor)],

@@ -8,7 +8,7 @@ decides exactly as the deployed functions do.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,13 @@ from touchpoint.decide.model import MessageView
 from touchpoint.errors import Ignored, PayloadError
 from touchpoint.events import TouchpointEvent
 from touchpoint.profiles import changes, merge, store
+
+
+def bounded(resolution: store.Resolution, before: dict[str, Any]) -> store.Resolution:
+    """The resolution with only the new aliases the profile has room for (merge.MAX_ALIASES)."""
+    new = resolution.new_aliases
+    kept = merge.bounded_new_aliases(new, len(before.get("aliases") or ()))
+    return replace(resolution, wanted=resolution.wanted - (new - kept)) if kept != new else resolution
 
 
 def admit(event: TouchpointEvent, resolution: store.Resolution | None) -> store.Resolution:

@@ -47,11 +47,7 @@ def test_the_readme_walkthrough_runs_verbatim() -> None:
     outbox = ROOT / "outbox"
     shutil.rmtree(outbox, ignore_errors=True)
     script = "set -e\n" + walkthrough() + "\nwait\n"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("AWS_", "SENDGRID", "PUBLIC_URL"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SENDGRID", "PUBLIC_URL"))}
     try:
         done = subprocess.run(
             ["bash", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120

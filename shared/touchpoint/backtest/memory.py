@@ -24,9 +24,9 @@ from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.measure.attribution import attribute
 from touchpoint.plan import keys, staging
 from touchpoint.plan.dispatch import LEASE
-from touchpoint.profiles import changes, messages, store
+from touchpoint.profiles import changes, merge, messages, store
 from touchpoint.profiles.models import MessageItem
-from touchpoint.reaction import admit, react
+from touchpoint.reaction import admit, bounded, react
 
 PENDING = (Status.PLANNED.value, Status.SUPPRESSED.value)
 
@@ -72,6 +72,7 @@ class MemoryShop:
             resolution = resolution.instead()
             before = self.profiles.get(resolution.customer_id, {})
         customer_id = resolution.customer_id
+        resolution = bounded(resolution, before)
         if not before and not event.creates_profile:
             return None
         owned = self.messages.setdefault(customer_id, {})
@@ -137,8 +138,8 @@ class MemoryShop:
         self._changed(item)
 
     def _merge(self, survivor: str, loser: str) -> None:
-        for key, owner in self.aliases.items():
-            if owner == loser:
+        for key in merge.carried_aliases(self.profiles.get(loser, {})):
+            if self.aliases.get(key) == loser:
                 self.aliases[key] = survivor
         if loser in self.profiles:
             self.profiles[loser] = {**self.profiles[loser], "merged_into": survivor}

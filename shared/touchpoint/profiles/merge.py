@@ -13,7 +13,30 @@ from typing import Any
 from touchpoint.events import TRACKED_KINDS
 from touchpoint.profiles.changes import Change, add_set, parse_time
 
-SETS = ("viewed", "carted", "purchased", "ordered_checkouts", "cancelled_orders", "aliases", "open_tickets")
+SETS = ("viewed", "carted", "purchased", "ordered_checkouts", "cancelled_orders", "open_tickets")
+MAX_ALIASES = 40  # per profile: a merge re-points at most this many in its one transaction (limit 100)
+STRONG_PREFIXES = ("ID#platform#", "ID#user#", "ID#email#")
+
+
+def _strong_first(key: str) -> tuple[bool, str]:
+    return (not key.startswith(STRONG_PREFIXES), key)
+
+
+def carried_aliases(loser: dict[str, Any]) -> list[str]:
+    """The loser's aliases a merge re-points to the survivor: strong ones first, at most
+    MAX_ALIASES. Any beyond keep pointing at the merged-away profile."""
+    return sorted(loser.get("aliases") or (), key=_strong_first)[:MAX_ALIASES]
+
+
+def bounded_new_aliases(new: set[str], held: int) -> set[str]:
+    """The new aliases an event may add to a profile that holds `held`: every strong one, and
+    anonymous ids and phones while there is room, so that no profile grows past what one merge
+    can carry (many anonymous ids on one user would otherwise make a merge fail for ever)."""
+    room = max(0, MAX_ALIASES - held)
+    ordered = sorted(new, key=_strong_first)
+    return {k for i, k in enumerate(ordered) if i < room or k.startswith(STRONG_PREFIXES)}
+
+
 COUNTERS = ("orders_count", "discounted_orders", "revenue_cents", "event_count")
 CONTACT = ("email", "phone", "first_name", "last_name", "country", "province", "timezone")
 MAPS = ("affinity", "engagement", "order_net")
@@ -25,6 +48,7 @@ def absorb(change: Change, survivor: dict[str, Any], loser: dict[str, Any], lose
     add_set(change, "merged_from", {loser_id} | set(loser.get("merged_from") or ()) - {""})
     for attr in SETS:
         add_set(change, attr, set(loser.get(attr) or ()))
+    add_set(change, "aliases", set(carried_aliases(loser)))
     for attr in COUNTERS:
         amount = int(loser.get(attr) or 0)
         if amount:
