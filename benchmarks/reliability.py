@@ -331,7 +331,7 @@ def _report(rows: list[Any], copies: int, applied: int, errors: int, shop: dict[
     print(
         f"\nPromise {verdict}: {total} fuzz cases with {fivexx} 5xx; {shop['duplicate sends']} duplicate sends; "
         f"{shop['sent without consent'] + shop['cart reminders after an order']} unwanted sends; "
-        f"memory grew {shop['RSS growth MB']} MB over {shop['events']} large events (bound {RSS_BOUND_MB} MB)"
+        f"memory grew {shop['RSS growth MB']} MB over {shop['large events']} large events (bound {RSS_BOUND_MB} MB)"
     )
     return 0 if not broken else 1
 
