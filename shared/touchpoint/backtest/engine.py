@@ -48,8 +48,6 @@ class Replay:
     orders: list[OrderSeen] = field(default_factory=list)
     customers: set[str] = field(default_factory=set)
     events: int = 0
-    start: datetime | None = None
-    end: datetime | None = None
 
 
 def ceil_minute(at: datetime) -> datetime:
@@ -60,7 +58,7 @@ def ceil_minute(at: datetime) -> datetime:
 class Driver:
     def __init__(self, shop: Shop, responses: ResponseModel | None, until: datetime) -> None:
         self.shop, self.responses, self.until = shop, responses, until
-        self.result = Replay(end=until)
+        self.result = Replay()
         self._feedback: list[tuple[datetime, int, TouchpointEvent]] = []
         self._seq = 0
         self._recent: dict[str, deque[datetime]] = defaultdict(deque)
@@ -103,7 +101,6 @@ class Driver:
         return found if found is not None and found[0] < self.until else None
 
     def _apply(self, at: datetime, event: TouchpointEvent) -> None:
-        self.result.start = self.result.start or at
         customer_id = self.shop.apply(event, at)
         self.result.events += 1
         if customer_id is None:

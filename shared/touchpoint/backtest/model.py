@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from touchpoint.decide import Profile
@@ -40,10 +39,4 @@ class Send:
             timezone=profile.timezone,
             items=tuple(context.get("items") or ()),
             currency=str(context.get("currency") or ""),
-        )
-
-    @property
-    def basket(self) -> Decimal:
-        return sum(
-            (Decimal(str(i.get("price") or 0)) * int(i.get("quantity") or 1) for i in self.items), Decimal(0)
         )
