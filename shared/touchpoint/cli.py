@@ -61,6 +61,13 @@ def _connect(allow_embedded: bool = False, real_aws: bool = False) -> Any:
             raise UserError(f"AWS endpoint {url} (AWS_ENDPOINT_URL) is not reachable")
         emulation.use_endpoint(url)
         emulation.adopt_settings()
+        _adopt_stack()
+        return None
+    if STACK:
+        if not real_aws:
+            raise UserError("--stack reads a deployed stack: add --aws (or set AWS_ENDPOINT_URL)")
+        _credentials()
+        _adopt_stack()
         return None
     local = f"http://127.0.0.1:{DEFAULT_AWS_PORT}"
     if emulation.reachable(local, 0.3):
@@ -84,11 +91,45 @@ def _connect(allow_embedded: bool = False, real_aws: bool = False) -> Any:
             f"no local AWS endpoint: start `touchpoint serve` (moto on port {DEFAULT_AWS_PORT}), "
             "set AWS_ENDPOINT_URL, or pass --aws to use real AWS"
         )
+    _credentials()
+    return None
+
+
+def _credentials() -> None:
     import boto3
 
     if boto3.session.Session().get_credentials() is None:
         raise UserError("--aws: no AWS credentials found")
-    return None
+
+
+STACK: list[str] = []  # --stack NAME, set by main()
+STACK_OUTPUTS = {
+    "TableName": "TABLE_NAME",
+    "OutboundQueueUrl": "OUTBOUND_QUEUE_URL",
+    "ArchiveBucketName": "ARCHIVE_BUCKET",
+    "SecretArn": "SECRETS_ARN",
+    "ApiUrl": "PUBLIC_URL",
+}
+
+
+def _adopt_stack() -> None:
+    """Point this process at a deployed stack's table, queue, archive and secret (its outputs)."""
+    if not STACK:
+        return
+    from botocore.exceptions import ClientError
+
+    from touchpoint import aws
+
+    try:
+        stacks = aws.client("cloudformation").describe_stacks(StackName=STACK[0])["Stacks"]
+    except ClientError as exc:
+        raise UserError(f"--stack {STACK[0]}: {exc.response['Error'].get('Message', exc)}") from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    if "TableName" not in outputs:
+        raise UserError(f"--stack {STACK[0]}: no TableName output; is it a Touchpoint stack?")
+    for key, variable in STACK_OUTPUTS.items():
+        if outputs.get(key):
+            os.environ[variable] = outputs[key]
 
 
 def _runtime(template: str | None) -> Any:
@@ -366,6 +407,12 @@ def _common() -> argparse.ArgumentParser:
         help="path of template.yaml (default: ./template.yaml, else the project's)",
     )
     common.add_argument(
+        "--stack",
+        default=argparse.SUPPRESS,
+        metavar="NAME",
+        help="a deployed stack: its outputs name the table, queue, archive and secret (needs --aws)",
+    )
+    common.add_argument(
         "--aws",
         action="store_true",
         default=argparse.SUPPRESS,
@@ -467,6 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.template = getattr(args, "template", None)
     args.aws = getattr(args, "aws", False)
+    STACK[:] = [args.stack] if getattr(args, "stack", None) else []
     # handlers log JSON to stdout in Lambda; here stdout carries the command's answer
     sys.stdout = sys.stderr
     try:

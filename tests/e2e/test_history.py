@@ -68,3 +68,29 @@ def test_dlq_list_and_redrive_from_the_command_line(served: Served) -> None:
     assert served.cli("dlq", "list").stdout == ""
     refused = served.cli("dlq", "list", "--aws")
     assert refused.returncode == 2 and "not built yet" in refused.stderr
+
+
+def test_stack_outputs_point_the_command_at_a_deployment(served: Served) -> None:
+    import boto3
+
+    cfn = boto3.client(
+        "cloudformation",
+        endpoint_url=served.env["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    for name, table in (("tp-elsewhere", "another-table"), ("tp-here", "touchpoint")):
+        template = {
+            "Resources": {"T": {"Type": "AWS::SNS::Topic"}},
+            "Outputs": {"TableName": {"Value": table}},
+        }
+        cfn.create_stack(StackName=name, TemplateBody=json.dumps(template))
+    now = datetime.now(UTC)
+    post_shopify(served, "checkouts", "checkouts/create", Shop.checkout(62, at=now), "stack-62")
+    here = served.cli("messages", "shopper62@example.com", "--stack", "tp-here")
+    assert here.returncode == 0 and "cart_abandonment" in here.stdout, here.stderr
+    elsewhere = served.cli("messages", "shopper62@example.com", "--stack", "tp-elsewhere")
+    assert elsewhere.returncode != 0 and "another-table" in elsewhere.stderr  # the output was used
+    missing = served.cli("profile", "shopper62@example.com", "--stack", "tp-missing")
+    assert missing.returncode == 2 and missing.stderr.startswith("touchpoint: --stack tp-missing:")
