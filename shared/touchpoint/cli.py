@@ -421,13 +421,36 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
+_AWS = ("AWS_ENDPOINT_URL", "TABLE_NAME")
+_SENDING = ("SENDGRID_API_KEY", "SENDGRID_API_HOST", "EMAIL_FROM", "PUBLIC_URL", "TOKEN_SECRET", "PLAYBOOK")
+ENVIRONMENT: dict[str, tuple[str, ...]] = {  # what each command reads, for its --help
+    "serve": ("AWS_ENDPOINT_URL", "TABLE_NAME", *_SENDING[:-1], "PLAYBOOK", "the webhook secrets (README)"),
+    "invoke": (*_AWS, "PLAYBOOK", "the webhook secrets (README)"),
+    "dispatch": (*_AWS, *_SENDING, "SMS_SENDER_ID", "META_PIXEL_ID"),
+    "check": ("PLAYBOOK",),
+    "preview": (*_AWS, *_SENDING),
+    "profile": _AWS,
+    "messages": _AWS,
+    "export": (*_AWS, "ARCHIVE_BUCKET"),
+    "forget": (*_AWS, "ARCHIVE_BUCKET"),
+    "report": (*_AWS, "ARCHIVE_BUCKET"),
+    "import": _AWS,
+    "backtest": ("PLAYBOOK",),
+    "list": ("AWS_ENDPOINT_URL",),
+    "redrive": ("AWS_ENDPOINT_URL",),
+    "demo": ("PLAYBOOK",),
+}
+
+
 def _add(
     sub: Any, name: str, func: Any, text: str, common: argparse.ArgumentParser
 ) -> argparse.ArgumentParser:
+    reads = ", ".join((*ENVIRONMENT.get(name, ()), "TOUCHPOINT_DEBUG"))
     command: argparse.ArgumentParser = sub.add_parser(
         name,
         help=text,
         description=f"{text}. AWS: AWS_ENDPOINT_URL, else a running `touchpoint serve` on 127.0.0.1:{DEFAULT_AWS_PORT}.",
+        epilog=f"environment: {reads}",
         parents=[common],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )

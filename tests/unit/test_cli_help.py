@@ -1,0 +1,60 @@
+"""Every subcommand's --help describes it, shows its defaults and names what it reads."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from touchpoint import cli
+
+
+def _subcommands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                nested = _subcommands(sub, (*prefix, name))
+                found += nested or [(*prefix, name)]
+    return found
+
+
+COMMANDS = _subcommands(cli.parser())
+
+
+def test_every_contract_command_exists() -> None:
+    names = {" ".join(c) for c in COMMANDS}
+    expected = {
+        "serve",
+        "invoke",
+        "dispatch",
+        "profile",
+        "messages",
+        "demo",
+        "export",
+        "forget",
+        "check",
+        "preview",
+    }
+    expected |= {
+        "catalog import",
+        "backtest",
+        "report",
+        "archive export",
+        "dlq list",
+        "dlq redrive",
+        "outbox list",
+    }
+    assert expected <= names
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_help_describes_defaults_and_environment(
+    command: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.parser().parse_args([*command, "--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    assert "environment:" in text and "TOUCHPOINT_DEBUG" in text
+    assert "--aws" in text and "--stack" in text and "--template" in text
