@@ -147,8 +147,6 @@ def _apply(
             logger.info("duplicate event", extra={"event_key": event.dedup_key})
             return Outcome(customer_id=customer_id, duplicate=True)
         # our own transaction went through and only its answer was lost: the SDK's retry met our marker
-    if event.kind == Kind.ORDER_PLACED and event.order:
-        statistics.record_order(event.order.order_id, event.order.items)
     logger.info(
         "event applied",
         extra={
@@ -203,6 +201,8 @@ def _commit(
             tx.save(AliasItem(key, "ALIAS", customer_id=customer_id), condition=AliasItem.pk.does_not_exist())
         staging.stage(tx, customer_id, decisions, existing, event, now)
         watchers.stage(tx, customer_id, event)
+        if event.kind == Kind.ORDER_PLACED and event.order:
+            statistics.stage(tx, event.order.order_id, event.order.items)
         _stage_attribution(tx, event, message_items, decisions)
         for loser, loser_raw, loser_messages in absorbed:
             _stage_merge(tx, customer_id, loser, loser_raw, loser_messages, now)

@@ -11,49 +11,60 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from pynamodb.transactions import TransactWrite
 
 from touchpoint import aws, config
 from touchpoint.events import LineItem
 from touchpoint.identity import key_part, sha256
 
-logger = Logger(child=True)
 TOP_SHARDS = 4
 MAX_ITEMS = 10
 
 
-def _update(key: dict[str, Any], counters: dict[str, int]) -> None:
+def _update(key: dict[str, Any], counters: dict[str, int]) -> dict[str, Any]:
+    """One low-level Update of a transaction: ADD each counter."""
     names = {f"#a{i}": name for i, name in enumerate(counters)}
     values = {f":v{i}": {"N": str(amount)} for i, amount in enumerate(counters.values())}
-    aws.client("dynamodb").update_item(
-        TableName=config.table_name(),
-        Key=key,
-        UpdateExpression="ADD " + ", ".join(f"#a{i} :v{i}" for i in range(len(counters))),
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues=values,
-    )
+    return {
+        "TableName": config.table_name(),
+        "Key": key,
+        "UpdateExpression": "ADD " + ", ".join(f"#a{i} :v{i}" for i in range(len(counters))),
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
 
 
-def record_order(order_id: str, items: tuple[LineItem, ...]) -> None:
-    """Best effort after the order's transaction: statistics may miss an order, never double it."""
+def updates(order_id: str, items: tuple[LineItem, ...]) -> list[dict[str, Any]]:
+    """The counter updates one order makes: co-purchases of its (at most MAX_ITEMS) products and
+    their sales on one best-seller shard."""
     quantities: Counter[str] = Counter()
     for item in items:
         quantities[item.product_id] += max(1, item.quantity)
     products = [p for p, _ in quantities.most_common(MAX_ITEMS)]
     if not products:
-        return  # an order without line items: nothing to count
-    try:
-        for product in products:
-            counters = {"sold": quantities[product]} | {
-                f"co:{other}": 1 for other in products if other != product
-            }
-            _update({"pk": {"S": f"P#{key_part(product)}"}, "sk": {"S": "CO"}}, counters)
-        shard = int(sha256(order_id)[:8], 16) % TOP_SHARDS
+        return []  # an order without line items: nothing to count
+    found = [
+        _update(
+            {"pk": {"S": f"P#{key_part(product)}"}, "sk": {"S": "CO"}},
+            {"sold": quantities[product]} | {f"co:{other}": 1 for other in products if other != product},
+        )
+        for product in products
+    ]
+    shard = int(sha256(order_id)[:8], 16) % TOP_SHARDS
+    found.append(
         _update(
             {"pk": {"S": f"P#_TOP#{shard}"}, "sk": {"S": "SOLD"}}, {f"s:{p}": quantities[p] for p in products}
         )
-    except Exception:
-        logger.exception("could not record co-purchases", extra={"order_id": order_id})
+    )
+    return found
+
+
+def stage(tx: TransactWrite, order_id: str, items: tuple[LineItem, ...]) -> None:
+    """Count the order inside the event's own transaction: a repeated order is never counted twice
+    and a failed one never half-counted, in no extra round trip. The counters' attribute names
+    are data, so these are low-level updates; pynamodb's TransactWrite sends what it holds in
+    `_update_items` as they are (pynamodb 6)."""
+    tx._update_items.extend(updates(order_id, items))
 
 
 def read(products: list[str]) -> tuple[dict[str, int], list[str]]:
