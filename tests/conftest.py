@@ -47,6 +47,16 @@ SECRETS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _environment_as_it_was() -> Iterator[None]:
+    """Whatever a test's code sets in os.environ (a runtime against an endpoint shares its
+    functions' environment with the process) is gone before the next test."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.fixture
 def secrets(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for key, value in SECRETS.items():
