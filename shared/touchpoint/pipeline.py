@@ -1,10 +1,11 @@
 """handle(event): apply it to the profile, decide, plan; all effects in one transaction.
 
 Round trips per event: one BatchGetItem (aliases), one Query (profile and messages),
-one TransactWriteItems (event marker, aliases, profile update, message writes). The
-marker's condition makes a redelivered or concurrent duplicate a no-op, and since
-nothing is written outside that transaction, a fault before it loses nothing: the
-platform's retry simply runs it again.
+one TransactWriteItems (event marker, aliases, profile update, message writes, an order's
+product counters), then one Firehose PutRecord into the event archive. The marker's
+condition makes a redelivered or concurrent duplicate a no-op, and since nothing else is
+written outside that transaction, a fault before it loses nothing: the platform's retry
+simply runs it again (and archives the event then, if archiving was what failed).
 """
 
 from __future__ import annotations
