@@ -573,4 +573,8 @@ def _explain(exc: Exception) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m touchpoint.cli`: run the importable module, so the commands in cli_history.py
+    # share its state (the stdout captured before the logs took it over)
+    from touchpoint import cli
+
+    sys.exit(cli.main())

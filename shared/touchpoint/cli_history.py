@@ -14,11 +14,9 @@ from touchpoint.errors import UserError
 
 
 def _out(text: str) -> None:
-    """The command's answer on the real stdout (while it runs, `sys.stdout` carries the logs)."""
-    stream = sys.__stdout__
-    assert stream is not None
-    stream.write(text + "\n")
-    stream.flush()
+    from touchpoint.cli import _out as out
+
+    out(text)
 
 
 def parse_time(value: str) -> datetime:

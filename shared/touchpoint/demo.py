@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from touchpoint.local import emulation
 from touchpoint.sim import payloads
 
 SECRET = "demo-secret"
@@ -37,17 +38,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _sms_sent() -> list[dict[str, Any]]:
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.sns.models import sns_backends
-
-    backend = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
-    return [{"phone": phone, "message": message} for phone, message, *_ in backend.sms_messages.values()]
-
-
 def run(report: Path, template: str | None = None) -> str:
     """Runs the scenario; returns the report's text (also written to `report`)."""
-    from touchpoint.local import emulation
     from touchpoint.local.runtime import LocalRuntime, find_template
     from touchpoint.local.sendgrid_stub import SendGridStub
     from touchpoint.local.template import load
@@ -364,9 +356,9 @@ class DemoShop:
                 for who in (self.shoppers["Ava"], self.shoppers["Gus"]):
                     order = payloads.order(who.n, at=self.t0 + timedelta(hours=26), first_name=who.name)
                     self.shopify("orders", "orders/create", order, who, "Purchase")
-            before = len(self.sendgrid.requests) + len(_sms_sent())
+            before = len(self.sendgrid.requests) + len(emulation.sms_published())
             self.runtime.dispatch(self.t0 + timedelta(hours=hours))
-            sends_at[f"+{hours}h"] = len(self.sendgrid.requests) + len(_sms_sent()) - before
+            sends_at[f"+{hours}h"] = len(self.sendgrid.requests) + len(emulation.sms_published()) - before
         return sends_at
 
     def outcomes(self) -> tuple[list[Any], list[Any]]:
@@ -436,5 +428,8 @@ def _render(
         out.append(
             f"| {row.flow} | {row.sent} | {row.sent_converted} | {row.held_out} | {row.held_out_converted} | {lift} |"
         )
-    out += ["", f"SendGrid requests: {len(sendgrid.requests)}; SMS published: {len(_sms_sent())}"]
+    out += [
+        "",
+        f"SendGrid requests: {len(sendgrid.requests)}; SMS published: {len(emulation.sms_published())}",
+    ]
     return "\n".join(out)

@@ -52,6 +52,21 @@ def adopt_settings() -> None:
             os.environ.setdefault(key, value)
 
 
+def sms_published() -> list[tuple[str, str, str]]:
+    """(key, phone, message) of every SMS published through the moto server in this process
+    (none against another endpoint)."""
+    try:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.sns.models import sns_backends
+    except ImportError:
+        return []
+    found = []
+    for region in sorted({"us-east-1", os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"}):
+        backend = sns_backends[DEFAULT_ACCOUNT_ID][region]
+        found += [(f"{region}:{key}", phone, text) for key, (phone, text, *_) in backend.sms_messages.items()]
+    return found
+
+
 def reachable(url: str, timeout: float = 1.0) -> bool:
     parsed = urlparse(url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)

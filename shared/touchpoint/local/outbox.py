@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from touchpoint.local import emulation
 from touchpoint.local.sendgrid_stub import SendGridStub
 
 
@@ -60,27 +61,11 @@ class Outbox:
 
     def _watch_sms(self) -> None:
         while not self._stop.wait(0.5):
-            for key, phone, message in _sms_sent():
+            for key, phone, message in emulation.sms_published():
                 if key not in self._sms_seen:
                     self._sms_seen.add(key)
                     path = self.folder / f"{self._next():04d}-sms-{_safe(phone)}.txt"
                     path.write_text(f"To: {phone}\n\n{message}\n", encoding="utf-8")
-
-
-def _sms_sent() -> list[tuple[str, str, str]]:
-    """SMS published through the moto server in this process (none against another endpoint)."""
-    try:
-        from moto.core import DEFAULT_ACCOUNT_ID
-        from moto.sns.models import sns_backends
-    except ImportError:
-        return []
-    found = []
-    for region in ("us-east-1", os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"):
-        backend = sns_backends[DEFAULT_ACCOUNT_ID][region]
-        found += [
-            (f"{region}:{key}", phone, message) for key, (phone, message, *_) in backend.sms_messages.items()
-        ]
-    return list(dict.fromkeys(found))
 
 
 def listing(folder: Path) -> list[dict[str, str]]:
