@@ -109,7 +109,7 @@ def _apply(
 ) -> Outcome | None:
     """One attempt: read, change, decide, commit. None when a concurrent writer won the race."""
     before, message_items = store.load(resolution.customer_id)
-    if resolution.unless_named and not store.anonymous(before):
+    if not resolution.stands(before):
         resolution = resolution.instead()
         before, message_items = store.load(resolution.customer_id)
     customer_id = resolution.customer_id
@@ -120,7 +120,7 @@ def _apply(
         (loser, raw, items)
         for loser in resolution.others  # rare: one Query each
         for raw, items in [store.load(loser)]
-        if loser in resolution.proven or store.anonymous(raw)
+        if resolution.folds_in(loser, raw)
     ]
     views = tuple(messages.to_view(m) for m in message_items)
     reaction = react(

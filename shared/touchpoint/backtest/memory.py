@@ -68,7 +68,7 @@ class MemoryShop:
                 self._forget(resolution.customer_id)
             return None
         before = self.profiles.get(resolution.customer_id, {})
-        if resolution.unless_named and not store.anonymous(before):
+        if not resolution.stands(before):
             resolution = resolution.instead()
             before = self.profiles.get(resolution.customer_id, {})
         customer_id = resolution.customer_id
@@ -80,7 +80,7 @@ class MemoryShop:
             (loser, raw)
             for loser in resolution.others
             for raw in [self.profiles.get(loser, {})]
-            if loser in resolution.proven or store.anonymous(raw)
+            if resolution.folds_in(loser, raw)
         ]
         views = tuple(self._view(m) for m in owned.values())
         reaction = react(event, customer_id, resolution.wanted, before, views, absorbed, self.playbook, now)

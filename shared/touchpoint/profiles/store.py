@@ -49,6 +49,14 @@ class Resolution:
         """Other customers this event's aliases point to: candidates to fold into this one."""
         return sorted({owner for owner in self.known.values() if owner != self.customer_id})
 
+    def stands(self, found: dict[str, Any]) -> bool:
+        """Whether the customer found (its stored profile) is this event's; else `instead()`."""
+        return not self.unless_named or anonymous(found)
+
+    def folds_in(self, other: str, raw: dict[str, Any]) -> bool:
+        """Whether another customer the event names (`others`, stored as `raw`) merges into this one."""
+        return other in self.proven or anonymous(raw)
+
     @property
     def proven(self) -> set[str]:
         """Others reached through a strong identifier: the event proves they are this customer.
