@@ -126,6 +126,11 @@ class LocalRuntime:
                 raise TemplateError(f"cannot load handler {path}")
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
+            # Handlers import the pipeline on their first request; in Lambda that request sees the
+            # function's environment, here (concurrent invocations) it would not, and the
+            # pipeline's child logger would have no parent. Importing it now, under the function's
+            # environment, gives it one; _logs_as then names the right service per invocation.
+            importlib.import_module("touchpoint.pipeline")
             self._modules[fn.logical_id] = module
         handler: Callable[[Any, Any], Any] = getattr(self._modules[fn.logical_id], attr)
         return handler
@@ -137,7 +142,8 @@ class LocalRuntime:
             aws_request_id=str(uuid.uuid4()),
             invoked_function_arn=f"arn:aws:lambda:{aws.region()}:123456789012:function:{logical_id}",
         )
-        with self.as_function(logical_id):
+        service = fn.environment.get("POWERTOOLS_SERVICE_NAME")
+        with self.as_function(logical_id), _logs_as(service if isinstance(service, str) else None):
             return self._loaded(fn)(event, context)
 
     def _loaded(self, fn: Function) -> Callable[[Any, Any], Any]:
@@ -369,3 +375,20 @@ def find_template(explicit: str | None = None) -> Path:
         if candidate.is_file():
             return candidate
     raise TemplateError("template.yaml not found: run from the project folder or pass --template")
+
+
+@contextmanager
+def _logs_as(service: str | None) -> Iterator[None]:
+    """Log lines of this invocation carry its function's service name. In Lambda each function
+    is its own process; here shared modules' child loggers hang under whichever function imported
+    them first, so the service goes into Powertools' per-context keys for the invocation."""
+    if not service:
+        yield
+        return
+    from aws_lambda_powertools.logging.formatter import THREAD_LOCAL_KEYS
+
+    token = THREAD_LOCAL_KEYS.set({**THREAD_LOCAL_KEYS.get(), "service": service})
+    try:
+        yield
+    finally:
+        THREAD_LOCAL_KEYS.reset(token)
