@@ -261,6 +261,133 @@ def _unsettled(by: datetime) -> int:
     )
 
 
+def _post_shopify(
+    runtime: LocalRuntime, resource: str, topic: str, payload: dict[str, Any], hook: str
+) -> Any:
+    """One webhook as Shopify delivers it: retried with the same webhook id while it gets a 5xx."""
+    body = json.dumps(payload).encode()
+    headers = payloads.shopify_headers(topic, body, SECRET, hook)
+    for _ in range(5):
+        answer = runtime.http("POST", f"/webhooks/shopify/{resource}", headers, body)
+        if answer.status < 500:
+            return answer
+    return answer
+
+
+def _message_ids(stub: SendGridStub) -> Counter[str]:
+    return Counter(
+        r["body"]["personalizations"][0]["custom_args"]["touchpoint_message_id"] for r in stub.requests
+    )
+
+
+PROVIDER_FAULTS = ["ok", "429", "ok", "timeout", "500", "close", "ok", "drop", "503", "ok"]
+
+
+def provider_run(runtime: LocalRuntime, stub: SendGridStub, now: datetime) -> dict[str, Any]:
+    """Every way a SendGrid request can go wrong, in turn: throttled and failed answers are
+    retried; a timeout, or a connection closed with no answer, may have reached SendGrid and is
+    never resent. SendGrid then posts its events for the mails it took (they settle those as
+    sent); the rest fail after the reconciliation window with `no_provider_event`."""
+    from touchpoint.local.signing import headers_for
+
+    os.environ["SENDGRID_TIMEOUT_SECONDS"] = "1"
+    stub.requests.clear()
+    stub.script, stub.hang_seconds, stub.received = list(PROVIDER_FAULTS), 2.0, 0
+    for n in range(300, 340):
+        _post_shopify(runtime, "checkouts", "checkouts/create", payloads.checkout(n, at=now), f"p-{n}")
+    for _ in range(4):  # the Dispatcher's next runs and the queue's redeliveries
+        runtime.dispatch(now + timedelta(hours=2))
+    stub.script = []
+    accepted = [
+        {
+            "event": "processed",
+            "email": r["body"]["personalizations"][0]["to"][0]["email"],
+            "timestamp": int((now + timedelta(hours=2)).timestamp()),
+            "sg_message_id": f"sg-{i}",
+            **r["body"]["personalizations"][0]["custom_args"],
+        }
+        for i, r in enumerate(stub.requests)
+    ]
+    body = json.dumps(accepted).encode()
+    events_path = "/webhooks/sendgrid/events"
+    answer = runtime.http("POST", events_path, headers_for(events_path, body, now), body)
+    closing = now + timedelta(hours=26, minutes=1)  # past the window of everything sent at +2 h
+    runtime.dispatch(closing)
+    settled = _messages_due(range(300, 340), closing)
+    del os.environ["SENDGRID_TIMEOUT_SECONDS"]
+    return {
+        "provider requests": stub.received,
+        "events webhook": answer.status,
+        "unknown outcomes": sum(1 for _, reasons in settled if "outcome_unknown" in reasons),
+        "unknown outcomes reconciled by provider events": sum(
+            1 for _, reasons in settled if "provider:processed" in reasons
+        ),
+        "unknown outcomes failed after the window": sum(
+            1 for status, reasons in settled if status == "failed" and "no_provider_event" in reasons
+        ),
+        "provider-phase messages not settled": sum(
+            1
+            for status, _ in settled
+            if status not in {"sent", "failed", "suppressed", "cancelled", "holdout"}
+        ),
+        "provider duplicate sends": sum(c - 1 for c in _message_ids(stub).values() if c > 1),
+    }
+
+
+def _messages_due(shoppers: range, by: datetime) -> list[tuple[str, list[str]]]:
+    """Status and reasons of every message of these shoppers due by then."""
+    from touchpoint.profiles import store
+
+    found = []
+    for n in shoppers:
+        _, items = store.load(store.find_customer(f"shopper{n}@example.com") or "")
+        found += [(m.status, list(m.reasons or [])) for m in items if m.due_at and m.due_at <= by]
+    return found
+
+
+def lossy_run(runtime: LocalRuntime, stub: SendGridStub, moto_url: str, now: datetime) -> dict[str, Any]:
+    """Checkouts, orders and the Dispatcher with 15% of DynamoDB's answers lost on the way back
+    (a proxy closes the connection after the write): each event applied once, no first delivery
+    called a duplicate, no message sent twice or left unsettled."""
+    from lossy_proxy import LossyProxy
+
+    from touchpoint.profiles import store
+    from touchpoint.profiles.models import reset_connections
+
+    stub.requests.clear()
+    answers: list[Any] = []
+    with LossyProxy(moto_url, drop=0.15) as proxy:
+        emulation.use_endpoint(proxy.url)
+        reset_connections()
+        try:
+            for n in range(400, 440):
+                checkout = payloads.checkout(n, at=now)
+                answers.append(_post_shopify(runtime, "checkouts", "checkouts/create", checkout, f"l-{n}"))
+                if n % 4 == 0:
+                    order = payloads.order(n, at=now + timedelta(minutes=30))
+                    answers.append(_post_shopify(runtime, "orders", "orders/create", order, f"lo-{n}"))
+            for hours in (2, 2, 25, 25, 49):
+                runtime.dispatch(now + timedelta(hours=hours))
+        finally:
+            emulation.use_endpoint(moto_url)
+            reset_connections()
+    bodies = [json.loads(a.body or b"{}") for a in answers]
+    expected = {n: 1 + (n % 4 == 0) for n in range(400, 440)}
+    counts = {
+        n: int(store.load(store.find_customer(f"shopper{n}@example.com") or "")[0].get("event_count", 0))
+        for n in expected
+    }
+    return {
+        "DynamoDB answers lost": proxy.dropped,
+        "AWS requests through the proxy": proxy.forwarded,
+        "lossy 5xx after platform retries": sum(1 for a in answers if a.status >= 500),
+        "first deliveries called duplicate": sum(1 for b in bodies if b.get("duplicate")),
+        "events not applied exactly once": sum(1 for n, c in expected.items() if counts[n] != c),
+        "lossy duplicate sends": sum(c - 1 for c in _message_ids(stub).values() if c > 1),
+        "lossy messages lost": _unsettled(now + timedelta(hours=48)),
+    }
+
+
 RSS_BOUND_MB = 600
 
 
@@ -299,11 +426,16 @@ def main() -> int:
     try:
         with SendGridStub() as stub:
             os.environ["SENDGRID_API_HOST"] = stub.url
+            public_key = ROOT / "events" / "sendgrid-sample-public-key.txt"
+            os.environ["SENDGRID_WEBHOOK_PUBLIC_KEY"] = public_key.read_text().strip()
             runtime = LocalRuntime(load(find_template(str(ROOT / "template.yaml"))))
             runtime.bootstrap()
             rows = fuzz(runtime, rng)
             copies, applied, redelivery_errors = redeliveries(runtime)
-            shop = shop_run(runtime, stub, datetime.now(UTC))
+            now = datetime.now(UTC)
+            shop = shop_run(runtime, stub, now)
+            shop.update(provider_run(runtime, stub, now))
+            shop.update(lossy_run(runtime, stub, f"http://127.0.0.1:{port}", now))
             shop.update(memory_run(runtime))
     finally:
         server.stop()
@@ -327,7 +459,8 @@ def _report(rows: list[Any], copies: int, applied: int, errors: int, shop: dict[
         f"\n## Concurrent redeliveries\n\n{copies} copies of one checkout in 16 threads: applied {applied} time(s), {errors} 5xx\n"
     )
     print(
-        "## A shop's week through the Dispatcher (SendGrid answering 503 to one request in four), then memory\n"
+        "## A shop's week through the Dispatcher (SendGrid answering 503 to one request in four); "
+        f"SendGrid meeting {', '.join(PROVIDER_FAULTS)} in turn; 15% of DynamoDB's answers lost; then memory\n"
     )
     for key, value in shop.items():
         print(f"- {key}: {value}")
@@ -341,14 +474,25 @@ def _report(rows: list[Any], copies: int, applied: int, errors: int, shop: dict[
         + shop["sent without consent"]
         + shop["cart reminders after an order"]
         + shop["messages lost"]
+        + (shop["events webhook"] != 200)
+        + shop["provider-phase messages not settled"]
+        + shop["provider duplicate sends"]
+        + shop["lossy 5xx after platform retries"]
+        + shop["first deliveries called duplicate"]
+        + shop["events not applied exactly once"]
+        + shop["lossy duplicate sends"]
+        + shop["lossy messages lost"]
         + (shop["RSS growth MB"] > RSS_BOUND_MB)
     )
     total = sum(cases for _, cases, _ in rows)
+    dup_sends = shop["duplicate sends"] + shop["provider duplicate sends"] + shop["lossy duplicate sends"]
     verdict = "held" if not broken else "BROKEN"
     print(
-        f"\nPromise {verdict}: {total} fuzz cases with {fivexx} 5xx; {shop['duplicate sends']} duplicate sends; "
+        f"\nPromise {verdict}: {total} fuzz cases with {fivexx} 5xx; {dup_sends} duplicate sends; "
         f"{shop['sent without consent'] + shop['cart reminders after an order']} unwanted sends; "
-        f"{shop['messages lost']} messages lost; "
+        f"{shop['messages lost'] + shop['lossy messages lost']} messages lost; "
+        f"{shop['unknown outcomes reconciled by provider events']} unknown outcomes reconciled, "
+        f"{shop['unknown outcomes failed after the window']} failed after the window; "
         f"memory grew {shop['RSS growth MB']} MB over {shop['large events']} large events (bound {RSS_BOUND_MB} MB)"
     )
     return 0 if not broken else 1

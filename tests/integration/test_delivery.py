@@ -6,6 +6,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
@@ -271,3 +272,41 @@ def test_a_send_that_timed_out_is_never_resent_and_is_settled_by_sendgrids_event
     assert first(97).status == "failed" and (first(97).reasons or [])[-1] == "no_provider_event"
     sent_97 = [r for r in sendgrid.requests if first(97).message_id in json.dumps(r["body"])]
     assert len(sent_97) == 1  # the timed-out reminder reached SendGrid exactly once
+
+
+def _mails_of(sendgrid: SendGridStub, step: str) -> int:
+    ids = [
+        r["body"]["personalizations"][0]["custom_args"]["touchpoint_message_id"] for r in sendgrid.requests
+    ]
+    return sum(1 for i in ids if f".{step}." in i)
+
+
+@pytest.mark.parametrize(
+    ("fault", "status_after", "mails_accepted"),
+    [
+        ("close", "unknown", 1),  # SendGrid took it, the answer was lost: wait for its events
+        ("drop", "unknown", 0),  # closed before an answer: we cannot tell it apart from "close"
+        ("429", "sent", 1),  # throttled: nothing was accepted, so the retry is safe
+        ("500", "sent", 1),
+    ],
+)
+def test_each_provider_fault_is_retried_only_when_nothing_can_have_been_accepted(
+    shop: Shop,
+    runtime: LocalRuntime,
+    sendgrid: SendGridStub,
+    fault: str,
+    status_after: str,
+    mails_accepted: int,
+) -> None:
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(95, at=now))
+    sendgrid.script = [fault, "ok"]  # the first attempt meets the fault, any retry goes through
+    runtime.dispatch(now + timedelta(hours=2))
+    runtime.drain()
+    runtime.dispatch(now + timedelta(hours=2, minutes=20))
+    assert statuses("shopper95@example.com")["email_1h"][0] == status_after
+    assert _mails_of(sendgrid, "email_1h") == mails_accepted
+    runtime.dispatch(now + timedelta(hours=27))  # past the reconciliation window, no event came
+    settled = "failed" if status_after == "unknown" else "sent"
+    assert statuses("shopper95@example.com")["email_1h"][0] == settled
+    assert _mails_of(sendgrid, "email_1h") == mails_accepted  # never sent a second time

@@ -64,3 +64,29 @@ def test_a_lost_answer_to_the_event_transaction_is_not_called_a_duplicate(
     profile, _ = store.load(body["customer_id"])
     assert profile["event_count"] == 1
     assert json.dumps(body)  # the answer a platform gets is whole
+
+
+def test_a_lost_answer_to_the_dispatchers_verdict_does_not_stop_the_run(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    """The Dispatcher defers an SMS due at night in New York; the answer to that write is lost.
+    The SDK's retry meets the Dispatcher's own write, and the run goes on (it once raised
+    ConditionalCheckFailed, and every message after this one waited for the next run)."""
+    start = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
+    payload = shop.checkout(
+        94, at=start, country="US", province="NY", phone="+12125550194", sms_consent="subscribed"
+    )
+    shop.post("checkouts", "checkouts/create", payload)
+    customer = store.find_customer("shopper94@example.com") or ""
+    sms = next(m for m in store.load(customer)[1] if m.channel == "sms")
+    assert sms.due_at is not None
+    night = sms.due_at.replace(hour=4, minute=0) + timedelta(days=1)  # 23:00 in New York
+    client = MessageItem._get_connection().connection.client
+    deferral = _drop_first_answer(
+        client, "UpdateItem", lambda body: b'"due_at"' in body and b'"reasons"' in body
+    )
+    result = runtime.dispatch(night)
+    assert deferral, "the fault was not injected"
+    assert result["DispatcherFunction"]["deferred"] == 1
+    deferred = next(m for m in store.load(customer)[1] if m.channel == "sms")
+    assert deferred.status == "planned" and deferred.due_at is not None and deferred.due_at > night

@@ -23,6 +23,10 @@ class SendGridStub:
         self.fail_with: int | None = None  # answer this status instead of 202 (tests of retries)
         self.fail_every = 0  # answer 503 to every n-th request (fault injection); 0: never
         self.delay_seconds = 0.0  # accept the mail, then answer this late (a client timeout)
+        # faults by request, cycled: "ok", a status ("429", "503"), "timeout" (accept, answer after
+        # hang_seconds), "close" (accept, close unanswered), "drop" (close without accepting)
+        self.script: list[str] = []
+        self.hang_seconds = 30.0
         self.received = 0
         self.lock = threading.Lock()
         stub = self
@@ -39,14 +43,18 @@ class SendGridStub:
                     return
                 with stub.lock:
                     stub.received += 1
-                    injected = bool(stub.fail_every) and stub.received % stub.fail_every == 0
-                status = stub.fail_with or (503 if injected else None)
-                if status:
-                    self._answer(status, b'{"errors":[{"message":"stub failure"}]}')
+                    fault = stub.fault(stub.received)
+                if fault.isdigit():
+                    self._answer(int(fault), b'{"errors":[{"message":"stub failure"}]}')
+                    return
+                if fault == "drop":  # the connection ends before SendGrid took the mail
+                    self.close_connection = True
                     return
                 stub.accept(self.path, body, dict(self.headers.items()))
-                if stub.delay_seconds:
-                    time.sleep(stub.delay_seconds)
+                if fault == "close":  # SendGrid took the mail, the answer never arrives
+                    self.close_connection = True
+                    return
+                time.sleep(stub.hang_seconds if fault == "timeout" else stub.delay_seconds)
                 self._answer(202, b"", {"X-Message-Id": uuid.uuid4().hex[:22]})
 
             def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
@@ -66,6 +74,14 @@ class SendGridStub:
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def fault(self, n: int) -> str:
+        """What the n-th request meets."""
+        if self.script:
+            return self.script[(n - 1) % len(self.script)]
+        if self.fail_every and n % self.fail_every == 0:
+            return "503"
+        return str(self.fail_with) if self.fail_with else "ok"
 
     def accept(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> None:
         self.requests.append({"path": path, "body": body, "headers": headers})

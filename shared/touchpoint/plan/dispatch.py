@@ -74,6 +74,7 @@ def _expire(pk: str, sk: str, now: datetime, status: Status, reason: str) -> boo
                 MessageItem.due_sk.remove(),
             ],
             (MessageItem.status == status.value) & (MessageItem.due_sk < keys.due_upper_bound(now)),
+            becomes=Status.FAILED,
         )
         is not None
     )
@@ -103,7 +104,8 @@ def _settle(
         ]
     else:
         actions += [MessageItem.due_pk.remove(), MessageItem.due_sk.remove()]
-    item.update(actions=actions, condition=MessageItem.status == Status.QUEUED.value)
+    # through claim(): if the answer is lost, the SDK's retry meets our own write, not a conflict
+    claim(item.pk, item.sk, actions, MessageItem.status == Status.QUEUED.value, becomes=status)
 
 
 def run(now: datetime, playbook: Playbook) -> DispatchReport:
