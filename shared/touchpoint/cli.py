@@ -1,5 +1,5 @@
 """The `touchpoint` command: serve, invoke, dispatch, check, profile, messages, export, forget, demo
-(and backtest, report, archive in cli_history.py)."""
+(backtest, report, archive, dlq, outbox in cli_history.py; connect in cli_connect.py)."""
 
 from __future__ import annotations
 
@@ -439,6 +439,8 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {  # what each command reads, for its 
     "list": ("AWS_ENDPOINT_URL",),
     "redrive": ("AWS_ENDPOINT_URL",),
     "demo": ("PLAYBOOK",),
+    "shopify": ("SHOPIFY_ADMIN_TOKEN",),
+    "woocommerce": ("WOOCOMMERCE_CONSUMER_KEY", "WOOCOMMERCE_CONSUMER_SECRET", "WOOCOMMERCE_WEBHOOK_SECRET"),
 }
 
 
@@ -528,6 +530,9 @@ def parser() -> argparse.ArgumentParser:
     from touchpoint import cli_history
 
     cli_history.add_commands(sub, common, _add)
+    from touchpoint import cli_connect
+
+    cli_connect.add_commands(sub, common, _add)
     m = _add(sub, "demo", cmd_demo, "a synthetic shop's customers through every touchpoint", common)
     m.add_argument("--report", default="reports/demo.md", help="where to write the report")
     return p

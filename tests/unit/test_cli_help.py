@@ -44,6 +44,8 @@ def test_every_contract_command_exists() -> None:
         "dlq list",
         "dlq redrive",
         "outbox list",
+        "connect shopify",
+        "connect woocommerce",
     }
     assert expected <= names
 

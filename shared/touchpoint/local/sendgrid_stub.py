@@ -37,25 +37,10 @@ class SendGridStub:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 if self.path != "/v3/mail/send":
                     self._answer(404, b'{"errors":[{"message":"not found"}]}')
-                    return
-                if not (self.headers.get("Authorization") or "").startswith("Bearer "):
+                elif not (self.headers.get("Authorization") or "").startswith("Bearer "):
                     self._answer(401, b'{"errors":[{"message":"authorization required"}]}')
-                    return
-                with stub.lock:
-                    stub.received += 1
-                    fault = stub.fault(stub.received)
-                if fault.isdigit():
-                    self._answer(int(fault), b'{"errors":[{"message":"stub failure"}]}')
-                    return
-                if fault == "drop":  # the connection ends before SendGrid took the mail
-                    self.close_connection = True
-                    return
-                stub.accept(self.path, body, dict(self.headers.items()))
-                if fault == "close":  # SendGrid took the mail, the answer never arrives
-                    self.close_connection = True
-                    return
-                time.sleep(stub.hang_seconds if fault == "timeout" else stub.delay_seconds)
-                self._answer(202, b"", {"X-Message-Id": uuid.uuid4().hex[:22]})
+                else:
+                    stub.mail_send(self, body)
 
             def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
                 try:
@@ -74,6 +59,24 @@ class SendGridStub:
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def mail_send(self, handler: Any, body: dict[str, Any]) -> None:
+        """One authorised mail/send: the scripted fault, else accepted and answered 202."""
+        with self.lock:
+            self.received += 1
+            fault = self.fault(self.received)
+        if fault.isdigit():
+            handler._answer(int(fault), b'{"errors":[{"message":"stub failure"}]}')
+            return
+        if fault == "drop":  # the connection ends before SendGrid took the mail
+            handler.close_connection = True
+            return
+        self.accept(handler.path, body, dict(handler.headers.items()))
+        if fault == "close":  # SendGrid took the mail, the answer never arrives
+            handler.close_connection = True
+            return
+        time.sleep(self.hang_seconds if fault == "timeout" else self.delay_seconds)
+        handler._answer(202, b"", {"X-Message-Id": uuid.uuid4().hex[:22]})
 
     def fault(self, n: int) -> str:
         """What the n-th request meets."""

@@ -10,6 +10,8 @@ from touchpoint.events import Checkout, Consent, Identity, Kind, LineItem, Order
 from touchpoint.sources import Ignored, Request, jsonbody, signing
 from touchpoint.sources.jsonbody import items, money, obj, quantity, text, timestamp
 
+ORDER_TOPICS = frozenset({"order.created", "order.updated"})  # what /webhooks/woocommerce/orders acts on
+
 SOURCE = "woocommerce"
 PLACED = {"processing", "completed", "on-hold"}
 ABANDONED = {"pending", "failed", "checkout-draft"}
@@ -37,7 +39,7 @@ def verify(request: Request) -> None:
 
 def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
     topic = request.header("X-WC-Webhook-Topic") or "order.updated"
-    if topic not in ("order.created", "order.updated"):
+    if topic not in ORDER_TOPICS:
         raise Ignored(f"topic '{topic}' is not handled on this route")
     data = jsonbody.parse_object(request.body)
     order_id = text(data, "id", required=True)
