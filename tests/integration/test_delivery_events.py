@@ -120,3 +120,18 @@ def test_opens_are_learned_as_engagement_hours(
     customer_id = args["touchpoint_customer_id"]
     raw, _ = store.load(customer_id)
     assert changes.as_profile(raw, customer_id).engagement_hours == {13: 3}
+
+
+def test_a_signed_body_that_is_not_utf8_is_a_400_naming_the_encoding(runtime: LocalRuntime) -> None:
+    """The signature is over bytes: a correctly signed body SendGrid could never send is the
+    client's fault (400), not an authentication failure (401)."""
+    body = b'[{"event": "open", "email": "caf\xe9@example.com"}]'
+    stamp = str(int(time.time()))
+    signature = base64.b64encode(KEY.sign(stamp.encode() + body, ec.ECDSA(hashes.SHA256()))).decode()
+    headers = {
+        "X-Twilio-Email-Event-Webhook-Signature": signature,
+        "X-Twilio-Email-Event-Webhook-Timestamp": stamp,
+    }
+    response = runtime.http("POST", "/webhooks/sendgrid/events", headers, body)
+    assert response.status == 400, response.body
+    assert b"UTF-8" in response.body or b"utf-8" in response.body
