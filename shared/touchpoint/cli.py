@@ -106,6 +106,7 @@ STACK: list[str] = []  # --stack NAME, set by main()
 STACK_OUTPUTS = {
     "TableName": "TABLE_NAME",
     "OutboundQueueUrl": "OUTBOUND_QUEUE_URL",
+    "OutboundDeadLetterQueueUrl": "OUTBOUND_DLQ_URL",
     "ArchiveBucketName": "ARCHIVE_BUCKET",
     "SecretArn": "SECRETS_ARN",
     "ApiUrl": "PUBLIC_URL",
@@ -132,7 +133,14 @@ def _adopt_stack() -> None:
             os.environ[variable] = outputs[key]
 
 
-def _runtime(template: str | None) -> Any:
+def _runtime(template: str | None, embedded: bool = False) -> Any:
+    """The local runtime, on the emulated endpoint only: it creates the template's resources,
+    which must never happen in a real account by accident."""
+    if not (embedded or os.environ.get("AWS_ENDPOINT_URL")):
+        raise UserError(
+            "this command runs the functions here, on the local emulation; a deployed stack runs "
+            "them itself (its schedule runs the Dispatcher every minute; `aws lambda invoke` runs one)"
+        )
     from touchpoint.local.runtime import LocalRuntime, find_template
     from touchpoint.local.template import load
 
@@ -234,7 +242,7 @@ def cmd_invoke(args: argparse.Namespace) -> int:
             raise UserError(str(exc)) from None
     mock = _connect(allow_embedded=True, real_aws=args.aws)
     try:
-        runtime = _runtime(args.template)
+        runtime = _runtime(args.template, embedded=mock is not None)
         runtime.function(args.function)
         result = runtime.invoke(args.function, event)
     finally:
@@ -436,8 +444,8 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {  # what each command reads, for its 
     "report": (*_AWS, "ARCHIVE_BUCKET"),
     "import": _AWS,
     "backtest": ("PLAYBOOK",),
-    "list": ("AWS_ENDPOINT_URL",),
-    "redrive": ("AWS_ENDPOINT_URL",),
+    "list": ("AWS_ENDPOINT_URL", "OUTBOUND_DLQ_URL", "OUTBOUND_QUEUE_URL"),
+    "redrive": ("AWS_ENDPOINT_URL", "OUTBOUND_DLQ_URL", "OUTBOUND_QUEUE_URL"),
     "demo": ("PLAYBOOK",),
     "shopify": ("SHOPIFY_ADMIN_TOKEN",),
     "woocommerce": ("WOOCOMMERCE_CONSUMER_KEY", "WOOCOMMERCE_CONSUMER_SECRET", "WOOCOMMERCE_WEBHOOK_SECRET"),

@@ -88,13 +88,19 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
 
 
 def _queues(real_aws: bool) -> tuple[str, str]:
-    from touchpoint.cli import _runtime
+    """The DLQ and the outbound queue: a deployed stack's outputs (--stack), else the local
+    runtime's queues."""
+    import os
 
+    from touchpoint.cli import STACK, _runtime
+
+    dlq, queue = os.environ.get("OUTBOUND_DLQ_URL"), os.environ.get("OUTBOUND_QUEUE_URL")
+    if STACK:
+        if not (dlq and queue):
+            raise UserError(f"--stack {STACK[0]}: no OutboundDeadLetterQueueUrl/OutboundQueueUrl outputs")
+        return dlq, queue
     if real_aws:
-        raise UserError(
-            "dlq against AWS: redrive from the SQS console (OutboundDeadLetterQueueUrl output); "
-            "reading a deployed stack's outputs is not built yet"
-        )
+        raise UserError("dlq --aws: name the deployment with --stack NAME (its outputs name the queues)")
     runtime = _runtime(None)
     urls = runtime.resources.queue_urls
     return urls["OutboundDeadLetterQueue"], urls["OutboundQueue"]

@@ -4,13 +4,15 @@ against a running `touchpoint serve`."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from ..conftest import Shop
-from .conftest import Served, post_shopify
+from .conftest import CLI, Served, post_shopify
 
 pytestmark = pytest.mark.e2e
 
@@ -66,8 +68,54 @@ def test_dlq_list_and_redrive_from_the_command_line(served: Served) -> None:
     moved = served.cli("dlq", "redrive")
     assert moved.returncode == 0 and moved.stdout.strip().isdigit(), moved.stderr
     assert served.cli("dlq", "list").stdout == ""
-    refused = served.cli("dlq", "list", "--aws")
-    assert refused.returncode == 2 and "not built yet" in refused.stderr
+
+
+def test_dlq_of_a_deployed_stack_comes_from_its_outputs(served: Served) -> None:
+    import boto3
+
+    session = boto3.session.Session(
+        aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
+    )
+    url = served.env["AWS_ENDPOINT_URL"]
+    sqs, cfn = session.client("sqs", endpoint_url=url), session.client("cloudformation", endpoint_url=url)
+    dlq = sqs.create_queue(QueueName="tp-deployed-dlq")["QueueUrl"]
+    queue = sqs.create_queue(QueueName="tp-deployed-outbound")["QueueUrl"]
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"pk": "C#c-1", "sk": "MSG#winback.email.1"}))
+    outputs = {"TableName": "touchpoint", "OutboundQueueUrl": queue, "OutboundDeadLetterQueueUrl": dlq}
+    template = {
+        "Resources": {"T": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {k: {"Value": v} for k, v in outputs.items()},
+    }
+    cfn.create_stack(StackName="tp-queues", TemplateBody=json.dumps(template))
+    listed = served.cli("dlq", "list", "--stack", "tp-queues")
+    assert listed.returncode == 0, listed.stderr
+    assert [json.loads(line)["message_id"] for line in listed.stdout.splitlines()] == ["winback.email.1"]
+    moved = served.cli("dlq", "redrive", "--stack", "tp-queues")
+    assert moved.returncode == 0 and moved.stdout.strip() == "1", moved.stderr
+    back = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", [])
+    assert [json.loads(m["Body"])["sk"] for m in back] == ["MSG#winback.email.1"]
+
+
+def test_commands_that_run_functions_here_never_touch_a_real_account(tmp_path: Path) -> None:
+    """Without a local endpoint, --aws would have the local runtime create a table and queues in
+    the account: refused in one line, before any AWS call."""
+    env = {
+        "PATH": os.environ["PATH"],
+        "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "example",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9",  # nothing may be called: a call would fail loudly
+    }
+    expected = {
+        ("dispatch", "--at", "+1h", "--aws"): "runs the functions here, on the local emulation",
+        ("dlq", "list", "--aws"): "name the deployment with --stack NAME",
+    }
+    for args, message in expected.items():
+        done = subprocess.run(
+            [*CLI, *args], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
+        )
+        assert done.returncode == 2 and message in done.stderr, done.stderr
+        assert done.stderr.count("\n") == 1
 
 
 def test_stack_outputs_point_the_command_at_a_deployment(served: Served) -> None:
