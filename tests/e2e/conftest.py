@@ -36,6 +36,7 @@ class Served:
     env: dict[str, str]
     stub: SendGridStub
     process: subprocess.Popen[bytes]
+    log: Path | None = None  # serve's stderr: its banner and the functions' JSON log lines
 
     def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
         request = urllib.request.Request(self.url + path, data=body, headers=headers, method="POST")
@@ -82,14 +83,15 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
         public_key = (ROOT / "events" / "sendgrid-sample-public-key.txt").read_text().strip()
         env.update(SECRETS, SENDGRID_API_HOST=stub.url, SENDGRID_WEBHOOK_PUBLIC_KEY=public_key)
-        process, api, aws_port = start_serve(env, tmp_path_factory.mktemp("serve") / "serve.log")
+        log = tmp_path_factory.mktemp("serve") / "serve.log"
+        process, api, aws_port = start_serve(env, log)
         # the CLI's sends render links to this serve, as serve's own do
         client_env = {
             **env,
             "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}",
             "PUBLIC_URL": f"http://127.0.0.1:{api}",
         }
-        yield Served(f"http://127.0.0.1:{api}", client_env, stub, process)
+        yield Served(f"http://127.0.0.1:{api}", client_env, stub, process, log)
         process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=10)

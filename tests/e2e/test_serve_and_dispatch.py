@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -125,3 +126,34 @@ def test_serve_stops_cleanly(sig: int, tmp_path: Path) -> None:
     stderr = log.read_text(errors="replace")
     assert process.returncode == 0, stderr
     assert "stopping" in stderr and "Traceback" not in stderr
+
+
+def _logged(served: Served, message: str) -> list[dict]:
+    assert served.log is not None
+    found = []
+    for line in served.log.read_text(errors="replace").splitlines():
+        if line.startswith("{") and f'"message":"{message}"' in line:
+            found.append(json.loads(line))
+    return found
+
+
+def test_each_functions_log_lines_carry_its_own_service(served: Served) -> None:
+    """Under serve every function shares one process, and the pipeline's logger is shared; each
+    line still names the function that handled the request (it once said service_undefined)."""
+    from touchpoint.sim import payloads
+
+    from ..conftest import WRITE_KEY
+
+    assert post_shopify(served, "orders", "orders/create", Shop.order(86), "log-86")[0] == 200
+    view = {"type": "track", "event": "Product Viewed", "anonymousId": "a-86", "messageId": "log-86"}
+    headers, body = payloads.segment([view], WRITE_KEY)
+    assert served.post("/events", body, headers)[0] == 200
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not {"order_placed", "product_viewed"} <= {
+        line.get("kind") for line in _logged(served, "event applied")
+    }:
+        time.sleep(0.1)  # serve's stderr is a file: the lines may trail the answers a little
+    services = {(line["kind"], line["service"]) for line in _logged(served, "event applied")}
+    by_kind = {kind: {s for k, s in services if k == kind} for kind, _ in services}
+    assert by_kind["order_placed"] == {"purchase"}
+    assert by_kind["product_viewed"] == {"web-event"}

@@ -4,14 +4,12 @@ one lock: a Sender waiting on a slow provider leaves webhooks answering at once.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -82,49 +80,3 @@ def test_a_slow_provider_does_not_hold_up_a_webhook(served_runtime: LocalRuntime
         sending.join()
     assert answer.status == 200
     assert waited < 2.0, f"/events waited {waited:.1f} s behind the Sender"
-
-
-def _pipeline_lines(
-    runtime: LocalRuntime, post: tuple[str, str, dict[str, str], bytes]
-) -> list[dict[str, Any]]:
-    """The JSON lines `touchpoint.pipeline` logs while one request runs, formatted exactly as the
-    function's Powertools logger formats them (the handler borrows its formatter). A function
-    must have imported the pipeline already: importing it here would make an orphan logger."""
-    from touchpoint import pipeline
-
-    lines: list[str] = []
-    handler = logging.Handler()
-    handler.setFormatter(pipeline.logger.registered_formatter)
-    handler.emit = lambda record: lines.append(handler.format(record))  # type: ignore[method-assign]
-    child = logging.getLogger(pipeline.logger.name)
-    child.addHandler(handler)
-    try:
-        assert runtime.http(*post).status == 200
-    finally:
-        child.removeHandler(handler)
-    return [json.loads(line) for line in lines]
-
-
-def _order(n: int) -> tuple[str, str, dict[str, str], bytes]:
-    body = json.dumps(Shop.order(n)).encode()
-    return "POST", "/webhooks/shopify/orders", Shop.headers("orders/create", body), body
-
-
-def _view(n: int) -> tuple[str, str, dict[str, str], bytes]:
-    event = {"type": "track", "event": "Product Viewed", "anonymousId": f"a-{n}", "messageId": f"m-{n}"}
-    headers, body = payloads.segment([event], WRITE_KEY)
-    return "POST", "/events", headers, body
-
-
-def test_each_functions_log_lines_carry_its_own_service(served_runtime: LocalRuntime) -> None:
-    """Shared modules' child loggers belong to whichever function imported them first; a
-    storefront event and an order must each still log under their own service name."""
-    for first in (_order(71), _view(71)):  # both functions import the pipeline
-        assert served_runtime.http(*first).status == 200
-    seen = {
-        "purchase": _pipeline_lines(served_runtime, _order(72)),
-        "web-event": _pipeline_lines(served_runtime, _view(72)),
-    }
-    for service, lines in seen.items():
-        assert lines, f"{service} logged nothing from the pipeline"
-        assert {line["service"] for line in lines} == {service}
