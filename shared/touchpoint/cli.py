@@ -108,6 +108,7 @@ STACK_OUTPUTS = {
     "OutboundQueueUrl": "OUTBOUND_QUEUE_URL",
     "OutboundDeadLetterQueueUrl": "OUTBOUND_DLQ_URL",
     "ArchiveBucketName": "ARCHIVE_BUCKET",
+    "PlaybookBucketName": "PLAYBOOK_BUCKET",
     "SecretArn": "SECRETS_ARN",
     "ApiUrl": "PUBLIC_URL",
 }
@@ -448,6 +449,7 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {  # what each command reads, for its 
     "redrive": ("AWS_ENDPOINT_URL", "OUTBOUND_DLQ_URL", "OUTBOUND_QUEUE_URL"),
     "demo": ("PLAYBOOK",),
     "shopify": ("SHOPIFY_ADMIN_TOKEN",),
+    "push": ("AWS_ENDPOINT_URL", "PLAYBOOK_BUCKET"),
     "woocommerce": ("WOOCOMMERCE_CONSUMER_KEY", "WOOCOMMERCE_CONSUMER_SECRET", "WOOCOMMERCE_WEBHOOK_SECRET"),
 }
 

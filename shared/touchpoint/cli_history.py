@@ -131,6 +131,48 @@ def cmd_dlq_redrive(args: argparse.Namespace) -> int:
     return 0
 
 
+def _playbook_bucket(real_aws: bool) -> str:
+    import os
+
+    from touchpoint.cli import STACK, _runtime
+
+    if STACK:
+        bucket = os.environ.get("PLAYBOOK_BUCKET")
+        if not bucket:
+            raise UserError(f"--stack {STACK[0]}: no PlaybookBucketName output (deploy the current template)")
+        return bucket
+    if real_aws:
+        raise UserError(
+            "playbook push --aws: name the deployment with --stack NAME (its outputs name the bucket)"
+        )
+    return str(_runtime(None).resources.archive_names["PlaybookBucket"])
+
+
+def cmd_playbook_push(args: argparse.Namespace) -> int:
+    import json
+
+    from touchpoint.cli import _connect
+    from touchpoint.decide.playbook import PlaybookError, load
+    from touchpoint.playbook_store import publish
+
+    path = Path(args.playbook)
+    if not path.is_file():
+        raise UserError(f"no playbook file at {path}")
+    try:
+        load(path)
+    except PlaybookError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print("touchpoint: not pushed: the playbook is invalid", file=sys.stderr)
+        return 1
+    _connect(real_aws=args.aws)
+    bucket = _playbook_bucket(args.aws)
+    version, files = publish(bucket, path)
+    _out(json.dumps({"bucket": bucket, "version": version, "files": files}))
+    print("running functions take it up within a minute (PLAYBOOK_REFRESH_SECONDS)", file=sys.stderr)
+    return 0
+
+
 def cmd_outbox_list(args: argparse.Namespace) -> int:
     import json
 
@@ -202,6 +244,17 @@ def add_commands(sub: Any, common: argparse.ArgumentParser, add: Add) -> None:
         "move them back to the outbound queue; the Sender skips what already went",
         common,
     )
+    playbook = sub.add_parser("playbook", help="the deployment's playbook").add_subparsers(
+        dest="action", required=True
+    )
+    pp = add(
+        playbook,
+        "push",
+        cmd_playbook_push,
+        "validate a playbook (and the templates/ folder beside it) and make it the one running",
+        common,
+    )
+    pp.add_argument("playbook", help="playbook YAML file; templates/ beside it goes along")
     outbox = sub.add_parser("outbox", help="what `serve --outbox` wrote").add_subparsers(
         dest="action", required=True
     )

@@ -44,6 +44,15 @@ def public_url() -> str:
 
 
 def playbook_path() -> Path:
+    """The playbook pushed to PLAYBOOK_BUCKET (`touchpoint playbook push`), else PLAYBOOK, else
+    the packaged default."""
+    bucket = env("PLAYBOOK_BUCKET")
+    if bucket:
+        from touchpoint.playbook_store import pushed_playbook
+
+        pushed = pushed_playbook(bucket)
+        if pushed is not None:
+            return pushed
     configured = env("PLAYBOOK")
     return Path(configured) if configured else DEFAULT_PLAYBOOK
 

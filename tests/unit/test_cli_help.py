@@ -46,6 +46,7 @@ def test_every_contract_command_exists() -> None:
         "outbox list",
         "connect shopify",
         "connect woocommerce",
+        "playbook push",
     }
     assert expected <= names
 

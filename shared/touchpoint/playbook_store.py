@@ -1,0 +1,104 @@
+"""A merchant's own playbook and templates in S3, taken up by running functions without a deploy.
+
+`touchpoint playbook push` uploads the playbook file and the `templates/` folder beside it under
+`playbook/<version>/` (the version is a hash of the content), then writes the version into
+`playbook/CURRENT`, last: a function never sees half an upload. Each function checks CURRENT at
+most once a minute (PLAYBOOK_REFRESH_SECONDS) and copies a new version to /tmp once. With no
+CURRENT in the bucket, the packaged (or PLAYBOOK) playbook applies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from touchpoint import aws
+
+PREFIX = "playbook/"
+CURRENT = PREFIX + "CURRENT"
+PLAYBOOK_FILE = "playbook.yaml"
+LOCAL_ROOT = Path(tempfile.gettempdir()) / "touchpoint-playbook"
+
+logger = logging.getLogger(__name__)
+_lock = threading.Lock()
+_seen: dict[str, tuple[float, Path | None]] = {}  # bucket -> (checked at, local playbook file)
+
+
+def _files(playbook: Path) -> dict[str, bytes]:
+    """The playbook as playbook.yaml, and every file of templates/ beside it."""
+    found = {PLAYBOOK_FILE: playbook.read_bytes()}
+    templates = playbook.parent / "templates"
+    if templates.is_dir():
+        for path in sorted(p for p in templates.rglob("*") if p.is_file()):
+            found[path.relative_to(playbook.parent).as_posix()] = path.read_bytes()
+    return found
+
+
+def publish(bucket: str, playbook: Path) -> tuple[str, int]:
+    """Upload a (validated) playbook; returns its version and how many files went up."""
+    files = _files(playbook)
+    digest = hashlib.sha256()
+    for name, data in sorted(files.items()):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    version = digest.hexdigest()[:16]
+    s3 = aws.client("s3")
+    for name, data in files.items():
+        s3.put_object(Bucket=bucket, Key=f"{PREFIX}{version}/{name}", Body=data)
+    s3.put_object(Bucket=bucket, Key=CURRENT, Body=version.encode())
+    return version, len(files)
+
+
+def _current(bucket: str) -> str | None:
+    s3 = aws.client("s3")
+    try:
+        return str(s3.get_object(Bucket=bucket, Key=CURRENT)["Body"].read().decode().strip()) or None
+    except s3.exceptions.NoSuchKey:
+        return None
+
+
+def _download(bucket: str, version: str) -> Path:
+    """playbook/<version>/ into /tmp, once; renamed into place so a half copy is never used."""
+    target = LOCAL_ROOT / version
+    if (target / PLAYBOOK_FILE).is_file():
+        return target / PLAYBOOK_FILE
+    s3 = aws.client("s3")
+    staging = Path(tempfile.mkdtemp(prefix=f"{version}-", dir=LOCAL_ROOT.parent))
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{PREFIX}{version}/"):
+        for entry in page.get("Contents", []):
+            relative = entry["Key"].removeprefix(f"{PREFIX}{version}/")
+            if not relative or ".." in Path(relative).parts:
+                continue
+            destination = staging / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read())
+    LOCAL_ROOT.mkdir(parents=True, exist_ok=True)
+    try:
+        staging.rename(target)
+    except OSError:  # another invocation put the same version in place first
+        shutil.rmtree(staging, ignore_errors=True)
+    return target / PLAYBOOK_FILE
+
+
+def pushed_playbook(bucket: str) -> Path | None:
+    """The local copy of the bucket's current playbook, or None when none was pushed. Checked at
+    most every PLAYBOOK_REFRESH_SECONDS; if S3 cannot be read, the copy in use stays in use."""
+    refresh = float(os.environ.get("PLAYBOOK_REFRESH_SECONDS") or 60)
+    with _lock:
+        checked, path = _seen.get(bucket, (float("-inf"), None))
+        if time.monotonic() - checked < refresh:
+            return path
+        try:
+            version = _current(bucket)
+            path = _download(bucket, version) if version else None
+        except Exception:
+            if bucket not in _seen:
+                raise  # nothing to fall back on: a 5xx, and the platform retries
+            logger.exception("cannot read the pushed playbook; keeping the one in use")
+        _seen[bucket] = (time.monotonic(), path)
+        return path

@@ -1,0 +1,93 @@
+"""`touchpoint playbook push`: a merchant's own playbook and templates reach a running deployment
+without a deploy (here `serve`, whose functions check the bucket at every event)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from touchpoint.local.sendgrid_stub import SendGridStub
+
+from ..conftest import ROOT, SECRETS, Shop
+from .conftest import Served, messages, post_shopify, start_serve
+
+PACKAGED = ROOT / "shared" / "touchpoint" / "decide"
+
+
+@pytest.fixture
+def served_fresh(tmp_path: Path) -> Iterator[Served]:
+    """A serve of its own: the pushed playbook must not change what other tests see."""
+    with SendGridStub() as stub:
+        env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+        env.update(SECRETS, SENDGRID_API_HOST=stub.url, PLAYBOOK_REFRESH_SECONDS="0")
+        process, api, aws_port = start_serve(env, tmp_path / "serve.log")
+        client_env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}"}
+        yield Served(f"http://127.0.0.1:{api}", client_env, stub, process)
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _custom_playbook(folder: Path) -> Path:
+    """The default playbook with the first cart reminder at 4 h, and its own reminder text."""
+    playbook = folder / "shop.yaml"
+    text = (PACKAGED / "default_playbook.yaml").read_text()
+    assert text.count("after: 1h\n") == 1
+    playbook.write_text(text.replace("after: 1h\n", "after: 4h\n"))
+    (folder / "templates").mkdir()
+    for suffix in ("html", "txt"):
+        original = (PACKAGED / "templates" / f"cart_reminder.{suffix}").read_text()
+        changed = original.replace("it is still waiting for you", "Ada's Hats kept it for you")
+        assert changed != original
+        (folder / "templates" / f"cart_reminder.{suffix}").write_text(changed)
+    return playbook
+
+
+def _due_after_checkout(served: Served, n: int, at: datetime) -> timedelta:
+    email_1h = messages(served, f"shopper{n}@example.com")["email_1h"]
+    return datetime.fromisoformat(email_1h["due_at"]) - at
+
+
+def test_a_pushed_playbook_and_its_templates_apply_to_the_next_event(
+    served_fresh: Served, tmp_path: Path
+) -> None:
+    served, now = served_fresh, datetime.now(UTC)
+    post_shopify(served, "checkouts", "checkouts/create", Shop.checkout(81, at=now), "push-81")
+    assert _due_after_checkout(served, 81, now) == timedelta(hours=1)
+
+    pushed = served.cli("playbook", "push", str(_custom_playbook(tmp_path)))
+    assert pushed.returncode == 0, pushed.stderr
+    answer = json.loads(pushed.stdout)
+    assert answer["files"] == 3 and len(answer["version"]) == 16
+
+    post_shopify(served, "checkouts", "checkouts/create", Shop.checkout(82, at=now), "push-82")
+    assert _due_after_checkout(served, 82, now) == timedelta(hours=4)
+    assert served.cli("dispatch", "--at", (now + timedelta(hours=5)).isoformat()).returncode == 0
+    mails = {
+        r["body"]["personalizations"][0]["to"][0]["email"]: r["body"]["content"] for r in served.stub.requests
+    }
+    assert "Ada's Hats kept it for you" in mails["shopper82@example.com"][0]["value"]
+    assert "Ada's Hats kept it for you" in mails["shopper82@example.com"][1]["value"]
+
+
+def test_an_invalid_playbook_is_not_pushed(served_fresh: Served, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        (PACKAGED / "default_playbook.yaml")
+        .read_text()
+        .replace("template: cart_reminder\n", "template: no_such_template\n")
+    )
+    done = served_fresh.cli("playbook", "push", str(broken))
+    assert done.returncode == 1 and "no_such_template" in done.stderr and "not pushed" in done.stderr
+    now = datetime.now(UTC)
+    post_shopify(served_fresh, "checkouts", "checkouts/create", Shop.checkout(83, at=now), "push-83")
+    assert _due_after_checkout(served_fresh, 83, now) == timedelta(hours=1)  # the packaged one still runs
