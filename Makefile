@@ -3,14 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench reliability serve clean sam-build browser
+.PHONY: demo test lint bench reliability serve clean sam-build browser lock
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -U pip
 
-$(VENV)/.base: $(BIN)/python pyproject.toml
+$(VENV)/.base: $(BIN)/python pyproject.toml shared/requirements.txt requirements-local.txt
 	$(BIN)/pip install -q -e .
 	@touch $@
 
@@ -50,6 +50,11 @@ browser:
 sam-build:
 	test -x .sam-venv/bin/sam || ($(PYTHON) -m venv .sam-venv && .sam-venv/bin/pip install -q -U pip aws-sam-cli)
 	.sam-venv/bin/sam build
+	@du -sh .aws-sam/build/SharedLayer | sed 's/\t.*/ the layer, unpacked (limit 250 MB with the functions)/'
+
+# re-resolve the layer's pins (shared/constraints.txt) from shared/requirements.txt
+lock: $(VENV)/.base
+	$(BIN)/python shared/build_layer.py --lock
 
 clean:
 	rm -rf $(VENV) .sam-venv .aws-sam .pytest_cache .mypy_cache .ruff_cache
