@@ -173,6 +173,56 @@ def bench_cold_imports() -> list[tuple[str, float]]:
 
 import history  # noqa: E402  (benchmarks/ is on the path when run as a script)
 
+WRITE_UNIT_PRICE = 0.625  # $ per million write request units, DynamoDB on-demand, us-east-1
+READ_UNIT_PRICE = 0.125  # $ per million read request units
+
+
+def _history(views: int, bounded: bool = True) -> dict[str, Any]:
+    """A returning visitor's profile item after `views` product views, each a new product."""
+    from unittest import mock
+
+    from touchpoint.events import Kind, LineItem, TouchpointEvent
+    from touchpoint.profiles import bounds, changes
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    item: dict[str, Any] = {}
+    with mock.patch.object(bounds, "bound", bounds.bound if bounded else lambda change, before: None):
+        for n in range(views):
+            product = LineItem(product_id=str(7_000_000_000_000 + n), category=f"category-{n % 7}")
+            at = start + timedelta(minutes=n)
+            event = TouchpointEvent(
+                source="bench",
+                event_id=f"v-{n}",
+                kind=Kind.PRODUCT_VIEWED,
+                occurred_at=at,
+                products=(product,),
+            )
+            item = changes.apply(item, changes.change_for(event, item, "c-bench", set(), at))
+    return item
+
+
+def bench_profile_growth() -> None:
+    """Item size and capacity units of one more storefront event, by history length."""
+    from touchpoint.measure.item_size import item_size, write_units
+
+    marker = 120  # the event marker item: key, kind, expiry, attempt
+    for views in (1, 100, 1000, 10_000):
+        size = item_size(_history(views))
+        units = write_units(size) + write_units(marker)
+        cost = units * WRITE_UNIT_PRICE + 2 * READ_UNIT_PRICE  # a profile and an alias read
+        verdict = "met" if size <= 4096 else "NOT met"
+        priced = "met" if cost <= 1.0 else "NOT met"
+        print(
+            f"  after {views:>6,} views: profile {size / 1024:4.1f} KB (target <= 4 KB {verdict}); "
+            f"{units} write units in the transaction; ${cost:.2f} per million such events "
+            f"(target <= $1 {priced}: a transaction bills every item twice)"
+        )
+    unbounded = item_size(_history(1000, bounded=False))
+    print(
+        f"  without the caps, after 1,000 views: {unbounded / 1024:.1f} KB, "
+        f"{write_units(unbounded) + write_units(marker)} write units"
+    )
+
 
 def main() -> None:
     print(f"decide(): {bench_decide():,.0f} calls/s (a cart checkout: 4 steps each)")
@@ -184,6 +234,8 @@ def main() -> None:
         for name, ms, trips, kinds in bench_handlers():
             verdict = "met" if trips <= 3 else "NOT met"
             print(f"  {name:<44} {ms:7.1f} ms  {trips:4.1f} round trips, target <= 3 {verdict}  ({kinds})")
+    print("\na returning visitor: the profile item and one more storefront event's DynamoDB cost")
+    bench_profile_growth()
     print("\ncold import of each handler module (median of 3, fresh interpreter)")
     for name, ms in bench_cold_imports():
         print(f"  {name:<20} {ms:7.0f} ms")

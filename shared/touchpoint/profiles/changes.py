@@ -17,6 +17,7 @@ from touchpoint.decide import affinity, lifecycle
 from touchpoint.decide.model import ConsentRecord, MessageView, Profile
 from touchpoint.events import TRACKED_KINDS, Kind, LineItem, TouchpointEvent
 from touchpoint.identity import normalize_email, normalize_phone
+from touchpoint.profiles import bounds
 
 
 @dataclass
@@ -30,6 +31,9 @@ class Change:
     # already (ADD to its keys) or not (SET it whole), and the write is conditioned on it
     map_add: dict[str, dict[str, float]] = field(default_factory=dict)
     map_exists: dict[str, bool] = field(default_factory=dict)
+    # set when the write replaces a capped set or map (profiles/bounds.py): the event count it
+    # read, which the write is conditioned on (0: the item had none)
+    expected_event_count: int | None = None
 
     def add_to_map(self, attr: str, key: str, amount: float, before: dict[str, Any]) -> None:
         self.map_exists[attr] = bool(before.get(attr))
@@ -73,6 +77,7 @@ def change_for(
     if reducer is not None:
         reducer(change, event, before)
     _affinity(change, event, before)
+    bounds.bound(change, before)
     return change
 
 

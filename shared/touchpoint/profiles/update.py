@@ -42,6 +42,11 @@ def actions(change: Change) -> list[Action]:
 def condition(change: Change) -> Condition | None:
     """The map writes assume what the read saw; if a concurrent writer changed that, retry."""
     found: Condition | None = None
+    if change.expected_event_count is not None:
+        count = ProfileItem.event_count
+        found = (
+            (count == change.expected_event_count) if change.expected_event_count else count.does_not_exist()
+        )
     for name, exists in change.map_exists.items():
         attr = getattr(ProfileItem, name)
         check = attr.exists() if exists else attr.does_not_exist()
