@@ -310,3 +310,27 @@ def test_each_provider_fault_is_retried_only_when_nothing_can_have_been_accepted
     settled = "failed" if status_after == "unknown" else "sent"
     assert statuses("shopper95@example.com")["email_1h"][0] == settled
     assert _mails_of(sendgrid, "email_1h") == mails_accepted  # never sent a second time
+
+
+def test_the_sender_reads_one_profile_item_whatever_the_history(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    """The Sender needs the contact details and consent, not the messages: one GetItem of the
+    profile, never a Query that grows with every message the customer ever had."""
+    from touchpoint import aws
+    from touchpoint.profiles.models import MessageItem, ProfileItem
+
+    now = datetime.now(UTC)
+    for n in range(12):  # twelve checkouts: a history of superseded and planned reminders
+        shop.post("checkouts", "checkouts/create", shop.checkout(60, at=now, token=f"t-{n}"))
+    runtime.invoke("DispatcherFunction", scheduled_event(now + timedelta(hours=2), "DispatcherFunction"))
+    calls: list[str] = []
+    for model in (MessageItem, ProfileItem):
+        client = model._get_connection().connection.client
+        client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
+    aws.client("dynamodb").meta.events.register(
+        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
+    )
+    runtime.drain()
+    assert sendgrid.recipients() == ["shopper60@example.com"]
+    assert "Query" not in calls and calls.count("GetItem") == 1, calls

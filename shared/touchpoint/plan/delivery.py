@@ -167,7 +167,7 @@ def _record_sent(item: MessageItem, provider_id: str, now: datetime) -> str:
 
 def _profile(item: MessageItem) -> Profile:
     try:
-        before, _ = store.load(item.customer_id)
+        before = store.load_profile(item.customer_id)
     except Exception:
         # nothing was sent yet: hand the message back to the queue and let SQS retry
         item.update(

@@ -128,6 +128,15 @@ def raw(item: ProfileItem | MessageItem) -> dict[str, Any]:
     return {k: plain(v) for k, v in item.attribute_values.items()}
 
 
+def load_profile(customer_id: str) -> dict[str, Any]:
+    """The profile item alone (one GetItem, at most 4 KB: profiles/bounds.py), for readers that
+    need no messages, as the Sender: its read does not grow with the customer's history."""
+    try:
+        return raw(ProfileItem.get(customer_pk(customer_id), PROFILE_SK, consistent_read=True))
+    except ProfileItem.DoesNotExist:
+        return {}
+
+
 def load(customer_id: str) -> tuple[dict[str, Any], list[MessageItem]]:
     """One Query: the profile item and every message of the customer (sort keys MSG#… and PROFILE)."""
     profile: dict[str, Any] = {}
