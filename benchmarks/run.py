@@ -2,6 +2,8 @@
 
 - decide() decisions per second, alone (pure)
 - warm handler time per event and DynamoDB round trips per event, per touchpoint (moto in-process)
+- a returning visitor's profile size, write units and cost by history length
+- the Dispatcher over 1,000 and 10,000 customers with 1% due: items read per due message
 - cold import time of each handler module (fresh interpreter)
 """
 
@@ -70,6 +72,8 @@ class CallCounter:
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
+        self.items: Counter[str] = Counter()  # items returned by each read operation
+        self.seconds = 0.0  # time inside AWS calls (botocore and the emulator)
 
     def install(self) -> None:
         from botocore.client import BaseClient
@@ -78,11 +82,102 @@ class CallCounter:
         counter = self
 
         def counting(client: Any, operation: str, params: Any) -> Any:
+            started = time.perf_counter()
+            result = original(client, operation, params)
+            counter.seconds += time.perf_counter() - started
             if client.meta.service_model.service_name == "dynamodb":
                 counter.calls[operation] += 1
-            return original(client, operation, params)
+                counter.items[operation] += _items_read(result)
+            return result
 
         setattr(BaseClient, "_make_api_call", counting)  # noqa: B010
+
+
+def _items_read(result: dict[str, Any]) -> int:
+    if "Items" in result:
+        return len(result["Items"])
+    if "Item" in result:
+        return 1
+    return sum(len(found) for found in (result.get("Responses") or {}).values())
+
+
+def _copy(item: dict[str, Any], customer: str, old: str, due: datetime | None) -> dict[str, Any]:
+    """A low-level item of another customer (and, for a message, due at another time)."""
+    from touchpoint.plan import keys
+
+    text = json.dumps(item).replace(old, customer)
+    copied: dict[str, Any] = json.loads(text)
+    if due is not None:
+        message_id = copied["message_id"]["S"]
+        copied["due_at"] = {"S": due.strftime("%Y-%m-%dT%H:%M:%S.%f+0000")}
+        copied["due_pk"] = {"S": keys.due_pk(message_id, customer)}
+        copied["due_sk"] = {"S": keys.due_sk(due, message_id)}
+    return copied
+
+
+def _shop_of(runtime: Any, customers: int, now: datetime) -> None:
+    """`customers` copies of one checked-out customer: a profile and a first reminder each, 1%
+    of the reminders due now, the rest in 30 days."""
+    from touchpoint import aws
+    from touchpoint.sim import payloads
+
+    body = json.dumps(payloads.checkout(1, at=now)).encode()
+    runtime.http(
+        "POST",
+        "/webhooks/shopify/checkouts",
+        payloads.shopify_headers("checkouts/create", body, "bench"),
+        body,
+    )
+    ddb, table = aws.client("dynamodb"), runtime.resources.table_name
+    found = ddb.scan(TableName=table)["Items"]
+    profile = next(i for i in found if i["sk"]["S"] == "PROFILE")
+    reminder = next(i for i in found if ".email_1h." in i["sk"]["S"])
+    old = profile["customer_id"]["S"]
+    ddb.delete_item(TableName=table, Key={"pk": reminder["pk"], "sk": reminder["sk"]})
+    batch: list[dict[str, Any]] = []
+    for n in range(customers):
+        customer = f"c_bench{n:07d}"
+        due = now - timedelta(minutes=1) if n % 100 == 0 else now + timedelta(days=30)
+        batch += [{"PutRequest": {"Item": _copy(profile, customer, old, None)}}]
+        batch += [{"PutRequest": {"Item": _copy(reminder, customer, old, due)}}]
+        if len(batch) >= 24 or n == customers - 1:
+            ddb.batch_write_item(RequestItems={table: batch})
+            batch = []
+
+
+def bench_dispatcher_scale(
+    sizes: tuple[int, ...] = (1_000, 10_000),
+) -> list[tuple[int, float, float, float, float]]:
+    """The Dispatcher alone over shops of growing size with 1% due: items it reads and time per
+    due message should not grow with the shop."""
+    from touchpoint import config
+    from touchpoint.decide.playbook import load as load_playbook
+    from touchpoint.local.runtime import LocalRuntime, find_template
+    from touchpoint.local.template import load
+    from touchpoint.plan import dispatch
+
+    rows = []
+    counter = CallCounter()
+    counter.install()
+    for size in sizes:
+        with mock_aws():
+            runtime = LocalRuntime(load(find_template(str(ROOT / "template.yaml"))))
+            runtime.bootstrap()
+            now = datetime.now(UTC)
+            _shop_of(runtime, size, now)
+            with runtime.as_function("DispatcherFunction"):
+                playbook = load_playbook(config.playbook_path())
+                counter.calls.clear()
+                counter.items.clear()
+                counter.seconds = 0.0
+                started = time.perf_counter()
+                report = dispatch.run(now, playbook)
+                elapsed = time.perf_counter() - started
+            due = max(1, report.claimed)
+            items, calls = sum(counter.items.values()) / due, sum(counter.calls.values()) / due
+            ours = 1000 * (elapsed - counter.seconds) / due
+            rows.append((size, items, calls, 1000 * elapsed / due, ours))
+    return rows
 
 
 def bench_handlers(rounds: int = 40) -> list[tuple[str, float, float, str]]:
@@ -236,6 +331,19 @@ def main() -> None:
             print(f"  {name:<44} {ms:7.1f} ms  {trips:4.1f} round trips, target <= 3 {verdict}  ({kinds})")
     print("\na returning visitor: the profile item and one more storefront event's DynamoDB cost")
     bench_profile_growth()
+    print("\nthe Dispatcher alone, 1% of the shop due (moto in-process)")
+    for size, items, calls, ms, ours in bench_dispatcher_scale():
+        verdict = "met" if items <= 1.2 else "NOT met"
+        print(
+            f"  {size:>7,} customers: {items:.1f} items read per due message (target <= 1.2 {verdict}: the due "
+            f"entry, then the profile and messages re-read for the send-time check), {calls:.1f} calls; "
+            f"{ms:.0f} ms per due message, {ours:.1f} ms of it outside AWS calls"
+        )
+    print(
+        "  time per due message flat in the shop's size: NOT shown here; moto's index Query reads every item, "
+        "so its time grows with the table (DynamoDB's reads only the due entries); "
+        "the time outside AWS calls is what stays flat. 100,000 customers: not run (about 3.5 s per due message on moto)"
+    )
     print("\ncold import of each handler module (median of 3, fresh interpreter)")
     for name, ms in bench_cold_imports():
         print(f"  {name:<20} {ms:7.0f} ms")
