@@ -82,11 +82,15 @@ class CallCounter:
         counter = self
 
         def counting(client: Any, operation: str, params: Any) -> Any:
-            started = time.perf_counter()
-            result = original(client, operation, params)
-            counter.seconds += time.perf_counter() - started
-            if client.meta.service_model.service_name == "dynamodb":
+            dynamodb = client.meta.service_model.service_name == "dynamodb"
+            if dynamodb:  # counted before the call: one that fails (a cancelled transaction) counts too
                 counter.calls[operation] += 1
+            started = time.perf_counter()
+            try:
+                result = original(client, operation, params)
+            finally:
+                counter.seconds += time.perf_counter() - started
+            if dynamodb:
                 counter.items[operation] += _items_read(result)
             return result
 

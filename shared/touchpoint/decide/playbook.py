@@ -266,26 +266,37 @@ def _problem_line(name: str, root: yaml.Node | None, error: Any) -> str:
     return f"{name}:{_line_of(root, loc)}: {where}: {message}"
 
 
+# libyaml's loader when the wheel has it (the layer's does): YAML parsing is a cold start cost
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse(text: str, name: str = "playbook") -> Playbook:
     try:
-        data: Any = yaml.safe_load(text)
-        root = yaml.compose(text)
+        data: Any = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         raise PlaybookError([f"{name}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
     if not isinstance(data, dict):
         raise PlaybookError([f"{name}:1: the playbook must be a mapping"])
+    nodes: list[yaml.Node | None] = []
+
+    def root() -> yaml.Node | None:
+        """The node tree, for line numbers: composed only when there is a problem to place."""
+        if not nodes:
+            nodes.append(yaml.compose(text, Loader=_LOADER))
+        return nodes[0]
+
     try:
         playbook = Playbook.model_validate(data)
     except ValidationError as exc:
-        raise PlaybookError([_problem_line(name, root, e) for e in exc.errors()]) from None
+        raise PlaybookError([_problem_line(name, root(), e) for e in exc.errors()]) from None
     problems = [
-        _problem_line(name, root, {"loc": loc, "msg": msg}) for loc, msg in reference_problems(playbook)
+        _problem_line(name, root(), {"loc": loc, "msg": msg}) for loc, msg in reference_problems(playbook)
     ]
     from touchpoint.content.validation import template_problems  # Jinja2 only when a playbook loads
 
-    problems += template_problems(playbook, name, lambda loc: _line_of(root, loc))
+    problems += template_problems(playbook, name, lambda loc: _line_of(root(), loc))
     if problems:
         raise PlaybookError(problems)
     return playbook
