@@ -188,7 +188,11 @@ def _serve(args: argparse.Namespace, stop: threading.Event, started: list[Any]) 
         raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     started.append(server)
     emulation.publish_settings(
-        {"PUBLIC_URL": os.environ["PUBLIC_URL"], "SENDGRID_API_HOST": os.environ.get("SENDGRID_API_HOST", "")}
+        {
+            "PUBLIC_URL": os.environ["PUBLIC_URL"],
+            "SENDGRID_API_HOST": os.environ.get("SENDGRID_API_HOST", ""),
+            "PLAYBOOK_BUCKET": os.environ.get("PLAYBOOK_BUCKET", ""),  # `preview` renders the pushed playbook
+        }
     )
     runtime.background(stop)
     routes = ", ".join(f"{r.method} {r.path}" for r in runtime.template.routes)

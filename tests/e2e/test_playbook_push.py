@@ -77,6 +77,8 @@ def test_a_pushed_playbook_and_its_templates_apply_to_the_next_event(
     }
     assert "Ada's Hats kept it for you" in mails["shopper82@example.com"][0]["value"]
     assert "Ada's Hats kept it for you" in mails["shopper82@example.com"][1]["value"]
+    preview = served.cli("preview", "cart_reminder", "--customer", "shopper81@example.com")
+    assert preview.returncode == 0 and "Ada's Hats kept it for you" in preview.stdout, preview.stderr
 
 
 def test_an_invalid_playbook_is_not_pushed(served_fresh: Served, tmp_path: Path) -> None:
