@@ -33,9 +33,10 @@ def _strongest(candidates: set[str], keep: set[str], cap: int, score: dict[str, 
     return set(sorted(keep)[:cap]) | set(others[: max(0, cap - len(keep))])
 
 
-def _affinity_after(change: Change, before: dict[str, Any]) -> dict[str, float]:
-    merged = {k: float(v) for k, v in (before.get("affinity") or {}).items()}
-    for key, amount in change.map_add.get("affinity", {}).items():
+def _map_after(change: Change, before: dict[str, Any], attr: str) -> dict[str, float]:
+    """The map as it will read after this change adds to it."""
+    merged = {k: float(v) for k, v in (before.get(attr) or {}).items()}
+    for key, amount in change.map_add.get(attr, {}).items():
         merged[key] = merged.get(key, 0.0) + amount
     return merged
 
@@ -54,36 +55,27 @@ def _bound_sets(change: Change, before: dict[str, Any], score: dict[str, float])
     return trimmed
 
 
-def _bound_affinity(change: Change, merged: dict[str, float]) -> bool:
-    added = change.map_add.get("affinity")
-    if not added or len(merged) <= AFFINITY_CAP + SLACK:
+def _bound_map(
+    change: Change, attr: str, merged: dict[str, float], cap: int, score: dict[str, float]
+) -> bool:
+    """Replace a map this change adds to by its `cap` strongest keys once it passes cap + slack."""
+    added = change.map_add.get(attr)
+    if not added or len(merged) <= cap + SLACK:
         return False
-    kept = _strongest(set(merged), set(added), AFFINITY_CAP, merged, "{}")
-    change.map_add.pop("affinity")
-    change.map_exists.pop("affinity", None)
-    change.assign["affinity"] = {k: merged[k] for k in sorted(kept)}
-    return True
-
-
-def _bound_order_net(change: Change, before: dict[str, Any]) -> bool:
-    added = change.map_add.get("order_net")
-    merged = {k: float(v) for k, v in (before.get("order_net") or {}).items()}
-    if not added or len(merged.keys() | added.keys()) <= ORDER_NET_CAP + SLACK:
-        return False
-    for key, amount in added.items():
-        merged[key] = merged.get(key, 0.0) + amount
-    kept = _strongest(set(merged), set(added), ORDER_NET_CAP, {}, "{}")
-    change.map_add.pop("order_net")
-    change.map_exists.pop("order_net", None)
-    change.assign["order_net"] = {k: merged[k] for k in sorted(kept)}
+    kept = _strongest(set(merged), set(added), cap, score, "{}")
+    change.map_add.pop(attr)
+    change.map_exists.pop(attr, None)
+    change.assign[attr] = {k: merged[k] for k in sorted(kept)}
     return True
 
 
 def bound(change: Change, before: dict[str, Any]) -> None:
     """Trim what would pass its cap; a trimming write expects the event count it read."""
-    merged = _affinity_after(change, before)
-    trimmed = _bound_sets(change, before, merged)
-    trimmed = _bound_affinity(change, merged) or trimmed
-    trimmed = _bound_order_net(change, before) or trimmed
+    affinity = _map_after(change, before, "affinity")
+    trimmed = _bound_sets(change, before, affinity)
+    trimmed = _bound_map(change, "affinity", affinity, AFFINITY_CAP, affinity) or trimmed
+    if "order_net" in change.map_add:  # orders carry no score: the highest ids stay
+        order_net = _map_after(change, before, "order_net")
+        trimmed = _bound_map(change, "order_net", order_net, ORDER_NET_CAP, {}) or trimmed
     if trimmed:
         change.expected_event_count = int(before.get("event_count") or 0)
