@@ -87,22 +87,35 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _queues(real_aws: bool) -> tuple[str, str]:
-    """The DLQ and the outbound queue: a deployed stack's outputs (--stack), else the local
-    runtime's queues."""
+def _stack_outputs(outputs: tuple[str, ...], command: str, real_aws: bool) -> list[str] | None:
+    """With --stack, the values of these outputs (read from the variables `_adopt_stack` set);
+    None for the local runtime; --aws without --stack refused (never a guess at real resources)."""
     import os
 
-    from touchpoint.cli import STACK, _runtime
+    from touchpoint.cli import STACK, STACK_OUTPUTS
 
-    dlq, queue = os.environ.get("OUTBOUND_DLQ_URL"), os.environ.get("OUTBOUND_QUEUE_URL")
     if STACK:
-        if not (dlq and queue):
-            raise UserError(f"--stack {STACK[0]}: no OutboundDeadLetterQueueUrl/OutboundQueueUrl outputs")
-        return dlq, queue
+        values = [os.environ.get(STACK_OUTPUTS[name], "") for name in outputs]
+        if not all(values):
+            raise UserError(
+                f"--stack {STACK[0]}: no {'/'.join(outputs)} output (deploy the current template)"
+            )
+        return values
     if real_aws:
-        raise UserError("dlq --aws: name the deployment with --stack NAME (its outputs name the queues)")
-    runtime = _runtime(None)
-    urls = runtime.resources.queue_urls
+        raise UserError(
+            f"{command} --aws: name the deployment with --stack NAME (its outputs name what to use)"
+        )
+    return None
+
+
+def _queues(real_aws: bool) -> tuple[str, str]:
+    """The DLQ and the outbound queue: a deployed stack's outputs, else the local runtime's."""
+    from touchpoint.cli import _runtime
+
+    deployed = _stack_outputs(("OutboundDeadLetterQueueUrl", "OutboundQueueUrl"), "dlq", real_aws)
+    if deployed:
+        return deployed[0], deployed[1]
+    urls = _runtime(None).resources.queue_urls
     return urls["OutboundDeadLetterQueue"], urls["OutboundQueue"]
 
 
@@ -132,19 +145,11 @@ def cmd_dlq_redrive(args: argparse.Namespace) -> int:
 
 
 def _playbook_bucket(real_aws: bool) -> str:
-    import os
+    from touchpoint.cli import _runtime
 
-    from touchpoint.cli import STACK, _runtime
-
-    if STACK:
-        bucket = os.environ.get("PLAYBOOK_BUCKET")
-        if not bucket:
-            raise UserError(f"--stack {STACK[0]}: no PlaybookBucketName output (deploy the current template)")
-        return bucket
-    if real_aws:
-        raise UserError(
-            "playbook push --aws: name the deployment with --stack NAME (its outputs name the bucket)"
-        )
+    deployed = _stack_outputs(("PlaybookBucketName",), "playbook push", real_aws)
+    if deployed:
+        return deployed[0]
     return str(_runtime(None).resources.archive_names["PlaybookBucket"])
 
 
