@@ -1,10 +1,14 @@
-"""handle(event): apply it to the profile, decide, plan; all effects in one transaction.
+"""handle(event): apply it to the profile, decide, plan; all effects in one write.
 
-Round trips per event: one BatchGetItem (aliases), one Query (profile and messages),
-one TransactWriteItems (event marker, aliases, profile update, message writes, an order's
-product counters), then one Firehose PutRecord into the event archive. The marker's
-condition makes a redelivered or concurrent duplicate a no-op, and since nothing else is
-written outside that transaction, a fault before it loses nothing: the platform's retry
+Round trips per event: one BatchGetItem (aliases), one Query (profile and messages), then one
+write, and one Firehose PutRecord into the event archive. The write is a single conditional
+UpdateItem of the profile when the event changes nothing else (a storefront view, an open; its
+product watches go first in one BatchWriteItem), else one TransactWriteItems (event marker,
+aliases, profile update, message writes, an order's product counters). Either way the profile
+update is conditioned on the event's key being absent from the profile's recent map
+(profiles/recent.py), and the transaction's marker on the marker being absent, so a redelivered or
+concurrent duplicate is a no-op, mostly recognised on the read already. Since nothing that
+matters is written outside that one write, a fault before it loses nothing: the platform's retry
 simply runs it again (and archives the event then, if archiving was what failed).
 """
 
@@ -17,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from touchpoint import aws, config
@@ -31,7 +35,7 @@ from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.identity import marker_key
 from touchpoint.measure.attribution import attribute
 from touchpoint.plan import staging
-from touchpoint.profiles import changes, merge, messages, privacy, store, update
+from touchpoint.profiles import changes, merge, messages, privacy, recent, store, update
 from touchpoint.profiles.models import (
     PROFILE_SK,
     AliasItem,
@@ -44,6 +48,8 @@ from touchpoint.reaction import admit, bounded, react
 
 logger = Logger(child=True)
 MARKER_TTL = timedelta(days=35)
+# a repetition of these would count money twice: they keep a 35-day marker beyond the recent map
+MARKED_KINDS = frozenset({Kind.ORDER_PLACED, Kind.ORDER_CANCELLED, Kind.ORDER_REFUNDED})
 ATTEMPTS = 4
 
 
@@ -108,14 +114,12 @@ def _apply(
     event: TouchpointEvent, resolution: store.Resolution, playbook: Playbook, now: datetime, handling: str
 ) -> Outcome | None:
     """One attempt: read, change, decide, commit. None when a concurrent writer won the race."""
-    before, message_items = store.load(resolution.customer_id)
-    if not resolution.stands(before):
-        resolution = resolution.instead()
-        before, message_items = store.load(resolution.customer_id)
+    resolution, before, message_items = _read(event, resolution)
     customer_id = resolution.customer_id
-    resolution = bounded(resolution, before)
-    if not before and not event.creates_profile:
-        raise Ignored(f"{event.kind.value} for a customer this deployment does not know")
+    applied_by = recent.applied_by(before, event.dedup_key)
+    if applied_by is not None:  # a redelivery, recognised on the read: nothing to write
+        logger.info("duplicate event", extra={"event_key": event.dedup_key})
+        return Outcome(customer_id=customer_id, duplicate=applied_by != recent.token_of(handling))
     absorbed = [
         (loser, raw, items)
         for loser in resolution.others  # rare: one Query each
@@ -126,14 +130,103 @@ def _apply(
     reaction = react(
         event, customer_id, resolution.wanted, before, views, [(c, r) for c, r, _ in absorbed], playbook, now
     )
-    change, profile, decisions = reaction.change, reaction.profile, reaction.decisions
+    recent.remember(reaction.change, before, event.dedup_key, handling)
+    commit = Commit(event, customer_id, reaction.change, resolution.new_aliases, reaction.decisions)
+    if commit.profile_only and not absorbed:
+        verdict = _update_profile(commit, handling)
+    else:
+        verdict = _transact(commit, message_items, now, absorbed, handling)
+    if verdict is not APPLIED:
+        return verdict
+    logger.info(
+        "event applied",
+        extra={
+            "event_key": event.dedup_key,
+            "kind": event.kind.value,
+            "customer_id": customer_id,
+            "decisions": [f"{d.action.value}:{d.message_id}" for d in reaction.decisions],
+        },
+    )
+    return Outcome(customer_id=customer_id, decisions=reaction.decisions, profile=reaction.profile)
+
+
+def _read(
+    event: TouchpointEvent, resolution: store.Resolution
+) -> tuple[store.Resolution, dict[str, Any], list[MessageItem]]:
+    """The customer's profile and messages (one Query), and the resolution they confirm."""
+    before, message_items = store.load(resolution.customer_id)
+    if not resolution.stands(before):
+        resolution = resolution.instead()
+        before, message_items = store.load(resolution.customer_id)
+    if not before and not event.creates_profile:
+        raise Ignored(f"{event.kind.value} for a customer this deployment does not know")
+    return bounded(resolution, before), before, message_items
+
+
+@dataclass(frozen=True)
+class Commit:
+    """What one attempt writes."""
+
+    event: TouchpointEvent
+    customer_id: str
+    change: changes.Change
+    new_aliases: set[str]
+    decisions: list[Decision]
+
+    @property
+    def profile_only(self) -> bool:
+        """Nothing but the profile (and, idempotent, product watches) changes, and a repetition
+        could not change money: one conditional UpdateItem instead of a transaction."""
+        return not (self.new_aliases or self.decisions or self.event.kind in MARKED_KINDS)
+
+
+APPLIED = Outcome(customer_id=None)  # the verdict of a write that went through
+
+
+def _update_profile(commit: Commit, handling: str) -> Outcome | None:
+    """One UpdateItem, conditioned on the event being absent from the profile's recent map.
+    Watches go first: writing one again is harmless, and a retry after a fault writes them again."""
+    watchers.put(commit.customer_id, commit.event)
+    try:
+        ProfileItem._get_connection().update_item(
+            customer_pk(commit.customer_id),
+            PROFILE_SK,
+            actions=update.actions(commit.change),
+            condition=update.condition(commit.change),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return _after_failed_condition(commit, handling)
+    return APPLIED
+
+
+def _after_failed_condition(commit: Commit, handling: str) -> Outcome | None:
+    """Ours (the answer to our write was lost and the SDK's retry met it), a redelivery
+    another handler applied, or a concurrent change to what the write assumed (None: retry)."""
+    applied_by = recent.applied_by(store.load_profile(commit.customer_id), commit.event.dedup_key)
+    if applied_by is None:
+        return None
+    if applied_by == recent.token_of(handling):
+        return APPLIED
+    logger.info("duplicate event", extra={"event_key": commit.event.dedup_key})
+    return Outcome(customer_id=commit.customer_id, duplicate=True)
+
+
+def _transact(
+    commit: Commit,
+    message_items: list[MessageItem],
+    now: datetime,
+    absorbed: Sequence[tuple[str, dict[str, Any], list[MessageItem]]],
+    handling: str,
+) -> Outcome | None:
     try:
         _commit(
-            event,
-            customer_id,
-            change,
-            resolution.new_aliases,
-            decisions,
+            commit.event,
+            commit.customer_id,
+            commit.change,
+            commit.new_aliases,
+            commit.decisions,
             message_items,
             now,
             absorbed,
@@ -144,20 +237,11 @@ def _apply(
             if exc.cause_response_code != "TransactionCanceledException":
                 raise
             return None
-        if not _marked_by(event, handling):
-            logger.info("duplicate event", extra={"event_key": event.dedup_key})
-            return Outcome(customer_id=customer_id, duplicate=True)
+        if not _marked_by(commit.event, handling):
+            logger.info("duplicate event", extra={"event_key": commit.event.dedup_key})
+            return Outcome(customer_id=commit.customer_id, duplicate=True)
         # our own transaction went through and only its answer was lost: the SDK's retry met our marker
-    logger.info(
-        "event applied",
-        extra={
-            "event_key": event.dedup_key,
-            "kind": event.kind.value,
-            "customer_id": customer_id,
-            "decisions": [f"{d.action.value}:{d.message_id}" for d in decisions],
-        },
-    )
-    return Outcome(customer_id=customer_id, decisions=decisions, profile=profile)
+    return APPLIED
 
 
 def _marked_by(event: TouchpointEvent, handling: str) -> bool:

@@ -17,9 +17,9 @@ from touchpoint.local.runtime import LocalRuntime
 from touchpoint.local.template import load
 from touchpoint.profiles import store
 from touchpoint.sim import payloads
-from touchpoint.sources import Request, shopify
+from touchpoint.sources import Request, segment, shopify
 
-from ..conftest import ROOT, SECRET
+from ..conftest import ROOT, SECRET, WRITE_KEY
 
 
 @pytest.fixture
@@ -54,6 +54,37 @@ def test_concurrent_redeliveries_apply_once(served_aws: LocalRuntime) -> None:
     profile, messages = store.load(customer_id)
     assert profile["event_count"] == 1
     assert len(messages) == 3
+
+
+def test_concurrent_redeliveries_of_a_storefront_view_apply_once(served_aws: LocalRuntime) -> None:
+    """A returning visitor's view is one conditional UpdateItem, no marker: still once."""
+    first = {
+        "type": "track",
+        "event": "Product Viewed",
+        "anonymousId": "visitor-52",
+        "messageId": "v-0",
+        "properties": {"product_id": "7000000000051"},
+    }
+    view = {
+        "type": "track",
+        "event": "Product Viewed",
+        "anonymousId": "visitor-52",
+        "messageId": "v-1",
+        "properties": {"product_id": "7000000000052"},
+    }
+    (event,), (again,) = (
+        segment.normalize(Request(headers={k.lower(): v for k, v in headers.items()}, body=body))
+        for headers, body in (payloads.segment([e], WRITE_KEY) for e in (first, view))
+    )
+    customer_id = pipeline.handle(event).customer_id
+    assert customer_id is not None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(lambda _: pipeline.handle(again), range(8)))
+
+    assert sum(not o.duplicate for o in outcomes) == 1
+    profile = store.load_profile(customer_id)
+    assert profile["event_count"] == 2 and profile["viewed"] == {"7000000000051", "7000000000052"}
 
 
 def test_concurrent_different_events_all_land(served_aws: LocalRuntime) -> None:

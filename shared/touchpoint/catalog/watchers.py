@@ -25,14 +25,25 @@ def products_watched(event: TouchpointEvent) -> list[str]:
 
 def stage(tx: TransactWrite, customer_id: str, event: TouchpointEvent) -> None:
     """In the event's own transaction: interest is recorded exactly when the event is applied."""
-    for product in products_watched(event):
-        tx.save(
-            WatchItem(
-                product_pk(product),
-                WATCH_PREFIX + customer_id,
-                customer_id=customer_id,
-                expires_at=WATCH_DAYS,
-            )
+    for item in _watches(customer_id, products_watched(event)):
+        tx.save(item)
+
+
+def put(customer_id: str, event: TouchpointEvent) -> None:
+    """Outside a transaction (an event that writes only its profile): one BatchWriteItem, before
+    the profile's write. Writing a watch again only moves its expiry."""
+    products = products_watched(event)
+    if not products:
+        return
+    with WatchItem.batch_write() as batch:
+        for item in _watches(customer_id, products):
+            batch.save(item)
+
+
+def _watches(customer_id: str, products: list[str]) -> Iterator[WatchItem]:
+    for product in products:
+        yield WatchItem(
+            product_pk(product), WATCH_PREFIX + customer_id, customer_id=customer_id, expires_at=WATCH_DAYS
         )
 
 

@@ -30,7 +30,10 @@ class Change:
     # map attribute -> key -> number to add; `map_exists` says whether the map is there
     # already (ADD to its keys) or not (SET it whole), and the write is conditioned on it
     map_add: dict[str, dict[str, float]] = field(default_factory=dict)
+    map_set: dict[str, dict[str, Any]] = field(default_factory=dict)  # map attribute -> key -> value
     map_exists: dict[str, bool] = field(default_factory=dict)
+    # (map attribute, key) pairs that must be absent: the event is not applied yet (recent.py)
+    absent: list[tuple[str, str]] = field(default_factory=list)
     # set when the write replaces a capped set or map (profiles/bounds.py): the event count it
     # read, which the write is conditioned on (0: the item had none)
     expected_event_count: int | None = None
@@ -39,6 +42,10 @@ class Change:
         self.map_exists[attr] = bool(before.get(attr))
         entries = self.map_add.setdefault(attr, {})
         entries[key] = entries.get(key, 0) + amount
+
+    def set_in_map(self, attr: str, key: str, value: Any, before: dict[str, Any]) -> None:
+        self.map_exists[attr] = bool(before.get(attr))
+        self.map_set.setdefault(attr, {})[key] = value
 
 
 def _iso(value: datetime) -> str:
@@ -293,6 +300,8 @@ def apply(raw: dict[str, Any], change: Change) -> dict[str, Any]:
         for key, amount in entries.items():
             merged[key] = float(merged.get(key, 0)) + amount
         after[attr] = merged
+    for attr, put in change.map_set.items():
+        after[attr] = {**(after.get(attr) or {}), **put}
     return after
 
 

@@ -89,6 +89,7 @@ class ProfileItem(Model):
     cancelled_orders = UnicodeSetAttribute(null=True)
     order_net = MapAttribute[str, Any](null=True)  # order id -> cents still counted in revenue
     aliases = UnicodeSetAttribute(null=True)
+    recent = MapAttribute[str, Any](null=True)  # the last events applied (profiles/recent.py)
     checkout = MapAttribute[str, Any](null=True)
     topics_off = UnicodeSetAttribute(null=True)
     frequency = UnicodeAttribute(null=True)
@@ -231,6 +232,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     MessageItem,
     ProductItem,
     InventoryAlias,
+    WatchItem,
 )
 
 

@@ -29,14 +29,23 @@ def actions(change: Change) -> list[Action]:
     for name in change.remove:
         if name not in change.assign:
             result.append(getattr(ProfileItem, name).remove())
-    for name, entries in change.map_add.items():
-        attr = getattr(ProfileItem, name)
-        if change.map_exists.get(name):
-            # ADD works on top-level attributes only; SET with if_not_exists works on map keys
-            result.extend(attr[key].set((attr[key] | 0) + amount) for key, amount in entries.items())
-        else:
-            result.append(attr.set(entries))
+    for name in sorted({*change.map_add, *change.map_set}):
+        result.extend(_map_actions(change, name))
     return result
+
+
+def _map_actions(change: Change, name: str) -> list[Action]:
+    """Keys of a map this change adds to (numbers) or sets (values): each key on its own when
+    the map exists (ADD works on top-level attributes only; SET with if_not_exists works on
+    map keys), else the whole map."""
+    attr: Any = getattr(ProfileItem, name)
+    added, put = change.map_add.get(name, {}), change.map_set.get(name, {})
+    if not change.map_exists.get(name):
+        return [attr.set({**added, **put})]
+    return [
+        *(attr[key].set((attr[key] | 0) + amount) for key, amount in added.items()),
+        *(attr[key].set(value) for key, value in put.items()),
+    ]
 
 
 def condition(change: Change) -> Condition | None:
@@ -50,5 +59,8 @@ def condition(change: Change) -> Condition | None:
     for name, exists in change.map_exists.items():
         attr = getattr(ProfileItem, name)
         check = attr.exists() if exists else attr.does_not_exist()
+        found = check if found is None else found & check
+    for name, key in change.absent:
+        check = getattr(ProfileItem, name)[key].does_not_exist()
         found = check if found is None else found & check
     return found
