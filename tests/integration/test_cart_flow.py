@@ -167,7 +167,7 @@ def test_affinity_accumulates_atomically_and_decays(shop: Shop, runtime: LocalRu
     raw, _ = store.load(customer_id)
     view = changes.as_profile(raw, customer_id)
     scores = dict(affinity.top(view.affinity, "p:", now))
-    assert scores["101"] == pytest.approx(2 + 5, rel=1e-6)  # in the checkout and bought
-    assert scores["2022"] == pytest.approx(2, rel=1e-6)
+    assert scores["101"] == pytest.approx(2 + 5, rel=1e-3)  # in the checkout and bought (stored to 4 digits)
+    assert scores["2022"] == pytest.approx(2, rel=1e-3)
     later = dict(affinity.top(view.affinity, "p:", now + affinity.HALF_LIFE))
-    assert later["101"] == pytest.approx(3.5, rel=1e-6)
+    assert later["101"] == pytest.approx(3.5, rel=1e-3)

@@ -20,7 +20,8 @@ EARLIEST = EPOCH - HALF_LIFE * 400
 
 def stored_weight(weight: float, at: datetime) -> float:
     at = min(max(at, EARLIEST), LATEST)  # an event dated far out (2115) cannot overflow the sum
-    return weight * 2 ** ((at - EPOCH) / HALF_LIFE)
+    # four significant digits rank as well as seventeen, and keep each stored number 3 bytes, not 10
+    return float(f"{weight * 2 ** ((at - EPOCH) / HALF_LIFE):.4g}")
 
 
 def current(stored: float, now: datetime) -> float:
