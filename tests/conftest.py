@@ -21,6 +21,7 @@ os.environ.update(
     AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
     TABLE_NAME="touchpoint",
     POWERTOOLS_METRICS_NAMESPACE="TouchpointTest",
+    CATALOG_CACHE_SECONDS="0",  # every test has its own catalog; test_catalog_cache.py turns it on
 )
 
 import pytest  # noqa: E402

@@ -14,6 +14,7 @@ from typing import Any
 from pynamodb.transactions import TransactWrite
 
 from touchpoint import aws, config
+from touchpoint.catalog.cache import Expiring
 from touchpoint.events import LineItem
 from touchpoint.identity import key_part, sha256
 
@@ -67,20 +68,28 @@ def stage(tx: TransactWrite, order_id: str, items: tuple[LineItem, ...]) -> None
     tx._update_items.extend(updates(order_id, items))
 
 
+Item = dict[str, Any]
+_held: Expiring[Item] = Expiring()
+
+
 def read(products: list[str]) -> tuple[dict[str, int], list[str]]:
-    """Co-purchase counts summed over `products`, and best sellers, in one BatchGetItem."""
-    keys = [
-        {"pk": {"S": f"P#{key_part(p)}"}, "sk": {"S": "CO"}} for p in dict.fromkeys(products[: MAX_ITEMS * 2])
-    ]
-    keys += [{"pk": {"S": f"P#_TOP#{n}"}, "sk": {"S": "SOLD"}} for n in range(TOP_SHARDS)]
-    table = config.table_name()
-    response = aws.client("dynamodb").batch_get_item(RequestItems={table: {"Keys": keys}})
+    """Co-purchase counts summed over `products`, and best sellers: one BatchGetItem of the
+    items the Sender's cache (catalog/cache.py) does not hold."""
+    keys = [f"P#{key_part(p)}" for p in dict.fromkeys(products[: MAX_ITEMS * 2])]
+    keys += [f"P#_TOP#{n}" for n in range(TOP_SHARDS)]
     co: Counter[str] = Counter()
     sold: Counter[str] = Counter()
-    for item in response.get("Responses", {}).get(table, []):
+    for item in _held.get_many(keys, _fetch).values():
         for name, value in item.items():
             if name.startswith("co:"):
                 co[name[3:]] += int(value["N"])
             elif name.startswith("s:"):
                 sold[name[2:]] += int(value["N"])
     return dict(co), [p for p, _ in sold.most_common(20)]
+
+
+def _fetch(partitions: list[str]) -> dict[str, Item]:
+    table = config.table_name()
+    keys = [{"pk": {"S": pk}, "sk": {"S": "SOLD" if pk.startswith("P#_TOP#") else "CO"}} for pk in partitions]
+    response = aws.client("dynamodb").batch_get_item(RequestItems={table: {"Keys": keys}})
+    return {item["pk"]["S"]: item for item in response.get("Responses", {}).get(table, [])}

@@ -69,8 +69,9 @@ def _rendered(item: MessageItem, profile: Profile, playbook: Playbook, now: date
 def rendered_for(
     message: Message, profile: Profile, context: dict[str, Any], playbook: Playbook, now: datetime
 ) -> Rendered:
-    """What the message says now: cart items and recommendations read from the catalog (one
-    BatchGetItem for statistics, one for products). `touchpoint preview` calls this too."""
+    """What the message says now: its own items read fresh from the catalog, recommendations
+    through the one-minute cache (catalog/cache.py): at most one BatchGetItem for statistics and
+    two for products. `touchpoint preview` calls this too."""
     cart = [str(line.get("product_id")) for line in context.get("items") or []]
     co_purchased, best_sellers = statistics.read(sorted(profile.purchased | set(profile.carted)))
     candidates = [
@@ -79,7 +80,7 @@ def rendered_for(
             profile, playbook, now, limit=12, co_purchased=co_purchased, best_sellers=best_sellers
         )
     ]
-    products = catalog.read([*cart, *candidates])
+    products = {**catalog.read_cached(candidates), **(catalog.read(cart) if cart else {})}
     return render(message, playbook, profile, context, products, candidates, config.playbook_path())
 
 

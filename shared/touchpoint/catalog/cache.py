@@ -1,0 +1,48 @@
+"""What the Sender reads from the catalog for recommendations, kept for a minute in a warm
+container: best sellers, co-purchase counts and the recommended products change slowly, and
+most messages of a run recommend from the same few. The products a message is about (the cart,
+the product back in stock or cheaper) are always read fresh, so a price in a mail is never a
+minute old. `CATALOG_CACHE_SECONDS` sets the time (0 turns the cache off).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from typing import Generic, TypeVar
+
+Value = TypeVar("Value")
+DEFAULT_SECONDS = 60.0
+MAX_ENTRIES = 5000  # a bound on memory: the cache starts over when it is full
+
+
+def seconds() -> float:
+    return float(os.environ.get("CATALOG_CACHE_SECONDS", DEFAULT_SECONDS))
+
+
+class Expiring(Generic[Value]):
+    """Keys to values (None: known to be absent) for `seconds()` after they were read (as it
+    reads at lookup: lowering it, or 0, takes effect at once)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._entries: dict[str, tuple[float, Value | None]] = {}  # key -> (read at, value)
+        self._clock = clock
+
+    def get_many(
+        self, keys: Iterable[str], fetch: Callable[[list[str]], dict[str, Value]]
+    ) -> dict[str, Value]:
+        """The values of `keys`, fetching (in one call) only those not held or expired."""
+        now, wanted, valid = self._clock(), list(dict.fromkeys(keys)), seconds()
+        held = {
+            k: self._entries[k] for k in wanted if k in self._entries and now - self._entries[k][0] < valid
+        }
+        missing = [k for k in wanted if k not in held]
+        if missing:
+            fetched = fetch(missing)
+            if len(self._entries) + len(missing) > MAX_ENTRIES:
+                self._entries.clear()
+            for key in missing:
+                held[key] = (now, fetched.get(key))
+                self._entries[key] = held[key]
+        return {k: value for k, (_, value) in held.items() if value is not None}

@@ -1,0 +1,81 @@
+"""The Sender's one-minute catalog cache: recommendations (statistics and their products) are
+read once per minute per container; the products a mail is about are read fresh every time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from botocore.client import BaseClient
+
+from touchpoint.local.runtime import LocalRuntime
+from touchpoint.local.sendgrid_stub import SendGridStub
+
+from ..conftest import Shop
+from .test_catalog import _checkout_with, _generic_product
+
+
+@pytest.fixture
+def batch_gets(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The BatchGetItem calls every botocore client makes (their first key's partition)."""
+    calls: list[str] = []
+    original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - private, untyped in stubs
+
+    def recording(client: Any, operation: str, params: Any) -> Any:
+        if operation == "BatchGetItem":
+            [table] = params["RequestItems"].values()
+            calls.append(" ".join(sorted(k["pk"]["S"] for k in table["Keys"])))
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    yield calls
+
+
+def _product(runtime: LocalRuntime, pid: str, title: str, price: str, at: datetime) -> None:
+    url = f"https://shop.example/p/{pid}"
+    _generic_product(
+        runtime, {"id": pid, "title": title, "price": price, "url": url, "updated_at": at.isoformat()}
+    )
+
+
+def _mail_to(sendgrid: SendGridStub, address: str) -> str:
+    [body] = [
+        r["body"] for r in sendgrid.requests if r["body"]["personalizations"][0]["to"][0]["email"] == address
+    ]
+    return str(body["content"][-1]["value"])
+
+
+def test_recommendations_come_from_the_cache_and_the_cart_is_read_fresh(
+    shop: Shop,
+    runtime: LocalRuntime,
+    sendgrid: SendGridStub,
+    batch_gets: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CATALOG_CACHE_SECONDS", "60")
+    now = datetime.now(UTC)
+    _product(runtime, "701", "Rain jacket", "50.00", now - timedelta(days=2))
+    _product(runtime, "702", "Trail shoes", "100.00", now - timedelta(days=2))
+    order = shop.order(90, at=now - timedelta(days=1))
+    order["line_items"] = [
+        {"product_id": 701, "title": "Rain jacket", "quantity": 1, "price": "50.00"},
+        {"product_id": 702, "title": "Trail shoes", "quantity": 1, "price": "100.00"},
+    ]
+    assert shop.post("orders", "orders/create", order)[0] == 200
+    _checkout_with(shop, 91, 701, "Rain jacket", now - timedelta(hours=3))
+    batch_gets.clear()
+    runtime.dispatch(now + timedelta(hours=1))
+    mail = _mail_to(sendgrid, "shopper91@example.com")
+    assert "€50.00" in mail
+    assert any("P#_TOP#" in call for call in batch_gets), batch_gets  # statistics were read
+
+    _product(runtime, "701", "Rain jacket", "40.00", now - timedelta(hours=1))  # the cart item: cheaper
+    _checkout_with(shop, 93, 701, "Rain jacket", now - timedelta(hours=3))
+    batch_gets.clear()
+    runtime.dispatch(now + timedelta(hours=1))
+    second = _mail_to(sendgrid, "shopper93@example.com")
+    assert "€40.00" in second and "€50.00" not in second  # the cart's product is read fresh
+    senders_reads = [call for call in batch_gets if call.startswith("P#")]
+    assert senders_reads == ["P#701"], batch_gets  # only the cart: statistics and 702 from the cache
