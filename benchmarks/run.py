@@ -1,7 +1,10 @@
 """`make bench`: speed and cost per event, printed (no thresholds: targets live here, not in tests).
 
 - decide() decisions per second, alone (pure)
-- warm handler time per event and DynamoDB round trips per event, per touchpoint (moto in-process)
+- warm handler time per event and DynamoDB round trips per event, per touchpoint (moto in-process),
+  with Shopify checkouts and orders, storefront page and product views and redeliveries
+- DynamoDB capacity units per event from the sizes of the items each request changed and read,
+  the cost per million, and the blend the issue names (Lambda added, API Gateway beside it)
 - a returning visitor's profile size, write units and cost by history length
 - the Dispatcher over 1,000 and 10,000 customers with 1% due: items read per due message
 - cold import time of each handler module (fresh interpreter)
