@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from botocore.client import BaseClient
 
+from touchpoint.catalog import cache
 from touchpoint.local.runtime import LocalRuntime
 from touchpoint.local.sendgrid_stub import SendGridStub
 
@@ -55,6 +56,7 @@ def test_recommendations_come_from_the_cache_and_the_cart_is_read_fresh(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CATALOG_CACHE_SECONDS", "60")
+    cache.forget()  # what earlier tests in this process read, from their own tables
     now = datetime.now(UTC)
     _product(runtime, "701", "Rain jacket", "50.00", now - timedelta(days=2))
     _product(runtime, "702", "Trail shoes", "100.00", now - timedelta(days=2))
