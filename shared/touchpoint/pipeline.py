@@ -118,8 +118,7 @@ def _apply(
     customer_id = resolution.customer_id
     applied_by = recent.applied_by(before, event.dedup_key)
     if applied_by is not None:  # a redelivery, recognised on the read: nothing to write
-        logger.info("duplicate event", extra={"event_key": event.dedup_key})
-        return Outcome(customer_id=customer_id, duplicate=applied_by != recent.token_of(handling))
+        return _repeat(event, customer_id, ours=applied_by == recent.token_of(handling))
     absorbed = [
         (loser, raw, items)
         for loser in resolution.others  # rare: one Query each
@@ -209,8 +208,7 @@ def _after_failed_condition(commit: Commit, handling: str) -> Outcome | None:
         return None
     if applied_by == recent.token_of(handling):
         return APPLIED
-    logger.info("duplicate event", extra={"event_key": commit.event.dedup_key})
-    return Outcome(customer_id=commit.customer_id, duplicate=True)
+    return _repeat(commit.event, commit.customer_id)
 
 
 def _transact(
@@ -221,27 +219,23 @@ def _transact(
     handling: str,
 ) -> Outcome | None:
     try:
-        _commit(
-            commit.event,
-            commit.customer_id,
-            commit.change,
-            commit.new_aliases,
-            commit.decisions,
-            message_items,
-            now,
-            absorbed,
-            handling,
-        )
+        _commit(commit, message_items, now, absorbed, handling)
     except TransactWriteError as exc:
         if not _is_duplicate(exc):
             if exc.cause_response_code != "TransactionCanceledException":
                 raise
             return None
         if not _marked_by(commit.event, handling):
-            logger.info("duplicate event", extra={"event_key": commit.event.dedup_key})
-            return Outcome(customer_id=commit.customer_id, duplicate=True)
+            return _repeat(commit.event, commit.customer_id)
         # our own transaction went through and only its answer was lost: the SDK's retry met our marker
     return APPLIED
+
+
+def _repeat(event: TouchpointEvent, customer_id: str, ours: bool = False) -> Outcome:
+    """The answer to an event already applied: a duplicate, unless it was this handling's own."""
+    if not ours:
+        logger.info("duplicate event", extra={"event_key": event.dedup_key})
+    return Outcome(customer_id=customer_id, duplicate=not ours)
 
 
 def _marked_by(event: TouchpointEvent, handling: str) -> bool:
@@ -259,16 +253,13 @@ def _is_duplicate(exc: TransactWriteError) -> bool:
 
 
 def _commit(
-    event: TouchpointEvent,
-    customer_id: str,
-    change: changes.Change,
-    new_aliases: set[str],
-    decisions: list[Decision],
-    message_items: list[Any],
+    commit: Commit,
+    message_items: list[MessageItem],
     now: datetime,
-    absorbed: Sequence[tuple[str, dict[str, Any], list[MessageItem]]] = (),
-    handling: str = "",
+    absorbed: Sequence[tuple[str, dict[str, Any], list[MessageItem]]],
+    handling: str,
 ) -> None:
+    event, customer_id, decisions = commit.event, commit.customer_id, commit.decisions
     existing = {m.message_id: m for m in message_items}
     with TransactWrite(connection=aws.connection()) as tx:
         # first item: its cancellation reason tells a duplicate from a conflict
@@ -278,11 +269,11 @@ def _commit(
                 "EVENT",
                 kind=event.kind.value,
                 expires_at=MARKER_TTL,
-                attempt=handling or None,
+                attempt=handling,
             ),
             condition=EventMarker.pk.does_not_exist(),
         )
-        for key in sorted(new_aliases):
+        for key in sorted(commit.new_aliases):
             tx.save(AliasItem(key, "ALIAS", customer_id=customer_id), condition=AliasItem.pk.does_not_exist())
         staging.stage(tx, customer_id, decisions, existing, event, now)
         watchers.stage(tx, customer_id, event)
@@ -293,8 +284,8 @@ def _commit(
             _stage_merge(tx, customer_id, loser, loser_raw, loser_messages, now)
         tx.update(
             ProfileItem(customer_pk(customer_id), PROFILE_SK),
-            actions=update.actions(change),
-            condition=update.condition(change),
+            actions=update.actions(commit.change),
+            condition=update.condition(commit.change),
         )
 
 

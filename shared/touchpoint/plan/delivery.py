@@ -80,7 +80,7 @@ def rendered_for(
             profile, playbook, now, limit=12, co_purchased=co_purchased, best_sellers=best_sellers
         )
     ]
-    products = {**catalog.read_cached(candidates), **(catalog.read(cart) if cart else {})}
+    products = {**catalog.read_cached(candidates), **catalog.read(cart)}
     return render(message, playbook, profile, context, products, candidates, config.playbook_path())
 
 
