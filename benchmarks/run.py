@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import statistics
 import subprocess
@@ -124,24 +123,23 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _read_units(operation: str, params: dict[str, Any], result: dict[str, Any]) -> float:
-    """Read units as DynamoDB bills them: 4 KB units, half for an eventually consistent read; a
-    Query rounds the sum of its items, GetItem and BatchGetItem each item."""
-    from touchpoint.measure.item_size import item_size
+    """Read units as DynamoDB bills them: a Query rounds the sum of its items, GetItem and
+    BatchGetItem each item."""
+    from touchpoint.measure.item_size import item_size, read_units
 
     if operation == "Query":
         total = sum(item_size(_plain(i)) for i in result.get("Items", []))
-        return math.ceil(max(total, 1) / 4096) * (1.0 if params.get("ConsistentRead") else 0.5)
+        return read_units(total, bool(params.get("ConsistentRead")))
     if operation == "GetItem":
-        found = result.get("Item") or {}
-        return math.ceil(max(item_size(_plain(found)), 1) / 4096) * (
-            1.0 if params.get("ConsistentRead") else 0.5
-        )
+        return read_units(item_size(_plain(result.get("Item") or {})), bool(params.get("ConsistentRead")))
     if operation == "BatchGetItem":
-        units = 0.0
-        for table, found in (result.get("Responses") or {}).items():
-            consistent = (params["RequestItems"].get(table) or {}).get("ConsistentRead")
-            units += sum(math.ceil(item_size(_plain(i)) / 4096) for i in found) * (1.0 if consistent else 0.5)
-        return units
+        return sum(
+            read_units(
+                item_size(_plain(i)), bool((params["RequestItems"].get(table) or {}).get("ConsistentRead"))
+            )
+            for table, found in (result.get("Responses") or {}).items()
+            for i in found
+        )
     return 0.0
 
 
@@ -276,6 +274,11 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
     the issue's target for its DynamoDB round trips (orders 3, every other event 2)."""
     from touchpoint.sim import payloads
 
+    def checkout(i: int) -> Request:
+        return _shopify(
+            "/webhooks/shopify/checkouts", "checkouts/create", payloads.checkout(1000 + i, at=now), f"c-{i}"
+        )
+
     def view(i: int) -> Request:
         return _storefront(f"pv-{i}", event="Product Viewed", properties={"product_id": f"{7_000_000 + i}"})
 
@@ -288,30 +291,14 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
         return request
 
     return {
-        "CartAbandoned (checkout)": (
-            lambda i: _shopify(
-                "/webhooks/shopify/checkouts",
-                "checkouts/create",
-                payloads.checkout(1000 + i, at=now),
-                f"c-{i}",
-            ),
-            2,
-        ),
+        "CartAbandoned (checkout)": (checkout, 2),
         "Purchase (order after checkout)": (
             lambda i: _shopify(
                 "/webhooks/shopify/orders", "orders/create", payloads.order(1000 + i, at=now), f"o-{i}"
             ),
             3,
         ),
-        "CartAbandoned (duplicate)": (
-            lambda i: _shopify(
-                "/webhooks/shopify/checkouts",
-                "checkouts/create",
-                payloads.checkout(1000 + i, at=now),
-                f"c-{i}",
-            ),
-            2,
-        ),
+        "CartAbandoned (duplicate)": (checkout, 2),  # the same checkouts again
         "WebEvent (page view, returning visitor)": (
             lambda i: _storefront(f"pg-{i}", type="page", name=f"p{i}"),
             2,

@@ -34,6 +34,11 @@ def item_size(item: dict[str, Any]) -> int:
     return sum(len(name.encode()) + value_size(value) for name, value in item.items())
 
 
+def read_units(size: int, consistent: bool) -> float:
+    """One unit per started 4 KB, half of it for an eventually consistent read."""
+    return math.ceil(max(size, 1) / 4096) * (1.0 if consistent else 0.5)
+
+
 def write_units(size: int, transactional: bool = True) -> int:
     """One unit per started KB; a transaction bills every item twice."""
     return math.ceil(max(size, 1) / 1024) * (2 if transactional else 1)
