@@ -119,6 +119,23 @@ def shop(runtime: LocalRuntime) -> Shop:
     return Shop(runtime)
 
 
+@pytest.fixture
+def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """The DynamoDB operations every botocore client makes, in order, with their parameters."""
+    from botocore.client import BaseClient
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+    original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - private, untyped in stubs
+
+    def recording(client: Any, operation: str, params: Any) -> Any:
+        if client.meta.service_model.service_name == "dynamodb":
+            calls.append((operation, params))
+        return original(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
+    yield calls
+
+
 def table_items(runtime: LocalRuntime) -> list[dict[str, Any]]:
     """Every item in the table (a scan: tests only)."""
     items: list[dict[str, Any]] = aws.client("dynamodb").scan(TableName=runtime.resources.table_name)["Items"]

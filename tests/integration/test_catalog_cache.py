@@ -3,12 +3,10 @@ read once per minute per container; the products a mail is about are read fresh 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.client import BaseClient
 
 from touchpoint.catalog import cache
 from touchpoint.local.runtime import LocalRuntime
@@ -18,20 +16,13 @@ from ..conftest import Shop
 from .test_catalog import _checkout_with, _generic_product
 
 
-@pytest.fixture
-def batch_gets(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The BatchGetItem calls every botocore client makes (their first key's partition)."""
-    calls: list[str] = []
-    original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - private, untyped in stubs
-
-    def recording(client: Any, operation: str, params: Any) -> Any:
-        if operation == "BatchGetItem":
-            [table] = params["RequestItems"].values()
-            calls.append(" ".join(sorted(k["pk"]["S"] for k in table["Keys"])))
-        return original(client, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
-    yield calls
+def _batch_gets(calls: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Each BatchGetItem's partitions, sorted and joined."""
+    return [
+        " ".join(sorted(k["pk"]["S"] for table in params["RequestItems"].values() for k in table["Keys"]))
+        for op, params in calls
+        if op == "BatchGetItem"
+    ]
 
 
 def _product(runtime: LocalRuntime, pid: str, title: str, price: str, at: datetime) -> None:
@@ -52,7 +43,7 @@ def test_recommendations_come_from_the_cache_and_the_cart_is_read_fresh(
     shop: Shop,
     runtime: LocalRuntime,
     sendgrid: SendGridStub,
-    batch_gets: list[str],
+    dynamodb_calls: list[tuple[str, dict[str, Any]]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CATALOG_CACHE_SECONDS", "60")
@@ -67,17 +58,17 @@ def test_recommendations_come_from_the_cache_and_the_cart_is_read_fresh(
     ]
     assert shop.post("orders", "orders/create", order)[0] == 200
     _checkout_with(shop, 91, 701, "Rain jacket", now - timedelta(hours=3))
-    batch_gets.clear()
+    dynamodb_calls.clear()
     runtime.dispatch(now + timedelta(hours=1))
     mail = _mail_to(sendgrid, "shopper91@example.com")
     assert "€50.00" in mail
-    assert any("P#_TOP#" in call for call in batch_gets), batch_gets  # statistics were read
+    assert any("P#_TOP#" in call for call in _batch_gets(dynamodb_calls))  # statistics were read
 
     _product(runtime, "701", "Rain jacket", "40.00", now - timedelta(hours=1))  # the cart item: cheaper
     _checkout_with(shop, 93, 701, "Rain jacket", now - timedelta(hours=3))
-    batch_gets.clear()
+    dynamodb_calls.clear()
     runtime.dispatch(now + timedelta(hours=1))
     second = _mail_to(sendgrid, "shopper93@example.com")
     assert "€40.00" in second and "€50.00" not in second  # the cart's product is read fresh
-    senders_reads = [call for call in batch_gets if call.startswith("P#")]
-    assert senders_reads == ["P#701"], batch_gets  # only the cart: statistics and 702 from the cache
+    senders_reads = [call for call in _batch_gets(dynamodb_calls) if call.startswith("P#")]
+    assert senders_reads == ["P#701"], senders_reads  # only the cart: statistics and 702 from the cache

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from touchpoint import aws, pipeline
+from touchpoint.events import TouchpointEvent
 from touchpoint.local import emulation
 from touchpoint.local.runtime import LocalRuntime
 from touchpoint.local.template import load
@@ -56,26 +57,23 @@ def test_concurrent_redeliveries_apply_once(served_aws: LocalRuntime) -> None:
     assert len(messages) == 3
 
 
+def _view(message_id: str, product_id: str) -> TouchpointEvent:
+    """A storefront product view of visitor-52, as the /events route reads it."""
+    call = {
+        "type": "track",
+        "event": "Product Viewed",
+        "anonymousId": "visitor-52",
+        "messageId": message_id,
+        "properties": {"product_id": product_id},
+    }
+    headers, body = payloads.segment([call], WRITE_KEY)
+    [event] = segment.normalize(Request(headers={k.lower(): v for k, v in headers.items()}, body=body))
+    return event
+
+
 def test_concurrent_redeliveries_of_a_storefront_view_apply_once(served_aws: LocalRuntime) -> None:
     """A returning visitor's view is one conditional UpdateItem, no marker: still once."""
-    first = {
-        "type": "track",
-        "event": "Product Viewed",
-        "anonymousId": "visitor-52",
-        "messageId": "v-0",
-        "properties": {"product_id": "7000000000051"},
-    }
-    view = {
-        "type": "track",
-        "event": "Product Viewed",
-        "anonymousId": "visitor-52",
-        "messageId": "v-1",
-        "properties": {"product_id": "7000000000052"},
-    }
-    (event,), (again,) = (
-        segment.normalize(Request(headers={k.lower(): v for k, v in headers.items()}, body=body))
-        for headers, body in (payloads.segment([e], WRITE_KEY) for e in (first, view))
-    )
+    event, again = _view("v-0", "7000000000051"), _view("v-1", "7000000000052")
     customer_id = pipeline.handle(event).customer_id
     assert customer_id is not None
 

@@ -4,17 +4,13 @@ orders keep their marker beyond the profile's memory of recent events."""
 
 from __future__ import annotations
 
-import base64
 import json
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
-from botocore.client import BaseClient
 
 from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import recent, store
 from touchpoint.profiles.models import ProfileItem
+from touchpoint.sim import payloads
 
 from ..conftest import WRITE_KEY, Shop, table_items
 from .test_lost_answers import _drop_first_answer
@@ -22,25 +18,10 @@ from .test_lost_answers import _drop_first_answer
 VISITOR = "visitor-one-write"
 
 
-@pytest.fixture
-def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The DynamoDB operations every botocore client makes, in order."""
-    calls: list[str] = []
-    original = getattr(BaseClient, "_make_api_call")  # noqa: B009 - private, untyped in stubs
-
-    def recording(client: Any, operation: str, params: Any) -> Any:
-        if client.meta.service_model.service_name == "dynamodb":
-            calls.append(operation)
-        return original(client, operation, params)
-
-    monkeypatch.setattr(BaseClient, "_make_api_call", recording)
-    yield calls
-
-
 def _post(runtime: LocalRuntime, message_id: str, kind: str = "track", **fields: Any) -> dict[str, Any]:
-    event = {"type": kind, "anonymousId": VISITOR, "messageId": message_id, **fields}
-    body = json.dumps(event).encode()
-    headers = {"Authorization": "Basic " + base64.b64encode(f"{WRITE_KEY}:".encode()).decode()}
+    headers, body = payloads.segment(
+        [{"type": kind, "anonymousId": VISITOR, "messageId": message_id, **fields}], WRITE_KEY
+    )
     answer = runtime.http("POST", "/events", headers, body)
     assert answer.status == 200, answer.body
     result: dict[str, Any] = json.loads(answer.body)
@@ -56,30 +37,33 @@ def _profile(customer_id: str) -> dict[str, Any]:
 
 
 def test_a_returning_visitors_page_view_is_one_update_and_its_redelivery_no_write(
-    runtime: LocalRuntime, dynamodb_calls: list[str]
+    runtime: LocalRuntime, dynamodb_calls: list[tuple[str, dict[str, Any]]]
 ) -> None:
     customer = _post(runtime, "first", "page", name="Home")["customer_id"]  # a new visitor: aliases
     dynamodb_calls.clear()
 
     _post(runtime, "second", "page", name="Shoes")
-    assert dynamodb_calls == ["BatchGetItem", "Query", "UpdateItem"]
+    assert [op for op, _ in dynamodb_calls] == ["BatchGetItem", "Query", "UpdateItem"]
     markers = [i for i in table_items(runtime) if i["pk"]["S"].startswith("EVT#")]
     assert len(markers) == 1  # the first event's only: the second wrote no marker
     dynamodb_calls.clear()
 
     again = _post(runtime, "second", "page", name="Shoes")
     assert again["duplicate"] is True
-    assert dynamodb_calls == ["BatchGetItem", "Query"]  # recognised on the read: nothing written
+    assert [op for op, _ in dynamodb_calls] == [
+        "BatchGetItem",
+        "Query",
+    ]  # recognised on the read: nothing written
     assert _profile(customer)["event_count"] == 2
 
 
 def test_a_product_view_writes_its_watch_then_the_profile(
-    runtime: LocalRuntime, dynamodb_calls: list[str]
+    runtime: LocalRuntime, dynamodb_calls: list[tuple[str, dict[str, Any]]]
 ) -> None:
     customer = _post(runtime, "first", "page", name="Home")["customer_id"]
     dynamodb_calls.clear()
     _view(runtime, "view-1", "7000000000001")
-    assert dynamodb_calls == ["BatchGetItem", "Query", "BatchWriteItem", "UpdateItem"]
+    assert [op for op, _ in dynamodb_calls] == ["BatchGetItem", "Query", "BatchWriteItem", "UpdateItem"]
     watches = [i for i in table_items(runtime) if i["pk"]["S"] == "P#7000000000001"]
     assert [w["customer_id"]["S"] for w in watches] == [customer]
     assert "7000000000001" in _profile(customer)["viewed"]
