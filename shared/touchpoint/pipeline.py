@@ -114,7 +114,7 @@ def _apply(
     event: TouchpointEvent, resolution: store.Resolution, playbook: Playbook, now: datetime, handling: str
 ) -> Outcome | None:
     """One attempt: read, change, decide, commit. None when a concurrent writer won the race."""
-    resolution, before, message_items = _read(event, resolution)
+    resolution, before, message_items = _read(event, resolution, now)
     customer_id = resolution.customer_id
     applied_by = recent.applied_by(before, event.dedup_key)
     if applied_by is not None:  # a redelivery, recognised on the read: nothing to write
@@ -150,13 +150,13 @@ def _apply(
 
 
 def _read(
-    event: TouchpointEvent, resolution: store.Resolution
+    event: TouchpointEvent, resolution: store.Resolution, now: datetime
 ) -> tuple[store.Resolution, dict[str, Any], list[MessageItem]]:
-    """The customer's profile and messages (one Query), and the resolution they confirm."""
-    before, message_items = store.load(resolution.customer_id)
+    """The customer's profile and live messages (one Query), and the resolution they confirm."""
+    before, message_items = store.load(resolution.customer_id, live_at=now)
     if not resolution.stands(before):
         resolution = resolution.instead()
-        before, message_items = store.load(resolution.customer_id)
+        before, message_items = store.load(resolution.customer_id, live_at=now)
     if not before and not event.creates_profile:
         raise Ignored(f"{event.kind.value} for a customer this deployment does not know")
     return bounded(resolution, before), before, message_items

@@ -82,7 +82,7 @@ class MemoryShop:
             for raw in [self.profiles.get(loser, {})]
             if resolution.folds_in(loser, raw)
         ]
-        views = tuple(self._view(m) for m in owned.values())
+        views = tuple(self._view(m) for m in owned.values() if messages.live(m, now))
         reaction = react(event, customer_id, resolution.wanted, before, views, absorbed, self.playbook, now)
         self.markers.add(event.dedup_key)
         for key in resolution.new_aliases:
@@ -103,6 +103,8 @@ class MemoryShop:
         owned = self.messages[customer_id]
         for decision in decisions:
             prior = owned.get(decision.message_id)
+            if prior is not None and not messages.live(prior, now):
+                prior = None  # expired: as in DynamoDB, where store.load leaves it out
             if decision.action == Action.CANCEL:
                 if prior is not None and prior.status == Status.PLANNED.value:
                     prior.status, prior.reasons = Status.CANCELLED.value, list(decision.reasons)
@@ -199,7 +201,9 @@ class MemoryShop:
         item.status, item.updated_at = Status.QUEUED.value, now
         item.due_sk = keys.due_sk(now + LEASE, item.message_id)
         owned = self.messages[item.customer_id]
-        others = tuple(self._view(m) for m in owned.values() if m.message_id != item.message_id)
+        others = tuple(
+            self._view(m) for m in owned.values() if m.message_id != item.message_id and messages.live(m, now)
+        )
         profile = changes.as_profile(self.profiles.get(item.customer_id, {}), item.customer_id, others)
         verdict = recheck(profile, messages.to_view(item), item.trigger_at, self.playbook, now)
         if verdict.send:

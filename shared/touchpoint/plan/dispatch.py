@@ -102,6 +102,9 @@ def _settle(
             MessageItem.due_at.set(retry_at),
             MessageItem.due_sk.set(keys.due_sk(retry_at, item.message_id)),
         ]
+        expires = messages.retained_until(item.trigger, retry_at)
+        if expires is not None:  # deferred again and again: it must not expire before it is due
+            actions.append(MessageItem.expires_at.set(expires))
     else:
         actions += [MessageItem.due_pk.remove(), MessageItem.due_sk.remove()]
     # through claim(): if the answer is lost, the SDK's retry meets our own write, not a conflict
@@ -119,7 +122,7 @@ def run(now: datetime, playbook: Playbook) -> DispatchReport:
         report.claimed += 1
         if item.due_at is not None:
             report.lag_seconds = max(report.lag_seconds, (now - item.due_at).total_seconds())
-        before, others = store.load(item.customer_id)
+        before, others = store.load(item.customer_id, live_at=now)
         profile = changes.as_profile(
             before, item.customer_id, tuple(messages.to_view(m) for m in others if m.sk != sk)
         )

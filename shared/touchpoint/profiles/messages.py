@@ -5,7 +5,7 @@ thing, copied by name here and nowhere else."""
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from touchpoint.decide.model import Action, Decision, MessageView
@@ -17,6 +17,21 @@ VIEW_FIELDS = tuple(f.name for f in fields(MessageView))
 # what a decision writes onto its message item, besides status, reasons and bookkeeping
 DECISION_FIELDS = ("message_id", "flow", "step", "channel", "template", "due_at", "marketing", "trigger")
 DECISION_EXTRAS = ("offer", "variant")
+# how long a message outlives its due time: beyond the 7-day attribution window and any frequency
+# cap, and as long as the event markers (pipeline.MARKER_TTL) that keep a redelivery out
+RETENTION = timedelta(days=35)
+LIFETIME_TRIGGER = "customer"  # a once-per-customer run (decide/runs.py): kept, or it would run again
+
+
+def retained_until(trigger: str | None, due_at: datetime) -> datetime | None:
+    """When a message may expire, so the customer's partition (which every event reads) stays
+    bounded. A once-per-customer run never expires: at most one message per step of the playbook."""
+    return None if trigger == LIFETIME_TRIGGER else due_at + RETENTION
+
+
+def live(item: MessageItem, now: datetime) -> bool:
+    """Not expired yet (store.load's filter, for the in-memory backtest)."""
+    return item.expires_at is None or item.expires_at > now
 
 
 def to_view(item: MessageItem) -> MessageView:
@@ -70,6 +85,7 @@ def to_item(
         updated_at=now,
         context=context,
         attempts=0,
+        expires_at=retained_until(decision.trigger, max(decision.due_at, now)),
         due_pk=keys.due_pk(decision.message_id, customer_id) if scheduled else None,
         due_sk=keys.due_sk(decision.due_at, decision.message_id) if scheduled else None,
     )

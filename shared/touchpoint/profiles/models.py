@@ -164,6 +164,8 @@ class MessageItem(Model):
     attempts = NumberAttribute(null=True)
     error = UnicodeAttribute(null=True)
     lease_owner = UnicodeAttribute(null=True)  # who holds the latest claim (plan/claims.py)
+    # when DynamoDB may delete it (profiles/messages.py, retained_until); none for once-a-lifetime runs
+    expires_at = TTLAttribute(null=True)
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
     due_index = DueIndex()

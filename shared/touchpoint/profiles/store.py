@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import MapAttribute
@@ -137,16 +138,23 @@ def load_profile(customer_id: str) -> dict[str, Any]:
         return {}
 
 
-def load(customer_id: str) -> tuple[dict[str, Any], list[MessageItem]]:
-    """One Query: the profile item and every message of the customer (sort keys MSG#… and PROFILE)."""
+def load(customer_id: str, live_at: datetime | None = None) -> tuple[dict[str, Any], list[MessageItem]]:
+    """One Query: the profile item and the customer's messages (sort keys MSG#… and PROFILE).
+
+    With `live_at`, messages expired by then are left out: DynamoDB deletes them up to days
+    later, and decisions must not depend on when it gets to them. Erasure and merges read all."""
     profile: dict[str, Any] = {}
     messages: list[MessageItem] = []
     table = MessageItem._get_connection()
+    live = None
+    if live_at is not None:
+        live = MessageItem.expires_at.does_not_exist() | (MessageItem.expires_at > live_at)
     start_key = None
     while True:
         page = table.query(
             customer_pk(customer_id),
             range_key_condition=MessageItem.sk >= MESSAGE_PREFIX,
+            filter_condition=live,
             exclusive_start_key=start_key,
         )
         for data in page.get("Items", []):
