@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -312,25 +313,37 @@ def test_each_provider_fault_is_retried_only_when_nothing_can_have_been_accepted
     assert _mails_of(sendgrid, "email_1h") == mails_accepted  # never sent a second time
 
 
-def test_the_sender_reads_one_profile_item_whatever_the_history(
-    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+def test_the_sender_reads_its_profile_and_cart_in_one_request_whatever_the_history(
+    shop: Shop,
+    runtime: LocalRuntime,
+    sendgrid: SendGridStub,
+    dynamodb_calls: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    """The Sender needs the contact details and consent, not the messages: one GetItem of the
-    profile, never a Query that grows with every message the customer ever had."""
-    from touchpoint import aws
-    from touchpoint.profiles.models import MessageItem, ProfileItem
-
+    """The Sender needs the contact details and consent, not the messages: one consistent
+    BatchGetItem of the profile and the products the mail is about, never a Query that grows with
+    every message the customer ever had."""
     now = datetime.now(UTC)
     for n in range(12):  # twelve checkouts: a history of superseded and planned reminders
         shop.post("checkouts", "checkouts/create", shop.checkout(60, at=now, token=f"t-{n}"))
     runtime.invoke("DispatcherFunction", scheduled_event(now + timedelta(hours=2), "DispatcherFunction"))
-    calls: list[str] = []
-    for model in (MessageItem, ProfileItem):
-        client = model._get_connection().connection.client
-        client.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
-    aws.client("dynamodb").meta.events.register(
-        "before-call.dynamodb.*", lambda model, **_: calls.append(model.name)
-    )
+    dynamodb_calls.clear()
     runtime.drain()
     assert sendgrid.recipients() == ["shopper60@example.com"]
-    assert "Query" not in calls and calls.count("GetItem") == 1, calls
+    reads = [(op, params) for op, params in dynamodb_calls if op in ("GetItem", "Query", "BatchGetItem")]
+    of_customer = [(op, params) for op, params in reads if "C#" in json.dumps(params)]
+    [(op, params)] = of_customer
+    assert op == "BatchGetItem", reads
+    [request] = params["RequestItems"].values()
+    assert request["ConsistentRead"] is True
+    partitions = sorted(key["pk"]["S"] for key in request["Keys"])
+    customer = store.find_customer("shopper60@example.com")
+    # the cart's two lines; the gift wrap has no product id, its variant id stands in
+    assert partitions == [f"C#{customer}", "P#101", "P#2022"]
+    product_reads = [
+        key
+        for _, params in reads
+        for table in params.get("RequestItems", {}).values()
+        for key in table["Keys"]
+        if key == {"pk": {"S": "P#101"}, "sk": {"S": "PRODUCT"}}
+    ]
+    assert len(product_reads) == 1  # not read again to render

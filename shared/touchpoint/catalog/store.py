@@ -147,12 +147,22 @@ def read_cached(product_ids: list[str]) -> dict[str, Product]:
     return _held.get_many(product_ids, read)
 
 
+def keys_of(product_ids: list[str]) -> list[tuple[str, str]]:
+    """The table keys of these products (for a read that fetches them beside other items)."""
+    return [(product_pk(p), "PRODUCT") for p in dict.fromkeys(key_part(p) for p in product_ids)]
+
+
+def from_raw(items: list[dict[str, Any]]) -> dict[str, Product]:
+    """Products from raw items that `keys_of` fetched."""
+    found = (ProductItem.from_raw_data(data) for data in items)
+    return {item.product_id: _product(item) for item in found}
+
+
 def read(product_ids: list[str]) -> dict[str, Product]:
     """The products the catalog knows among these ids, in as few BatchGetItems as it takes."""
-    wanted = list(dict.fromkeys(key_part(p) for p in product_ids))
+    wanted = keys_of(product_ids)
     found: dict[str, Product] = {}
     for start in range(0, len(wanted), BATCH):
-        keys = [(product_pk(p), "PRODUCT") for p in wanted[start : start + BATCH]]
-        for item in ProductItem.batch_get(keys):
+        for item in ProductItem.batch_get(wanted[start : start + BATCH]):
             found[item.product_id] = _product(item)
     return found

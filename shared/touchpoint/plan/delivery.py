@@ -6,6 +6,7 @@ redelivery a no-op, so a customer never gets one message twice.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from aws_lambda_powertools import Logger
 from touchpoint import config
 from touchpoint.catalog import statistics
 from touchpoint.catalog import store as catalog
+from touchpoint.catalog.model import Product
 from touchpoint.channels import DeliveryError, email, retargeting, sms
 from touchpoint.content.render import Message, Rendered, RenderError, render
 from touchpoint.decide import Playbook, Profile, Status
@@ -59,20 +61,29 @@ def _retarget(item: MessageItem, profile: Profile, context: dict[str, Any]) -> s
     return retargeting.send([retargeting.event(item.message_id, item.template, profile, context, created)])
 
 
-def _rendered(item: MessageItem, profile: Profile, playbook: Playbook, now: datetime) -> Rendered:
+def _rendered(item: MessageItem, recipient: Recipient, playbook: Playbook, now: datetime) -> Rendered:
     context = store.plain(item.context) or {}
     context["offer"] = store.plain(item.offer)
     message = Message(item.message_id, item.customer_id, item.flow, item.step, item.channel, item.template)
-    return rendered_for(message, profile, context, playbook, now)
+    return rendered_for(message, recipient.profile, context, playbook, now, recipient.products)
+
+
+def _lines(context: dict[str, Any]) -> list[str]:
+    """The products a message is about (its cart or order lines)."""
+    return [str(line.get("product_id")) for line in context.get("items") or []]
 
 
 def rendered_for(
-    message: Message, profile: Profile, context: dict[str, Any], playbook: Playbook, now: datetime
+    message: Message,
+    profile: Profile,
+    context: dict[str, Any],
+    playbook: Playbook,
+    now: datetime,
+    lines: dict[str, Product] | None = None,
 ) -> Rendered:
-    """What the message says now: its own items read fresh from the catalog, recommendations
-    through the one-minute cache (catalog/cache.py): at most one BatchGetItem for statistics and
-    two for products. `touchpoint preview` calls this too."""
-    cart = [str(line.get("product_id")) for line in context.get("items") or []]
+    """What the message says now: its own items fresh from the catalog (`lines`, read with the
+    profile by the Sender, else here), recommendations through the one-minute cache
+    (catalog/cache.py). `touchpoint preview` calls this too."""
     co_purchased, best_sellers = statistics.read(sorted(profile.purchased | set(profile.carted)))
     candidates = [
         str(p["product_id"])
@@ -80,22 +91,25 @@ def rendered_for(
             profile, playbook, now, limit=12, co_purchased=co_purchased, best_sellers=best_sellers
         )
     ]
-    products = {**catalog.read_cached(candidates), **catalog.read(cart)}
+    about = _lines(context)
+    fresh = catalog.read(about) if lines is None else lines
+    products = {**catalog.read_cached([c for c in candidates if c not in about]), **fresh}
     return render(message, playbook, profile, context, products, candidates, config.playbook_path())
 
 
-def _provider_call(item: MessageItem, profile: Profile, playbook: Playbook, now: datetime) -> str:
+def _provider_call(item: MessageItem, recipient: Recipient, playbook: Playbook, now: datetime) -> str:
     """Render and hand the message to its channel; returns the provider's id."""
+    profile = recipient.profile
     if item.channel == "retargeting":
         context = store.plain(item.context) or {}
         return _retarget(item, profile, context)
     if item.channel == "email" and profile.email:
-        rendered = _rendered(item, profile, playbook, now)
+        rendered = _rendered(item, recipient, playbook, now)
         return email.send(
             email.payload(profile.email, rendered, item.message_id, item.customer_id, item.flow)
         )
     if item.channel == "sms" and profile.phone:
-        rendered = _rendered(item, profile, playbook, now)
+        rendered = _rendered(item, recipient, playbook, now)
         return sms.send(profile.phone, rendered.sms, bool(item.marketing))
     raise DeliveryError(f"no {item.channel} address on the profile", retryable=False)
 
@@ -166,9 +180,18 @@ def _record_sent(item: MessageItem, provider_id: str, now: datetime) -> str:
     return Status.SENT.value
 
 
-def _profile(item: MessageItem) -> Profile:
+@dataclass(frozen=True)
+class Recipient:
+    """What the Sender reads in one BatchGetItem: the customer and the products the message is about."""
+
+    profile: Profile
+    products: dict[str, Product]
+
+
+def _recipient(item: MessageItem) -> Recipient:
+    lines = _lines(store.plain(item.context) or {}) if item.channel != "retargeting" else []
     try:
-        before = store.load_profile(item.customer_id)
+        before, found = store.load_profile_with(item.customer_id, catalog.keys_of(lines))
     except Exception:
         # nothing was sent yet: hand the message back to the queue and let SQS retry
         item.update(
@@ -176,7 +199,7 @@ def _profile(item: MessageItem) -> Profile:
             condition=MessageItem.status == Status.SENDING.value,
         )
         raise
-    return changes.as_profile(before, item.customer_id)
+    return Recipient(changes.as_profile(before, item.customer_id), catalog.from_raw(found))
 
 
 def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -> str:
@@ -188,9 +211,9 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
     item = _claim(pk, sk, now)
     if item is None:
         return "skipped"  # already sent, cancelled or being sent: a duplicate queue entry
-    profile = _profile(item)
+    recipient = _recipient(item)
     try:
-        provider_id = _provider_call(item, profile, playbook, now)
+        provider_id = _provider_call(item, recipient, playbook, now)
     except RenderError as exc:
         logger.error("cannot render, not sent", extra={"message_id": item.message_id, "error": str(exc)})
         return _fail(item, "render_error", str(exc), now)

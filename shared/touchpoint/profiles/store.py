@@ -20,6 +20,7 @@ from touchpoint.profiles.models import (
     customer_pk,
 )
 
+BATCH = 100  # BatchGetItem's limit
 STRONG_KINDS = ("platform", "user", "email")  # identify a person; phone and anonymous ids only hint
 
 
@@ -136,6 +137,27 @@ def load_profile(customer_id: str) -> dict[str, Any]:
         return raw(ProfileItem.get(customer_pk(customer_id), PROFILE_SK, consistent_read=True))
     except ProfileItem.DoesNotExist:
         return {}
+
+
+def load_profile_with(
+    customer_id: str, keys: list[tuple[str, str]]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The profile item (as `load_profile`) and other items of the table by key (raw), in one
+    consistent BatchGetItem: the Sender reads its customer and the products its message is about
+    in one round trip."""
+    wanted = list(dict.fromkeys([(customer_pk(customer_id), PROFILE_SK), *keys]))
+    pending: list[Any] = [{"pk": pk, "sk": sk} for pk, sk in wanted]
+    profile: dict[str, Any] = {}
+    others: list[dict[str, Any]] = []
+    while pending:
+        page, unprocessed = ProfileItem._batch_get_page(pending[:BATCH], True, None)
+        for data in page:
+            if data["sk"]["S"] == PROFILE_SK:
+                profile = raw(ProfileItem.from_raw_data(data))
+            else:
+                others.append(data)
+        pending = [*(unprocessed or ()), *pending[BATCH:]]
+    return profile, others
 
 
 def load(customer_id: str, live_at: datetime | None = None) -> tuple[dict[str, Any], list[MessageItem]]:
