@@ -340,11 +340,11 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from touchpoint import config
-    from touchpoint.decide.playbook import PlaybookError, load
+    from touchpoint.decide.playbook import PlaybookError, check
 
     path = Path(args.playbook) if args.playbook else config.playbook_path()
     try:
-        playbook = load(path)
+        playbook = check(path)
     except PlaybookError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

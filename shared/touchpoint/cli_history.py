@@ -157,14 +157,14 @@ def cmd_playbook_push(args: argparse.Namespace) -> int:
     import json
 
     from touchpoint.cli import _connect
-    from touchpoint.decide.playbook import PlaybookError, load
+    from touchpoint.decide.playbook import PlaybookError, check
     from touchpoint.playbook_store import publish
 
     path = Path(args.playbook)
     if not path.is_file():
         raise UserError(f"no playbook file at {path}")
     try:
-        load(path)
+        check(path)
     except PlaybookError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -15,7 +15,6 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, meta, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-PACKAGED = Path(__file__).resolve().parents[1] / "decide" / "templates"
 # what every template may use (docs: README, "Templates"); loop variables and macros aside
 VARIABLES = frozenset(
     {
@@ -66,12 +65,6 @@ def legacy_problems(source: str) -> list[tuple[int | None, str]]:
     if unknown:
         return [(None, f"unknown placeholder {{{unknown[0]}}}; known: {', '.join(sorted(LEGACY_NAMES))}")]
     return []
-
-
-def template_dirs(playbook_path: Path | None) -> tuple[Path, ...]:
-    """A `templates/` folder beside the playbook first, then the packaged defaults."""
-    beside = playbook_path.parent / "templates" if playbook_path else None
-    return tuple(d for d in (beside, PACKAGED) if d is not None and d.is_dir())
 
 
 @lru_cache(maxsize=8)

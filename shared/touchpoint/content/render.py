@@ -16,7 +16,8 @@ from jinja2 import TemplateError
 
 from touchpoint.catalog.model import Product
 from touchpoint.content import links
-from touchpoint.content.environment import environment, is_legacy, legacy_to_jinja, template_dirs
+from touchpoint.content.environment import environment, is_legacy, legacy_to_jinja
+from touchpoint.content.folders import template_dirs
 from touchpoint.decide.model import Profile
 from touchpoint.decide.playbook import Brand, Playbook
 

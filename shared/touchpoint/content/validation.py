@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from touchpoint.content.environment import environment, file_problems, problems_in, template_dirs
+from touchpoint.content.environment import environment, file_problems, problems_in
+from touchpoint.content.folders import template_dirs
 from touchpoint.decide.playbook import Playbook
 
 LineOf = Callable[[tuple[int | str, ...]], int | None]

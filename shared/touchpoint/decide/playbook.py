@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from touchpoint.content.checked import vouched
 from touchpoint.events import Kind
 
 _DURATION = re.compile(r"^(\d+)\s*(m|h|d)$")
@@ -270,7 +271,10 @@ def _problem_line(name: str, root: yaml.Node | None, error: Any) -> str:
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def parse(text: str, name: str = "playbook") -> Playbook:
+def parse(text: str, name: str = "playbook", checked: bool = True) -> Playbook:
+    """The playbook in `text` (from the file `name`), or PlaybookError with every problem found.
+    Its templates are checked unless a record says this exact content passed before
+    (content/checked.py) and `checked` allows trusting it."""
     try:
         data: Any = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
@@ -294,18 +298,28 @@ def parse(text: str, name: str = "playbook") -> Playbook:
     problems = [
         _problem_line(name, root(), {"loc": loc, "msg": msg}) for loc, msg in reference_problems(playbook)
     ]
-    from touchpoint.content.validation import template_problems  # Jinja2 only when a playbook loads
+    if problems or not (checked and vouched(text, Path(name))):
+        from touchpoint.content.validation import template_problems  # Jinja2 only when it must
 
-    problems += template_problems(playbook, name, lambda loc: _line_of(root(), loc))
+        problems += template_problems(playbook, name, lambda loc: _line_of(root(), loc))
     if problems:
         raise PlaybookError(problems)
     return playbook
 
 
-@lru_cache(maxsize=4)
-def load(path: Path) -> Playbook:
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise PlaybookError([f"{path}: cannot read the playbook: {exc.strerror}"]) from None
-    return parse(text, str(path))
+
+
+@lru_cache(maxsize=4)
+def load(path: Path) -> Playbook:
+    """The playbook a function runs: its templates are checked unless their record vouches."""
+    return parse(_read(path), str(path))
+
+
+def check(path: Path) -> Playbook:
+    """Every check, whatever a record says: for `touchpoint check` and `touchpoint playbook push`."""
+    return parse(_read(path), str(path), checked=False)

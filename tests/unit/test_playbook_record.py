@@ -1,0 +1,65 @@
+"""The record that lets a cold start skip the template check (content/checked.py): it holds only
+for the exact playbook, templates and checking code it was written for."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from touchpoint import config
+from touchpoint.content import checked
+from touchpoint.decide.playbook import PlaybookError, check, load
+
+PACKAGED = config.DEFAULT_PLAYBOOK.parent
+
+
+def test_the_packaged_playbooks_record_is_current() -> None:
+    text = config.DEFAULT_PLAYBOOK.read_text(encoding="utf-8")
+    assert checked.vouched(text, config.DEFAULT_PLAYBOOK), (
+        "the packaged playbook or its templates changed: after `touchpoint check` passes, "
+        "refresh the record with `python -m touchpoint.content.checked`"
+    )
+
+
+def _shop(folder: Path) -> Path:
+    """The default playbook with its own copy of the cart reminder's text template."""
+    playbook = folder / "shop.yaml"
+    shutil.copy(config.DEFAULT_PLAYBOOK, playbook)
+    (folder / "templates").mkdir()
+    shutil.copy(PACKAGED / "templates" / "cart_reminder.txt", folder / "templates" / "cart_reminder.txt")
+    return playbook
+
+
+def _break_template(playbook: Path) -> None:
+    reminder = playbook.parent / "templates" / "cart_reminder.txt"
+    reminder.write_text(reminder.read_text(encoding="utf-8") + "{{ frist_name }}\n", encoding="utf-8")
+
+
+def test_an_edited_template_is_checked_again_despite_the_record(tmp_path: Path) -> None:
+    playbook = _shop(tmp_path)
+    check(playbook)
+    checked.vouch(playbook)
+    _break_template(playbook)
+    with pytest.raises(PlaybookError, match="unknown placeholder"):
+        load(playbook)
+
+
+def test_a_record_spares_functions_the_check_but_never_touchpoint_check(tmp_path: Path) -> None:
+    """A record written for broken content (by hand: the tools never write one for it) is trusted
+    by a function's load, and ignored by `check`, which a merchant and `playbook push` run."""
+    playbook = _shop(tmp_path)
+    _break_template(playbook)
+    checked.vouch(playbook)
+    assert load(playbook).flows  # the template check was skipped
+    with pytest.raises(PlaybookError, match="unknown placeholder"):
+        check(playbook)
+
+
+def test_a_record_of_other_content_is_not_trusted(tmp_path: Path) -> None:
+    playbook = _shop(tmp_path)
+    _break_template(playbook)
+    checked.record_of(playbook).write_text(checked.fingerprint("version: 1\n", playbook) + "\n")
+    with pytest.raises(PlaybookError, match="unknown placeholder"):
+        load(playbook)
