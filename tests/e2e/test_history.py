@@ -54,6 +54,14 @@ def test_archive_export_then_backtest_then_live_report(served: Served, tmp_path:
     assert (live / "conversion_by_flow.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_a_report_reaching_past_the_message_retention_says_so(served: Served, tmp_path: Path) -> None:
+    recent = served.cli("report", "--since=-7d", "--out", str(tmp_path / "recent"))
+    older = served.cli("report", "--since=-40d", "--out", str(tmp_path / "older"))
+    assert recent.returncode == 0 and older.returncode == 0, recent.stderr + older.stderr
+    assert "Messages are kept 35 days" not in (tmp_path / "recent" / "report.md").read_text()
+    assert "Messages are kept 35 days after they were due" in (tmp_path / "older" / "report.md").read_text()
+
+
 def test_report_refuses_a_backwards_period(served: Served) -> None:
     result = served.cli("report", "--since", "2026-11-02T00:00:00Z", "--until", "2026-11-01T00:00:00Z")
     assert (

@@ -4,13 +4,13 @@ of the table) and its archive (opens, clicks, opt-outs, orders)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from touchpoint.archive import store as archive
 from touchpoint.events import Kind
 from touchpoint.measure.summary import summarize
-from touchpoint.profiles.messages import to_outcome
+from touchpoint.profiles.messages import RETENTION, to_outcome
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem
 from touchpoint.report import plots, render
 from touchpoint.report.build import Report, assemble
@@ -33,6 +33,18 @@ def _responses(records: list[archive.Archived]) -> dict[str, dict[str, bool]]:
     return found
 
 
+def _retention_fact(since: datetime, now: datetime) -> list[str]:
+    """Messages expire (profiles/messages.py): a period reaching further back is incomplete."""
+    kept_from = now - RETENTION
+    if since >= kept_from:
+        return []
+    return [
+        f"Messages are kept {RETENTION.days} days after they were due: those due before "
+        f"{kept_from:%Y-%m-%d} may be missing from this report. The event archive keeps every event; "
+        "`touchpoint archive export` and `touchpoint backtest --events` replay them."
+    ]
+
+
 def build(since: datetime, until: datetime) -> Report:
     records = archive.read(since, until)
     responses = _responses(records)
@@ -47,7 +59,8 @@ def build(since: datetime, until: datetime) -> Report:
     summary = summarize(outcomes, len(customers), weeks, orders)
     facts = [
         f"{len(outcomes)} messages due or sent in the period (a scan of the table), "
-        f"{len(records)} archived events received in it, {len(customers)} customers."
+        f"{len(records)} archived events received in it, {len(customers)} customers.",
+        *_retention_fact(since, datetime.now(UTC)),
     ]
     return assemble(Report("Touchpoint report", since, until, {"live": summary}, facts), {"live": outcomes})
 
