@@ -19,8 +19,6 @@ from touchpoint.errors import Ignored
 from touchpoint.identity import key_part
 from touchpoint.profiles.models import InventoryAlias, ProductItem, product_pk
 
-BATCH = 100  # BatchGetItem's limit
-
 
 @dataclass(frozen=True)
 class CatalogOutcome:
@@ -159,10 +157,6 @@ def from_raw(items: list[dict[str, Any]]) -> dict[str, Product]:
 
 
 def read(product_ids: list[str]) -> dict[str, Product]:
-    """The products the catalog knows among these ids, in as few BatchGetItems as it takes."""
-    wanted = keys_of(product_ids)
-    found: dict[str, Product] = {}
-    for start in range(0, len(wanted), BATCH):
-        for item in ProductItem.batch_get(wanted[start : start + BATCH]):
-            found[item.product_id] = _product(item)
-    return found
+    """The products the catalog knows among these ids, in as few BatchGetItems as it takes
+    (pynamodb pages by 100 keys)."""
+    return {item.product_id: _product(item) for item in ProductItem.batch_get(keys_of(product_ids))}

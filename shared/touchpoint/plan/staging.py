@@ -11,7 +11,7 @@ from pynamodb.transactions import TransactWrite
 from touchpoint.decide.model import Action, Decision, Status
 from touchpoint.events import CATALOG_KINDS, TouchpointEvent
 from touchpoint.profiles import messages
-from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem, customer_pk
+from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem, customer_pk, unexpired
 
 
 def _lines(event: TouchpointEvent) -> tuple[Any, ...]:
@@ -65,7 +65,7 @@ def stage(
         item = messages.to_item(decision, customer_id, event.occurred_at, created, now, context_for(event))
         condition: Condition = (
             # one store.load left out as expired may still be there: DynamoDB deletes it late
-            (MessageItem.pk.does_not_exist() | (MessageItem.expires_at <= now))
+            (MessageItem.pk.does_not_exist() | ~unexpired(now))
             if prior is None
             else MessageItem.status.is_in(Status.PLANNED.value, Status.SUPPRESSED.value)
         )

@@ -30,7 +30,7 @@ def retained_until(trigger: str | None, due_at: datetime) -> datetime | None:
 
 
 def live(item: MessageItem, now: datetime) -> bool:
-    """Not expired yet (store.load's filter, for the in-memory backtest)."""
+    """Not expired yet: `models.unexpired`, the reads' filter, for the in-memory backtest."""
     return item.expires_at is None or item.expires_at > now
 
 

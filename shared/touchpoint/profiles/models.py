@@ -6,6 +6,7 @@ and `forget` erases it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import (
@@ -18,6 +19,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -169,6 +171,13 @@ class MessageItem(Model):
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
     due_index = DueIndex()
+
+
+def unexpired(now: datetime) -> Condition:
+    """Messages not expired at `now` (no expiry, or a later one). DynamoDB deletes expired items
+    late, so the reads that decide filter on this; `profiles/messages.live` is the same test in
+    Python, for the in-memory backtest."""
+    return MessageItem.expires_at.does_not_exist() | (MessageItem.expires_at > now)
 
 
 class ProductItem(Model):

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import MapAttribute
+from pynamodb.constants import BATCH_GET_PAGE_LIMIT
 
 from touchpoint.events import Identity
 from touchpoint.identity import alias_key, customer_id_for, normalize_email, normalize_phone
@@ -18,9 +19,9 @@ from touchpoint.profiles.models import (
     MessageItem,
     ProfileItem,
     customer_pk,
+    unexpired,
 )
 
-BATCH = 100  # BatchGetItem's limit
 STRONG_KINDS = ("platform", "user", "email")  # identify a person; phone and anonymous ids only hint
 
 
@@ -150,13 +151,13 @@ def load_profile_with(
     profile: dict[str, Any] = {}
     others: list[dict[str, Any]] = []
     while pending:
-        page, unprocessed = ProfileItem._batch_get_page(pending[:BATCH], True, None)
+        page, unprocessed = ProfileItem._batch_get_page(pending[:BATCH_GET_PAGE_LIMIT], True, None)
         for data in page:
             if data["sk"]["S"] == PROFILE_SK:
                 profile = raw(ProfileItem.from_raw_data(data))
             else:
                 others.append(data)
-        pending = [*(unprocessed or ()), *pending[BATCH:]]
+        pending = [*(unprocessed or ()), *pending[BATCH_GET_PAGE_LIMIT:]]
     return profile, others
 
 
@@ -168,9 +169,7 @@ def load(customer_id: str, live_at: datetime | None = None) -> tuple[dict[str, A
     profile: dict[str, Any] = {}
     messages: list[MessageItem] = []
     table = MessageItem._get_connection()
-    live = None
-    if live_at is not None:
-        live = MessageItem.expires_at.does_not_exist() | (MessageItem.expires_at > live_at)
+    live = unexpired(live_at) if live_at is not None else None
     start_key = None
     while True:
         page = table.query(
