@@ -140,7 +140,7 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
 
 def _read_units(operation: str, params: dict[str, Any], result: dict[str, Any]) -> float:
     """Read units as DynamoDB bills them: a Query rounds the sum of its items, GetItem and
-    BatchGetItem each item."""
+    BatchGetItem each item, and an item asked for but absent as the smallest read."""
     from touchpoint.measure.item_size import item_size, read_units
 
     if operation == "Query":
@@ -148,14 +148,14 @@ def _read_units(operation: str, params: dict[str, Any], result: dict[str, Any]) 
         return read_units(total, bool(params.get("ConsistentRead")))
     if operation == "GetItem":
         return read_units(item_size(_plain(result.get("Item") or {})), bool(params.get("ConsistentRead")))
-    if operation == "BatchGetItem":
-        return sum(
-            read_units(
-                item_size(_plain(i)), bool((params["RequestItems"].get(table) or {}).get("ConsistentRead"))
-            )
-            for table, found in (result.get("Responses") or {}).items()
-            for i in found
-        )
+    if operation == "BatchGetItem":  # every key asked for: one not found still costs a minimal read
+        units = 0.0
+        for table, request in params["RequestItems"].items():
+            consistent = bool(request.get("ConsistentRead"))
+            found = (result.get("Responses") or {}).get(table) or []
+            units += sum(read_units(item_size(_plain(i)), consistent) for i in found)
+            units += (len(request["Keys"]) - len(found)) * read_units(0, consistent)
+        return units
     return 0.0
 
 

@@ -1,7 +1,8 @@
 """handle(event): apply it to the profile, decide, plan; all effects in one write.
 
-Round trips per event: one BatchGetItem (aliases), one Query (profile and messages), then one
-write, and one Firehose PutRecord into the event archive. The write is a single conditional
+Round trips per event: one BatchGetItem (aliases, and the profile of the customer the first alias
+would name), one Query (profile and messages) unless that profile is the event's and shows no
+messages, then one write, and one Firehose PutRecord into the event archive. The write is a single conditional
 UpdateItem of the profile when the event changes nothing else (a storefront view, an open; its
 product watches go first in one BatchWriteItem), else one TransactWriteItems (event marker,
 aliases, profile update, message writes, an order's product counters). Either way the profile
@@ -88,15 +89,16 @@ def current_playbook() -> Playbook:
 
 def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
     now = now or datetime.now(UTC)
-    resolution = _resolve(event)
+    found, fetched = store.resolve_fetching(event.identity)
+    resolution = admit(event, found)  # refuses events that may not create a customer
     if event.kind in (Kind.PRIVACY_REDACT, Kind.PRIVACY_EXPORT):
         return _privacy(event, resolution.customer_id if resolution.known else None)
     playbook = current_playbook()
     handling = uuid.uuid4().hex  # written into the marker: our own write is never a duplicate
     for attempt in range(ATTEMPTS):
-        if attempt:
-            resolution = store.resolve(event.identity) or resolution
-        outcome = _apply(event, resolution, playbook, now, handling)
+        if attempt:  # read everything again
+            resolution, fetched = store.resolve(event.identity) or resolution, None
+        outcome = _apply(event, resolution, fetched, playbook, now, handling)
         if outcome is not None:
             # also for a repeat: if archiving failed after the commit, the platform's retry lands here
             archive.put(event, outcome.customer_id or resolution.customer_id, now)
@@ -105,16 +107,16 @@ def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
     raise Busy(f"could not apply {event.dedup_key} after {ATTEMPTS} attempts")
 
 
-def _resolve(event: TouchpointEvent) -> store.Resolution:
-    """The customer this event is about; refuses events that may not create one."""
-    return admit(event, store.resolve(event.identity))
-
-
 def _apply(
-    event: TouchpointEvent, resolution: store.Resolution, playbook: Playbook, now: datetime, handling: str
+    event: TouchpointEvent,
+    resolution: store.Resolution,
+    fetched: store.Fetched | None,
+    playbook: Playbook,
+    now: datetime,
+    handling: str,
 ) -> Outcome | None:
     """One attempt: read, change, decide, commit. None when a concurrent writer won the race."""
-    resolution, before, message_items = _read(event, resolution, now)
+    resolution, before, message_items = _read(event, resolution, fetched, now)
     customer_id = resolution.customer_id
     applied_by = recent.applied_by(before, event.dedup_key)
     if applied_by is not None:  # a redelivery, recognised on the read: nothing to write
@@ -130,6 +132,9 @@ def _apply(
         event, customer_id, resolution.wanted, before, views, [(c, r) for c, r, _ in absorbed], playbook, now
     )
     recent.remember(reaction.change, before, event.dedup_key, handling)
+    messages.mark_presence(
+        reaction.change, before, found=bool(message_items), staged=bool(reaction.decisions)
+    )
     commit = Commit(event, customer_id, reaction.change, resolution.new_aliases, reaction.decisions)
     if commit.profile_only and not absorbed:
         verdict = _update_profile(commit, handling)
@@ -150,16 +155,26 @@ def _apply(
 
 
 def _read(
-    event: TouchpointEvent, resolution: store.Resolution, now: datetime
+    event: TouchpointEvent, resolution: store.Resolution, fetched: store.Fetched | None, now: datetime
 ) -> tuple[store.Resolution, dict[str, Any], list[MessageItem]]:
-    """The customer's profile and live messages (one Query), and the resolution they confirm."""
-    before, message_items = store.load(resolution.customer_id, live_at=now)
+    """The customer's profile and live messages, and the resolution they confirm."""
+    before, message_items = _load(resolution.customer_id, fetched, now)
     if not resolution.stands(before):
         resolution = resolution.instead()
-        before, message_items = store.load(resolution.customer_id, live_at=now)
+        before, message_items = _load(resolution.customer_id, fetched, now)
     if not before and not event.creates_profile:
         raise Ignored(f"{event.kind.value} for a customer this deployment does not know")
     return bounded(resolution, before), before, message_items
+
+
+def _load(
+    customer_id: str, fetched: store.Fetched | None, now: datetime
+) -> tuple[dict[str, Any], list[MessageItem]]:
+    """One Query, unless the resolving trip already read this customer's profile and it shows
+    that there are no messages (or that there is no profile, so none either)."""
+    if fetched is not None and fetched.customer_id == customer_id and not messages.may_have(fetched.profile):
+        return fetched.profile, []
+    return store.load(customer_id, live_at=now)
 
 
 @dataclass(frozen=True)

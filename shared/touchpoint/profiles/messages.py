@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from touchpoint.decide.model import Action, Decision, MessageView
 from touchpoint.measure.summary import Outcome
 from touchpoint.plan import keys
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem, customer_pk
+
+if TYPE_CHECKING:
+    from touchpoint.profiles.changes import Change
 
 VIEW_FIELDS = tuple(f.name for f in fields(MessageView))
 # what a decision writes onto its message item, besides status, reasons and bookkeeping
@@ -21,12 +24,31 @@ DECISION_EXTRAS = ("offer", "variant")
 # cap, and as long as the event markers (pipeline.MARKER_TTL) that keep a redelivery out
 RETENTION = timedelta(days=35)
 LIFETIME_TRIGGER = "customer"  # a once-per-customer run (decide/runs.py): kept, or it would run again
+PRESENCE = "has_messages"  # the profile's mark (ProfileItem.has_messages)
 
 
 def retained_until(trigger: str | None, due_at: datetime) -> datetime | None:
     """When a message may expire, so the customer's partition (which every event reads) stays
     bounded. A once-per-customer run never expires: at most one message per step of the playbook."""
     return None if trigger == LIFETIME_TRIGGER else due_at + RETENTION
+
+
+def may_have(profile: dict[str, Any]) -> bool:
+    """Whether the customer's partition may hold messages, judged from its profile alone.
+    Messages are written only in the transaction that updates their profile, and that write
+    marks it (`mark_presence`); no profile, no messages; a profile from before the mark may."""
+    return bool(profile) and profile.get(PRESENCE) is not False
+
+
+def mark_presence(change: Change, before: dict[str, Any], found: bool, staged: bool) -> None:
+    """Keep the profile's mark in the event's own write. Once messages exist it is True for good
+    (they outlive any one read); False is written only where no mark is yet, so it never undoes a
+    concurrent writer's True."""
+    if found or staged:
+        if before.get(PRESENCE) is not True:
+            change.assign[PRESENCE] = True
+    elif PRESENCE not in before:
+        change.assign_if_absent[PRESENCE] = False
 
 
 def live(item: MessageItem, now: datetime) -> bool:

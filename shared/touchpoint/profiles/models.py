@@ -92,6 +92,9 @@ class ProfileItem(Model):
     order_net = MapAttribute[str, Any](null=True)  # order id -> cents still counted in revenue
     aliases = UnicodeSetAttribute(null=True)
     recent = MapAttribute[str, Any](null=True)  # the last events applied (profiles/recent.py)
+    # False: the customer's partition holds no message, so a read may skip the Query for them
+    # (profiles/messages.py: `may_have`); absent on profiles written before it was kept
+    has_messages = BooleanAttribute(null=True)
     checkout = MapAttribute[str, Any](null=True)
     topics_off = UnicodeSetAttribute(null=True)
     frequency = UnicodeAttribute(null=True)

@@ -146,19 +146,43 @@ def load_profile_with(
     """The profile item (as `load_profile`) and other items of the table by key (raw), in one
     consistent BatchGetItem: the Sender reads its customer and the products its message is about
     in one round trip."""
-    wanted = list(dict.fromkeys([(customer_pk(customer_id), PROFILE_SK), *keys]))
-    pending: list[Any] = [{"pk": pk, "sk": sk} for pk, sk in wanted]
-    profile: dict[str, Any] = {}
-    others: list[dict[str, Any]] = []
+    found = _batch_read([(customer_pk(customer_id), PROFILE_SK), *keys], consistent=True)
+    profile = next((raw(ProfileItem.from_raw_data(d)) for d in found if d["sk"]["S"] == PROFILE_SK), {})
+    return profile, [d for d in found if d["sk"]["S"] != PROFILE_SK]
+
+
+def _batch_read(keys: list[tuple[str, str]], consistent: bool) -> list[dict[str, Any]]:
+    """Items of the table by key, raw, in as few BatchGetItem pages as DynamoDB allows."""
+    pending: list[Any] = [{"pk": pk, "sk": sk} for pk, sk in dict.fromkeys(keys)]
+    found: list[dict[str, Any]] = []
     while pending:
-        page, unprocessed = ProfileItem._batch_get_page(pending[:BATCH_GET_PAGE_LIMIT], True, None)
-        for data in page:
-            if data["sk"]["S"] == PROFILE_SK:
-                profile = raw(ProfileItem.from_raw_data(data))
-            else:
-                others.append(data)
+        page, unprocessed = ProfileItem._batch_get_page(pending[:BATCH_GET_PAGE_LIMIT], consistent, None)
+        found.extend(page)
         pending = [*(unprocessed or ()), *pending[BATCH_GET_PAGE_LIMIT:]]
-    return profile, others
+    return found
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A profile read on the resolving trip, before it was known whose the event is."""
+
+    customer_id: str
+    profile: dict[str, Any]  # raw; empty when there is none
+
+
+def resolve_fetching(identity: Identity) -> tuple[Resolution | None, Fetched | None]:
+    """`resolve`, with the profile of the customer the event's first alias would name
+    (`customer_id_for`) on the same BatchGetItem: that is a new customer's, and a returning one's
+    whose first event named it too, so their event needs no second read when the profile shows
+    no messages (messages.may_have). Eventually consistent, as `load`."""
+    keys = alias_keys(identity)
+    if identity.customer_id or not keys:
+        return resolve(identity), None
+    guess = customer_id_for(keys[0])
+    found = _batch_read([*((k, "ALIAS") for k in keys), (customer_pk(guess), PROFILE_SK)], consistent=False)
+    stored = {d["pk"]["S"]: d["customer_id"]["S"] for d in found if d["sk"]["S"] == "ALIAS"}
+    profile = next((raw(ProfileItem.from_raw_data(d)) for d in found if d["sk"]["S"] == PROFILE_SK), {})
+    return resolve_with(identity, lambda _: stored), Fetched(guess, profile)
 
 
 def load(customer_id: str, live_at: datetime | None = None) -> tuple[dict[str, Any], list[MessageItem]]:
