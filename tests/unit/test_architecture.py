@@ -40,3 +40,21 @@ def test_every_package_folder_is_a_regular_package() -> None:
     for folder in [root, *[p for p in root.rglob("*") if p.is_dir() and p.name != "__pycache__"]]:
         if any(folder.glob("*.py")):
             assert (folder / "__init__.py").exists(), folder
+
+
+def test_a_storefront_functions_first_request_imports_no_phone_or_template_library() -> None:
+    """phonenumbers and Jinja2 are a fifth of a cold start: a page view needs neither, so they
+    load only when an event carries a phone or address, or a message is rendered."""
+    import subprocess
+    import sys
+
+    root = Path(touchpoint.decide.__file__).parents[3]  # the checkout: functions/ beside shared/
+    code = (
+        "import runpy, sys; runpy.run_path('functions/web_event/app.py');"
+        "import touchpoint.pipeline as p; p.current_playbook();"
+        "print(sorted(m for m in ('phonenumbers', 'jinja2') if m in sys.modules))"
+    )
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -15,10 +15,6 @@ from __future__ import annotations
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
-from phonenumbers import timezone as phone_zones
-from phonenumbers.tzdata import TIMEZONE_DATA
-
 _E, _C, _M, _P = "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"
 _STATE_GROUPS: dict[tuple[str, ...], str] = {
     (_E,): "CT DE DC GA ME MD MA NH NJ NY NC OH PA RI SC VT VA WV",
@@ -78,6 +74,9 @@ def for_address(country: str | None, province: str | None) -> tuple[str, ...]:
         return tuple(sorted({zone for zones in table.values() for zone in zones}))
     if len(country) != 2:
         return ()
+    import phonenumbers  # about 20 ms of a cold start: only for a customer with an address or phone
+    from phonenumbers.tzdata import TIMEZONE_DATA
+
     code = phonenumbers.country_code_for_region(country)
     return tuple(TIMEZONE_DATA.get(str(code), ())) if code else ()
 
@@ -86,6 +85,9 @@ def for_phone(phone: str | None) -> tuple[str, ...]:
     """The zones of a valid E.164 number's area; nothing for an invalid or unknown one."""
     if not phone:
         return ()
+    import phonenumbers
+    from phonenumbers import timezone as phone_zones
+
     try:
         number = phonenumbers.parse(phone, None)
     except phonenumbers.NumberParseException:
