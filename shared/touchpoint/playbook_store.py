@@ -44,12 +44,10 @@ def publish(bucket: str, playbook: Path) -> tuple[str, int]:
     """Upload a playbook that has just passed every check, with the record that says so
     (content/checked.py: functions of the same version skip the template check at cold start);
     returns its version and how many files went up."""
-    from touchpoint.content.checked import SUFFIX, fingerprint
+    from touchpoint.content.checked import SUFFIX, record_text
 
     files = _files(playbook)
-    files[PLAYBOOK_FILE + SUFFIX] = (
-        fingerprint(playbook.read_text(encoding="utf-8"), playbook).encode() + b"\n"
-    )
+    files[PLAYBOOK_FILE + SUFFIX] = record_text(playbook).encode()
     digest = hashlib.sha256()
     for name, data in sorted(files.items()):
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())

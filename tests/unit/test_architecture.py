@@ -42,9 +42,10 @@ def test_every_package_folder_is_a_regular_package() -> None:
             assert (folder / "__init__.py").exists(), folder
 
 
-def test_a_storefront_functions_first_request_imports_no_phone_or_template_library() -> None:
-    """phonenumbers and Jinja2 are a fifth of a cold start: a page view needs neither, so they
-    load only when an event carries a phone or address, or a message is rendered."""
+def test_a_storefront_functions_first_request_imports_no_phone_template_or_yaml_library() -> None:
+    """phonenumbers, Jinja2 and yaml are a fifth of a cold start: a page view needs none, so they
+    load only when an event carries a phone or address, a message is rendered, or a playbook
+    comes without the record that carries it parsed."""
     import subprocess
     import sys
 
@@ -52,9 +53,9 @@ def test_a_storefront_functions_first_request_imports_no_phone_or_template_libra
     code = (
         "import runpy, sys; runpy.run_path('functions/web_event/app.py');"
         "import touchpoint.pipeline as p; p.current_playbook();"
-        "print(sorted(m for m in ('phonenumbers', 'jinja2') if m in sys.modules))"
+        "print(sorted(m for m in ('phonenumbers', 'jinja2', 'yaml') if m in sys.modules))"
     )
-    env = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(root / "shared")}
     out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"

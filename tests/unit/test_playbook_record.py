@@ -63,3 +63,22 @@ def test_a_record_of_other_content_is_not_trusted(tmp_path: Path) -> None:
     checked.record_of(playbook).write_text(checked.fingerprint("version: 1\n", playbook) + "\n")
     with pytest.raises(PlaybookError, match="unknown placeholder"):
         load(playbook)
+
+
+def test_the_parsed_playbook_a_record_carries_is_the_one_yaml_gives(tmp_path: Path) -> None:
+    playbook = _shop(tmp_path)
+    checked.vouch(playbook)
+    assert checked.vouched(playbook.read_text(encoding="utf-8"), playbook).data  # type: ignore[union-attr]
+    assert load(playbook) == check(playbook)
+
+
+def test_a_record_whose_parsed_line_was_edited_is_not_trusted(tmp_path: Path) -> None:
+    """The fingerprint covers the JSON line: an edit to it sends the load back to the YAML."""
+    playbook = _shop(tmp_path)
+    checked.vouch(playbook)
+    record = checked.record_of(playbook)
+    stamp, parsed = record.read_text(encoding="utf-8").split("\n", 1)
+    assert '"holdout-v1"' in parsed
+    record.write_text(stamp + "\n" + parsed.replace('"holdout-v1"', '"web_event"', 1), encoding="utf-8")
+    assert checked.vouched(playbook.read_text(encoding="utf-8"), playbook) is None
+    assert load(playbook).holdout.salt == "holdout-v1"

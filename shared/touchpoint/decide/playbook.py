@@ -10,13 +10,15 @@ import re
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from touchpoint.content.checked import vouched
 from touchpoint.events import Kind
+
+if TYPE_CHECKING:
+    import yaml
 
 _DURATION = re.compile(r"^(\d+)\s*(m|h|d)$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -245,6 +247,8 @@ def reference_problems(playbook: Playbook) -> list[tuple[Loc, str]]:
 
 
 def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
+    import yaml
+
     node = root
     line = node.start_mark.line + 1 if node else None
     for part in loc:
@@ -267,20 +271,32 @@ def _problem_line(name: str, root: yaml.Node | None, error: Any) -> str:
     return f"{name}:{_line_of(root, loc)}: {where}: {message}"
 
 
-# libyaml's loader when the wheel has it (the layer's does): YAML parsing is a cold start cost
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+def _loader() -> Any:
+    """libyaml's loader when the wheel has it (the layer's does): YAML parsing is a cold start cost,
+    and yaml is imported only where no record carries the parsed playbook."""
+    import yaml
+
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def parse(text: str, name: str = "playbook", checked: bool = True) -> Playbook:
-    """The playbook in `text` (from the file `name`), or PlaybookError with every problem found.
-    Its templates are checked unless a record says this exact content passed before
-    (content/checked.py) and `checked` allows trusting it."""
+def yaml_data(text: str, name: str) -> Any:
+    """The YAML document in `text`, or PlaybookError naming the line where it stops being YAML."""
+    import yaml
+
     try:
-        data: Any = yaml.load(text, Loader=_LOADER)
+        return yaml.load(text, Loader=_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
         raise PlaybookError([f"{name}:{line}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+
+
+def parse(text: str, name: str = "playbook", checked: bool = True) -> Playbook:
+    """The playbook in `text` (from the file `name`), or PlaybookError with every problem found.
+    Its templates are checked, and its YAML parsed, unless a record says this exact content passed
+    before (content/checked.py) and `checked` allows trusting it."""
+    record = vouched(text, Path(name)) if checked else None
+    data = record.data if record and record.data is not None else yaml_data(text, name)
     if not isinstance(data, dict):
         raise PlaybookError([f"{name}:1: the playbook must be a mapping"])
     nodes: list[yaml.Node | None] = []
@@ -288,7 +304,9 @@ def parse(text: str, name: str = "playbook", checked: bool = True) -> Playbook:
     def root() -> yaml.Node | None:
         """The node tree, for line numbers: composed only when there is a problem to place."""
         if not nodes:
-            nodes.append(yaml.compose(text, Loader=_LOADER))
+            import yaml
+
+            nodes.append(yaml.compose(text, Loader=_loader()))
         return nodes[0]
 
     try:
@@ -298,7 +316,7 @@ def parse(text: str, name: str = "playbook", checked: bool = True) -> Playbook:
     problems = [
         _problem_line(name, root(), {"loc": loc, "msg": msg}) for loc, msg in reference_problems(playbook)
     ]
-    if problems or not (checked and vouched(text, Path(name))):
+    if problems or record is None:
         from touchpoint.content.validation import template_problems  # Jinja2 only when it must
 
         problems += template_problems(playbook, name, lambda loc: _line_of(root(), loc))
