@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -443,6 +444,7 @@ def _kinds(calls: Counter[str]) -> str:
     return ", ".join(f"{k}={v}" for k, v in sorted(calls.items()))
 
 
+@cache
 def _deployed_constants() -> dict[str, str]:
     """The environment every deployed function gets that is a constant in template.yaml (such as
     PYDANTIC_DISABLE_PLUGINS): a cold start is measured as Lambda would run it."""
