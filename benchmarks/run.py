@@ -467,8 +467,8 @@ def _fresh_ms(code: str, runs: int = 5) -> float:
     return min(samples)
 
 
-# what every function's first request adds: the pipeline (webhook functions import it lazily) and
-# the playbook (the webhook functions load it at import; the others on their first record)
+# what a first request would load if the module had not: every function loads the pipeline and the
+# playbook at import now (touchpoint/coldstart.py), so this is a guard that adds nothing when that holds
 FIRST_REQUEST = "import touchpoint.pipeline as p; p.current_playbook()"
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from touchpoint import coldstart  # first: the collector waits while the function loads
+
+# isort: split
 from touchpoint.http import webhook_handler
 from touchpoint.sources import generic, shopify
 
@@ -11,3 +14,5 @@ lambda_handler = webhook_handler(
         "/webhooks/generic/checkouts": (generic.verify, generic.normalize, "checkouts"),
     }
 )
+
+coldstart.loaded()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from touchpoint import coldstart  # first: the collector waits while the function loads
+
+# isort: split
 from touchpoint.catalog import notify, sources
 from touchpoint.http import webhook_handler
 from touchpoint.sources import generic, shopify, woocommerce
@@ -14,3 +17,5 @@ lambda_handler = webhook_handler(
     },
     handle=notify.apply,
 )
+
+coldstart.loaded()

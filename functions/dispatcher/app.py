@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from touchpoint import coldstart  # first: the collector waits while the function loads
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -28,3 +31,7 @@ def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str,
     for outcome, count in sorted(report.outcomes.items()):
         metrics.add_metric(name=f"Dispatch_{outcome}", unit=MetricUnit.Count, value=count)
     return report.as_dict()
+
+
+current_playbook()  # loaded now, not on the first record
+coldstart.loaded()

@@ -3,6 +3,9 @@ kin withdraw SMS consent at once."""
 
 from __future__ import annotations
 
+from touchpoint import coldstart  # first: the collector waits while the function loads
+
+# isort: split
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -28,3 +31,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             logger.info("opt-out from a number we do not know")
     metrics.add_metric(name="SmsOptOuts", unit=MetricUnit.Count, value=applied)
     return {"opt_outs": applied}
+
+
+coldstart.loaded()

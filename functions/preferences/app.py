@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from touchpoint import coldstart  # first: the collector waits while the function loads
+
+# isort: split
 from touchpoint.preferences.http import handler
 
 lambda_handler = handler()
+
+coldstart.loaded()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from touchpoint import coldstart  # first: the collector waits while the function loads
+
+# isort: split
 from touchpoint.http import webhook_handler
 from touchpoint.sources import generic, zendesk
 
@@ -11,3 +14,5 @@ lambda_handler = webhook_handler(
         "/webhooks/generic/tickets": (generic.verify, generic.normalize, "tickets"),
     }
 )
+
+coldstart.loaded()

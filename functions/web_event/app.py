@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from touchpoint import coldstart  # first: the collector waits while the function loads
+
+# isort: split
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,3 +23,5 @@ def respond(outcomes: list[Any]) -> dict[str, Any]:
 
 
 lambda_handler = webhook_handler({"/events": (segment.verify, segment.normalize, "events")}, respond)
+
+coldstart.loaded()

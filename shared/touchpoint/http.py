@@ -20,7 +20,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint import config
+from touchpoint import config, pipeline
 from touchpoint.decide import playbook as playbooks
 from touchpoint.decide.playbook import PlaybookError
 from touchpoint.errors import Ignored, SourceError, TooLarge
@@ -56,8 +56,6 @@ def default_response(outcomes: list[Any]) -> dict[str, Any]:
 
 
 def _pipeline(event: Any) -> Any:
-    from touchpoint import pipeline  # lazy: keeps 401/413 answers off the heavy import path
-
     return pipeline.handle(event)
 
 

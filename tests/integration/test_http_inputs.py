@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import hmac
 import json
 
 import pytest
 
+from touchpoint.decide.playbook import PlaybookError
 from touchpoint.local.runtime import LocalRuntime
 
 from ..conftest import ROOT, SECRET, WRITE_KEY, Shop, table_items
@@ -174,7 +176,6 @@ def test_a_webhook_function_refuses_an_invalid_playbook_at_cold_start(
     import importlib.util
 
     from touchpoint.content.environment import VARIABLES
-    from touchpoint.decide.playbook import PlaybookError
 
     path = tmp_path / "broken.yaml"
     path.write_text("version: 1\nflows: {}\ntemplates:\n  t: {sms: 'Hi {{ frist_name }}'}\n")
@@ -182,8 +183,11 @@ def test_a_webhook_function_refuses_an_invalid_playbook_at_cold_start(
     spec = importlib.util.spec_from_file_location("cold_purchase", ROOT / "functions" / "purchase" / "app.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    with pytest.raises(PlaybookError) as caught:
-        spec.loader.exec_module(module)
+    try:
+        with pytest.raises(PlaybookError) as caught:
+            spec.loader.exec_module(module)
+    finally:
+        gc.enable()  # Lambda discards a process whose start failed (touchpoint/coldstart.py); ours goes on
     assert caught.value.problems == [
         f"{path}:4: templates.t.sms: unknown placeholder {{{{ frist_name }}}}; known: "
         + ", ".join(sorted(VARIABLES))
@@ -281,3 +285,20 @@ def test_a_product_view_dated_far_ahead_does_not_overflow_affinity(runtime: Loca
     }
     auth = "Basic " + base64.b64encode(f"{WRITE_KEY}:".encode()).decode()
     assert runtime.http("POST", "/events", {"Authorization": auth}, json.dumps(event).encode()).status == 200
+
+
+def test_the_local_runtime_lets_the_collector_run_after_a_function_fails_to_load(
+    runtime: LocalRuntime, monkeypatch, tmp_path
+) -> None:
+    """A function's module holds the collector until it has loaded (touchpoint/coldstart.py).
+    Lambda discards a process whose start failed; the local runtime goes on, collecting."""
+    path = tmp_path / "broken.yaml"
+    path.write_text("version: 1\nflows: {}\ntemplates:\n  t: {sms: 'Hi {{ frist_name }}'}\n")
+    monkeypatch.setenv("PLAYBOOK", str(path))
+    gc.disable()  # as the first function module of a process finds it
+    try:
+        with pytest.raises(PlaybookError):
+            runtime.invoke("PurchaseFunction", {})
+        assert gc.isenabled()
+    finally:
+        gc.enable()

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from touchpoint import pipeline
 from touchpoint.catalog import store, watchers
 from touchpoint.catalog.model import InventoryLevel, Product
 from touchpoint.errors import Ignored
@@ -44,17 +45,15 @@ def _event(kind: Kind, product: Product, customer_id: str) -> TouchpointEvent:
 
 def apply(change: Product | InventoryLevel) -> store.CatalogOutcome:
     """Store the change, then tell whoever was waiting for it."""
-    from touchpoint.pipeline import current_playbook, handle
-
     outcome = store.apply(change)
-    playbook = current_playbook()
+    playbook = pipeline.current_playbook()
     kind = signal(outcome.before, outcome.after, playbook.catalog.price_drop_share)
     if kind is None or outcome.after is None:
         return outcome
     told = 0
     for customer_id in watchers.of(outcome.product_id):
         try:
-            told += 0 if handle(_event(kind, outcome.after, customer_id)).duplicate else 1
+            told += 0 if pipeline.handle(_event(kind, outcome.after, customer_id)).duplicate else 1
         except Ignored:
             continue  # a watcher erased since: nobody to tell
     return replace(outcome, notified=told)

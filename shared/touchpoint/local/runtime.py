@@ -8,6 +8,7 @@ Lambda-like context and the event shape AWS sends.
 from __future__ import annotations
 
 import base64
+import gc
 import importlib.util
 import json
 import os
@@ -125,7 +126,12 @@ class LocalRuntime:
             if spec is None or spec.loader is None:
                 raise TemplateError(f"cannot load handler {path}")
             module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            try:
+                spec.loader.exec_module(module)
+            finally:
+                # a module that fails to load never lets the collector run again (coldstart.py);
+                # Lambda would discard the process, this one goes on
+                gc.enable()
             # Handlers import the pipeline on their first request; in Lambda that request sees the
             # function's environment, here (concurrent invocations) it would not, and the
             # pipeline's child logger would have no parent. Importing it now, under the function's

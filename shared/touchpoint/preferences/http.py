@@ -13,10 +13,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint import config
+from touchpoint import config, pipeline
 from touchpoint.decide import playbook as playbooks
 from touchpoint.errors import Ignored, SourceError
 from touchpoint.preferences import center
+from touchpoint.profiles import changes, store
 
 logger = Logger(child=True)
 HTML = "text/html; charset=utf-8"
@@ -24,8 +25,6 @@ SECURITY = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Po
 
 
 def _current(customer_id: str) -> dict[str, Any]:
-    from touchpoint.profiles import changes, store
-
     raw, _ = store.load(customer_id)
     if not raw or raw.get("merged_into"):
         raise Ignored("this link is not valid any more")
@@ -40,8 +39,6 @@ def _current(customer_id: str) -> dict[str, Any]:
 
 
 def _apply(event: Any) -> None:
-    from touchpoint import pipeline
-
     pipeline.handle(event)
 
 
