@@ -307,6 +307,13 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
         runtime.http("POST", *request)
         return request
 
+    def buyer_page(i: int) -> Request:
+        """A page view of a shopper who checked out above (messages pending), who signed in on
+        the storefront with their e-mail on an earlier, unmeasured page."""
+        seen = {"anonymousId": f"buyer-{i}", "traits": {"email": f"shopper{1000 + i}@example.com"}}
+        runtime.http("POST", *_storefront(f"pb0-{i}", type="page", name="home", **seen))
+        return _storefront(f"pb-{i}", type="page", name=f"b{i}", **seen)
+
     return {
         "CartAbandoned (checkout)": (checkout, 2),
         "Purchase (order after checkout)": (
@@ -320,6 +327,7 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
             lambda i: _storefront(f"pg-{i}", type="page", name=f"p{i}"),
             2,
         ),
+        "WebEvent (page view, a buyer with messages)": (buyer_page, 2),
         "WebEvent (product view, returning visitor)": (view, 2),
         "WebEvent (duplicate view)": (redelivered, 2),
     }

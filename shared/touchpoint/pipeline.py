@@ -28,7 +28,7 @@ from pynamodb.transactions import TransactWrite
 from touchpoint import aws, config
 from touchpoint.archive import store as archive
 from touchpoint.catalog import statistics, watchers
-from touchpoint.decide import Decision, Playbook, Profile
+from touchpoint.decide import Decision, Playbook, Profile, looks_at_messages
 from touchpoint.decide import playbook as playbooks
 from touchpoint.decide.model import Status
 from touchpoint.errors import Ignored
@@ -116,7 +116,8 @@ def _apply(
     handling: str,
 ) -> Outcome | None:
     """One attempt: read, change, decide, commit. None when a concurrent writer won the race."""
-    resolution, before, message_items = _read(event, resolution, fetched, now)
+    read = _read(event, resolution, fetched, playbook, now)
+    resolution, before, message_items = read.resolution, read.profile, read.messages or []
     customer_id = resolution.customer_id
     applied_by = recent.applied_by(before, event.dedup_key)
     if applied_by is not None:  # a redelivery, recognised on the read: nothing to write
@@ -132,9 +133,10 @@ def _apply(
         event, customer_id, resolution.wanted, before, views, [(c, r) for c, r, _ in absorbed], playbook, now
     )
     recent.remember(reaction.change, before, event.dedup_key, handling)
-    messages.mark_presence(
-        reaction.change, before, found=bool(message_items), staged=bool(reaction.decisions)
-    )
+    if read.messages is not None or reaction.decisions:  # unread messages leave the mark as it is
+        messages.mark_presence(
+            reaction.change, before, found=bool(message_items), staged=bool(reaction.decisions)
+        )
     commit = Commit(event, customer_id, reaction.change, resolution.new_aliases, reaction.decisions)
     if commit.profile_only and not absorbed:
         verdict = _update_profile(commit, handling)
@@ -154,26 +156,49 @@ def _apply(
     return Outcome(customer_id=customer_id, decisions=reaction.decisions, profile=reaction.profile)
 
 
+@dataclass(frozen=True)
+class Read:
+    """What one attempt read: the resolution the profile confirms, the profile (raw), and the
+    customer's live messages, or None where the event had no use for them (not read)."""
+
+    resolution: store.Resolution
+    profile: dict[str, Any]
+    messages: list[MessageItem] | None
+
+
 def _read(
-    event: TouchpointEvent, resolution: store.Resolution, fetched: store.Fetched | None, now: datetime
-) -> tuple[store.Resolution, dict[str, Any], list[MessageItem]]:
-    """The customer's profile and live messages, and the resolution they confirm."""
-    before, message_items = _load(resolution.customer_id, fetched, now)
+    event: TouchpointEvent,
+    resolution: store.Resolution,
+    fetched: store.Fetched | None,
+    playbook: Playbook,
+    now: datetime,
+) -> Read:
+    """The customer's profile and, where the event needs them, live messages."""
+    # decide() looks at messages only for an event a flow starts or stops on; an order credits
+    # one (attribution), and a merge moves them
+    wanted = event.kind in MARKED_KINDS or looks_at_messages(event, playbook)
+    before, message_items = _load(resolution.customer_id, fetched, now, wanted or bool(resolution.others))
     if not resolution.stands(before):
         resolution = resolution.instead()
-        before, message_items = _load(resolution.customer_id, fetched, now)
+        before, message_items = _load(resolution.customer_id, fetched, now, wanted or bool(resolution.others))
     if not before and not event.creates_profile:
         raise Ignored(f"{event.kind.value} for a customer this deployment does not know")
-    return bounded(resolution, before), before, message_items
+    return Read(bounded(resolution, before), before, message_items)
 
 
 def _load(
-    customer_id: str, fetched: store.Fetched | None, now: datetime
-) -> tuple[dict[str, Any], list[MessageItem]]:
-    """One Query, unless the resolving trip already read this customer's profile and it shows
-    that there are no messages (or that there is no profile, so none either)."""
-    if fetched is not None and fetched.customer_id == customer_id and not messages.may_have(fetched.profile):
-        return fetched.profile, []
+    customer_id: str, fetched: store.Fetched | None, now: datetime, wanted: bool
+) -> tuple[dict[str, Any], list[MessageItem] | None]:
+    """One Query for the profile and messages. The profile alone (one GetItem, or none where the
+    resolving trip read it) when the event has no use for messages, or the profile shows there
+    are none."""
+    if fetched is not None and fetched.customer_id == customer_id:
+        if not messages.may_have(fetched.profile):
+            return fetched.profile, []
+        if not wanted:
+            return fetched.profile, None
+    if not wanted:
+        return store.load_profile(customer_id, consistent=False), None
     return store.load(customer_id, live_at=now)
 
 

@@ -63,6 +63,11 @@ def test_a_customer_with_messages_is_read_with_them_and_gets_one_series(
     assert {m for m, (status, _) in status_of.items() if status == "planned"} == set(scheduled[1])
 
 
+def _view(runtime: LocalRuntime, message_id: str, anonymous: str, **identity: Any) -> dict[str, Any]:
+    """A product view: the browse-abandonment flow starts on it, so its decision reads messages."""
+    return _page(runtime, message_id, anonymous, type="track", event="Product Viewed", **identity)
+
+
 def test_a_profile_from_before_the_mark_is_read_in_full_then_marked(
     runtime: LocalRuntime, dynamodb_calls: Calls
 ) -> None:
@@ -70,32 +75,59 @@ def test_a_profile_from_before_the_mark_is_read_in_full_then_marked(
     ProfileItem(customer_pk(customer), PROFILE_SK).update(actions=[ProfileItem.has_messages.remove()])
     dynamodb_calls.clear()
 
-    _page(runtime, "legacy-2", "legacy-visitor")
-    assert _operations(dynamodb_calls) == ["BatchGetItem", "Query", "UpdateItem"]
+    _page(runtime, "legacy-2", "legacy-visitor")  # no flow starts or stops on a page view
+    assert _operations(dynamodb_calls) == ["BatchGetItem", "UpdateItem"]
+    assert "has_messages" not in store.load_profile(customer)  # unread messages: the mark is unknown
+    dynamodb_calls.clear()
+
+    _view(runtime, "legacy-3", "legacy-visitor", properties={"product_id": "p-legacy"})
+    assert _operations(dynamodb_calls) == ["BatchGetItem", "Query", "BatchWriteItem", "UpdateItem"]
     assert store.load_profile(customer)["has_messages"] is False
     dynamodb_calls.clear()
 
-    _page(runtime, "legacy-3", "legacy-visitor")
-    assert _operations(dynamodb_calls) == ["BatchGetItem", "UpdateItem"]
+    _view(runtime, "legacy-4", "legacy-visitor", properties={"product_id": "p-legacy"})
+    assert _operations(dynamodb_calls) == ["BatchGetItem", "BatchWriteItem", "UpdateItem"]
 
 
 def test_a_visitor_who_signs_in_is_found_and_read_in_full(
     runtime: LocalRuntime, dynamodb_calls: Calls
 ) -> None:
     """The first alias is now the user id, which names no profile: the guess misses, costing
-    nothing but the read of an absent item on the same trip."""
+    nothing but the read of an absent item on the same trip. A page view then reads the profile
+    alone; a product view, which a flow starts on, reads it with the messages."""
     anonymous = _page(runtime, "in-1", "browsing-visitor")["customer_id"]
     assert anonymous == customer_id_for(alias_key("anon", "browsing-visitor"))
     dynamodb_calls.clear()
 
     signed_in = _page(runtime, "in-2", "browsing-visitor", userId="user-77")
     assert signed_in["customer_id"] == anonymous
-    assert _operations(dynamodb_calls) == ["BatchGetItem", "Query", "TransactWriteItems"]  # a new alias
+    assert _operations(dynamodb_calls) == ["BatchGetItem", "GetItem", "TransactWriteItems"]  # a new alias
     dynamodb_calls.clear()
 
-    again = _page(runtime, "in-3", "browsing-visitor", userId="user-77")
+    again = _view(runtime, "in-3", "browsing-visitor", userId="user-77", properties={"product_id": "p-77"})
     assert again["customer_id"] == anonymous
-    assert _operations(dynamodb_calls) == ["BatchGetItem", "Query", "UpdateItem"]
+    assert _operations(dynamodb_calls) == ["BatchGetItem", "Query", "BatchWriteItem", "UpdateItem"]
+
+
+def test_a_past_buyers_page_view_reads_the_profile_alone_and_leaves_the_messages_be(
+    shop: Shop, runtime: LocalRuntime, dynamodb_calls: Calls
+) -> None:
+    status, bought = shop.post("checkouts", "checkouts/create", shop.checkout(4), "mark-4")
+    assert status == 200 and bought["decisions"], bought
+    customer = bought["customer_id"]
+    _, planned = store.load(customer)
+    dynamodb_calls.clear()
+
+    email = {"traits": {"email": "shopper4@example.com"}}
+    assert _page(runtime, "buyer-1", "buyer-visitor", **email)["customer_id"] == customer
+    assert _operations(dynamodb_calls) == ["BatchGetItem", "GetItem", "TransactWriteItems"]  # a new alias
+    dynamodb_calls.clear()
+    assert _page(runtime, "buyer-2", "buyer-visitor", **email)["customer_id"] == customer
+    assert _operations(dynamodb_calls) == ["BatchGetItem", "GetItem", "UpdateItem"]
+
+    profile, after = store.load(customer)
+    assert profile["has_messages"] is True and profile["event_count"] == 3
+    assert [(m.message_id, m.status) for m in after] == [(m.message_id, m.status) for m in planned]
 
 
 def test_the_mark_of_no_messages_never_undoes_a_concurrent_writers_mark(runtime: LocalRuntime) -> None:

@@ -1,6 +1,6 @@
 """Pure decision code: imports nothing from AWS (a test enforces it)."""
 
-from touchpoint.decide.engine import decide, in_holdout, recheck
+from touchpoint.decide.engine import decide, in_holdout, looks_at_messages, recheck
 from touchpoint.decide.model import Action, Decision, MessageView, Profile, Status, Verdict
 from touchpoint.decide.playbook import Playbook, PlaybookError
 
@@ -15,5 +15,6 @@ __all__ = [
     "Verdict",
     "decide",
     "in_holdout",
+    "looks_at_messages",
     "recheck",
 ]

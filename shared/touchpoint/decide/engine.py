@@ -24,7 +24,7 @@ from touchpoint.decide.scheduling import plan_time
 from touchpoint.events import TouchpointEvent
 from touchpoint.identity import stable_bucket
 
-__all__ = ["decide", "in_holdout", "recheck"]
+__all__ = ["decide", "in_holdout", "looks_at_messages", "recheck"]
 AUDIENCE_REMOVAL = "audience_removal"
 
 
@@ -52,6 +52,8 @@ class Run:
 
 
 def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: datetime) -> list[Decision]:
+    if not looks_at_messages(event, playbook):
+        return []
     situation = Situation(profile, event, playbook, now)
     decisions = stop_what_the_event_ends(situation)
     closed = {d.message_id for d in decisions}
@@ -59,6 +61,16 @@ def decide(profile: Profile, event: TouchpointEvent, playbook: Playbook, now: da
     for name, flow in triggered_flows(situation):
         decisions.extend(start_run(situation, name, flow, closed, products))
     return decisions
+
+
+def looks_at_messages(event: TouchpointEvent, playbook: Playbook) -> bool:
+    """Whether decide() has anything to do for this event: a flow it starts or ends, or a consent
+    it withdraws. Only then does it look at the customer's messages, so for any other event (most
+    page views) the pipeline need not read them."""
+    kinds = runs.triggers(event)
+    if any(flow.trigger in kinds or event.kind in flow.exit_on for flow in playbook.flows.values()):
+        return True
+    return any(consent.state != "subscribed" for consent in event.consents)
 
 
 def stop_what_the_event_ends(s: Situation) -> list[Decision]:

@@ -131,11 +131,11 @@ def raw(item: ProfileItem | MessageItem) -> dict[str, Any]:
     return {k: plain(v) for k, v in item.attribute_values.items()}
 
 
-def load_profile(customer_id: str) -> dict[str, Any]:
+def load_profile(customer_id: str, consistent: bool = True) -> dict[str, Any]:
     """The profile item alone (one GetItem, at most 4 KB: profiles/bounds.py), for readers that
     need no messages, as the Sender: its read does not grow with the customer's history."""
     try:
-        return raw(ProfileItem.get(customer_pk(customer_id), PROFILE_SK, consistent_read=True))
+        return raw(ProfileItem.get(customer_pk(customer_id), PROFILE_SK, consistent_read=consistent))
     except ProfileItem.DoesNotExist:
         return {}
 
