@@ -347,3 +347,30 @@ def test_the_sender_reads_its_profile_and_cart_in_one_request_whatever_the_histo
         if key == {"pk": {"S": "P#101"}, "sk": {"S": "PRODUCT"}}
     ]
     assert len(product_reads) == 1  # not read again to render
+
+
+def test_a_shopper_who_unsubscribes_while_a_send_waits_for_a_retry_gets_nothing(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    """A withdrawal cancels only what is still planned; a message already queued (here, waiting
+    for SendGrid to come back) is stopped by the Sender's own look at the profile it reads."""
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(72, at=now))
+    sendgrid.fail_with = 503
+    runtime.dispatch(now + timedelta(hours=2))
+    assert statuses("shopper72@example.com")["email_1h"] == ("queued", 1)
+
+    gone = shop.customer(72, email_consent="unsubscribed")
+    gone["email_marketing_consent"]["consent_updated_at"] = now.isoformat()
+    status, _ = shop.post("customers", "customers/update", gone)
+    assert status == 200
+    sendgrid.fail_with = None
+    runtime.drain()
+    runtime.drain()
+    assert sendgrid.recipients() == []
+    customer_id = store.find_customer("shopper72@example.com")
+    assert customer_id
+    _, items = store.load(customer_id)
+    reminder = next(m for m in items if m.step == "email_1h")
+    assert (reminder.status, reminder.reasons[-1]) == ("suppressed", "no_consent:email")
+    assert reminder.due_sk is None  # settled: the Dispatcher will not find it again

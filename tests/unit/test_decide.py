@@ -631,3 +631,19 @@ def test_holdout_applies_at_the_would_be_send_time_after_every_guardrail() -> No
     assert not verdict.send and verdict.status == Status.HOLDOUT and verdict.reasons[-1] == "holdout"
     ticket_open = profile(customer_id=held.customer_id, open_tickets=1)
     assert recheck(ticket_open, message, NOW - timedelta(hours=1), PLAYBOOK, NOW).status == Status.SUPPRESSED
+
+
+def test_the_senders_last_look_stops_only_marketing_the_shopper_has_since_declined() -> None:
+    from touchpoint.decide.guardrails import withdrawn_before_send
+
+    reminder = MessageView("m", "cart_abandonment", "email_1h", "sending", "email", "cart_reminder", NOW)
+    receipt = MessageView("r", "service", "s", "sending", "email", "cart_reminder", NOW, marketing=False)
+    subscribed = {"email": ConsentRecord(state="subscribed")}
+    assert withdrawn_before_send(profile(consent=subscribed), reminder, PLAYBOOK, NOW) is None
+    gone = {"email": ConsentRecord(state="unsubscribed")}
+    assert withdrawn_before_send(profile(consent=gone), reminder, PLAYBOOK, NOW) == "no_consent:email"
+    assert withdrawn_before_send(profile(consent=gone), receipt, PLAYBOOK, NOW) is None
+    off = profile(consent=subscribed, topics_off=frozenset({"cart_reminders"}))
+    assert withdrawn_before_send(off, reminder, PLAYBOOK, NOW) == "topic_off:cart_reminders"
+    paused = profile(consent=subscribed, frequency="paused", paused_until=NOW + timedelta(days=3))
+    assert withdrawn_before_send(paused, reminder, PLAYBOOK, NOW) == "paused_by_customer"

@@ -32,6 +32,20 @@ def channel_blocker(channel: str, flow: Flow, profile: Profile) -> str | None:
     return None
 
 
+def withdrawn_before_send(
+    profile: Profile, message: MessageView, playbook: Playbook, at: datetime
+) -> str | None:
+    """The Sender's last look, on the profile it reads as it sends: a consent withdrawn, a topic
+    turned off or a pause since the Dispatcher's re-check stops a marketing message. A withdrawal
+    cancels only messages still planned, and a send retried after a provider fault comes minutes
+    after the re-check. (The weekly limit needs the customer's messages: the re-check's.)"""
+    if not message.marketing:
+        return None
+    if not profile.has_consent(message.channel):
+        return f"no_consent:{message.channel}"
+    return preference_blocker(profile, message.template, playbook, at)
+
+
 WEEK = timedelta(days=7)
 
 

@@ -19,11 +19,12 @@ from touchpoint.catalog.model import Product
 from touchpoint.channels import DeliveryError, email, retargeting, sms
 from touchpoint.content.render import Message, Rendered, RenderError, render
 from touchpoint.decide import Playbook, Profile, Status
+from touchpoint.decide.guardrails import withdrawn_before_send
 from touchpoint.decide.products import recommend
 from touchpoint.plan import keys
 from touchpoint.plan.claims import claim
 from touchpoint.plan.dispatch import LEASE
-from touchpoint.profiles import changes, store
+from touchpoint.profiles import changes, messages, store
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem
 
 logger = Logger(child=True)
@@ -128,6 +129,21 @@ def _fail(item: MessageItem, reason: str, error: str, now: datetime) -> str:
     return Status.FAILED.value
 
 
+def _withdrawn(item: MessageItem, reason: str, now: datetime) -> str:
+    """Not sent: the shopper withdrew consent (or paused, or turned the topic off) since dispatch."""
+    item.update(
+        actions=[
+            MessageItem.status.set(Status.SUPPRESSED.value),
+            MessageItem.reasons.set([*(item.reasons or ()), reason]),
+            MessageItem.updated_at.set(now),
+            MessageItem.due_pk.remove(),
+            MessageItem.due_sk.remove(),
+        ]
+    )
+    logger.info("withdrawn before send", extra={"message_id": item.message_id, "reason": reason})
+    return Status.SUPPRESSED.value
+
+
 def _outcome_unknown(item: MessageItem, exc: DeliveryError, now: datetime) -> str:
     """The provider may have accepted it: wait for its events (plan/reconcile.py); with none
     within RECONCILE_WINDOW the Dispatcher records it failed. Never sent a second time."""
@@ -212,6 +228,9 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
     if item is None:
         return "skipped"  # already sent, cancelled or being sent: a duplicate queue entry
     recipient = _recipient(item)
+    blocker = withdrawn_before_send(recipient.profile, messages.to_view(item), playbook, now)
+    if blocker is not None:
+        return _withdrawn(item, blocker, now)
     try:
         provider_id = _provider_call(item, recipient, playbook, now)
     except RenderError as exc:
