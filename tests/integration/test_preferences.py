@@ -6,6 +6,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from touchpoint.catalog import store as catalog
@@ -86,15 +87,17 @@ def test_a_reminder_is_a_real_shop_mail_with_one_click_unsubscribe(
 
 
 def test_the_preference_center_changes_topics_and_frequency(
-    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, dynamodb_calls: list[tuple[str, Any]]
 ) -> None:
     mail = _first_mail(shop, runtime, sendgrid, 82)
     html = mail["content"][1]["value"]
     link = re.search(r'href="(http[^"]+/preferences/[^"]+)"', html)
     assert link is not None
     path = "/preferences/" + link.group(1).rsplit("/preferences/", 1)[1]
+    dynamodb_calls.clear()
     page = runtime.http("GET", path, {}, b"")
     assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    assert [op for op, _ in dynamodb_calls] == ["GetItem"]  # the profile alone, not its messages
     text = page.body.decode()
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', text)
     assert csrf and 'value="cart_reminders" checked' in text

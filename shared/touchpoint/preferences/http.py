@@ -25,7 +25,7 @@ SECURITY = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Po
 
 
 def _current(customer_id: str) -> dict[str, Any]:
-    raw, _ = store.load(customer_id)
+    raw = store.load_profile(customer_id)  # the profile alone: a page shows no messages
     if not raw or raw.get("merged_into"):
         raise Ignored("this link is not valid any more")
     profile = changes.as_profile(raw, customer_id)
