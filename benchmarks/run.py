@@ -641,8 +641,8 @@ def print_cold_imports() -> None:
     for name, alone, first in imports:
         verdict = "met" if first <= 1.5 * baseline else "NOT met"
         print(
-            f"  {name:<16} module {alone:5.0f} ms ({alone / baseline:3.1f}x); with the first request's imports "
-            f"and playbook {first:5.0f} ms, {first / baseline:3.1f}x the baseline (target <= 1.5x {verdict})"
+            f"  {name:<16} module {alone:5.0f} ms ({alone / baseline:4.2f}x); with the first request's imports "
+            f"and playbook {first:5.0f} ms, {first / baseline:4.2f}x the baseline (target <= 1.5x {verdict})"
         )
 
 

@@ -14,8 +14,9 @@ from moto.sns.models import sns_backends
 from touchpoint.local.runtime import LocalRuntime, scheduled_event
 from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import store
+from touchpoint.sim import payloads
 
-from ..conftest import ROOT, Shop
+from ..conftest import ROOT, WRITE_KEY, Shop
 
 
 def statuses(email: str) -> dict[str, tuple[str, int]]:
@@ -374,3 +375,38 @@ def test_a_shopper_who_unsubscribes_while_a_send_waits_for_a_retry_gets_nothing(
     reminder = next(m for m in items if m.step == "email_1h")
     assert (reminder.status, reminder.reasons[-1]) == ("suppressed", "no_consent:email")
     assert reminder.due_sk is None  # settled: the Dispatcher will not find it again
+
+
+def test_a_text_queued_by_day_is_held_when_the_shoppers_zone_turns_out_to_be_at_night(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    """The Dispatcher passed it at 09:00 in New York; before the Sender ran, the storefront
+    reported the shopper's browser in Tokyo, where it is 23:00. The Sender's look holds it."""
+    start = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
+    payload = shop.checkout(
+        74, at=start, country="US", province="NY", phone="+12125550174", sms_consent="subscribed"
+    )
+    shop.post("checkouts", "checkouts/create", payload)
+    customer = store.find_customer("shopper74@example.com") or ""
+    sms = next(m for m in store.load(customer)[1] if m.channel == "sms")
+    assert sms.due_at is not None
+    morning = sms.due_at.replace(hour=14, minute=0) + timedelta(days=1)  # 09:00 NY, 23:00 Tokyo
+    runtime.invoke("DispatcherFunction", scheduled_event(morning, "DispatcherFunction"))
+    assert statuses("shopper74@example.com")["sms_48h"][0] == "queued"
+
+    call = {
+        "type": "page",
+        "name": "Home",
+        "userId": "u-74",
+        "messageId": "tokyo-74",
+        "context": {"timezone": "Asia/Tokyo", "traits": {"email": "shopper74@example.com"}},
+    }
+    headers, body = payloads.segment([call], WRITE_KEY)
+    assert runtime.http("POST", "/events", headers, body).status == 200
+    runtime.drain()
+
+    sns = sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    assert [m for m in sns.sms_messages.values() if m[0] == "+12125550174"] == []
+    held = next(m for m in store.load(customer)[1] if m.step == "sms_48h")
+    assert (held.status, held.reasons[-1]) == ("planned", "quiet_hours_deferred")
+    assert held.due_at == morning.replace(hour=23, minute=0, second=0, microsecond=0)  # 08:00 in Tokyo

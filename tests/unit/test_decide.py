@@ -634,16 +634,33 @@ def test_holdout_applies_at_the_would_be_send_time_after_every_guardrail() -> No
 
 
 def test_the_senders_last_look_stops_only_marketing_the_shopper_has_since_declined() -> None:
-    from touchpoint.decide.guardrails import withdrawn_before_send
+    from touchpoint.decide.guardrails import last_look
+
+    def look(message: MessageView, **kw: object) -> str | None:
+        return last_look(profile(**kw), message, PLAYBOOK, NOW).blocker
 
     reminder = MessageView("m", "cart_abandonment", "email_1h", "sending", "email", "cart_reminder", NOW)
     receipt = MessageView("r", "service", "s", "sending", "email", "cart_reminder", NOW, marketing=False)
     subscribed = {"email": ConsentRecord(state="subscribed")}
-    assert withdrawn_before_send(profile(consent=subscribed), reminder, PLAYBOOK, NOW) is None
+    assert last_look(profile(consent=subscribed), reminder, PLAYBOOK, NOW).at == NOW
     gone = {"email": ConsentRecord(state="unsubscribed")}
-    assert withdrawn_before_send(profile(consent=gone), reminder, PLAYBOOK, NOW) == "no_consent:email"
-    assert withdrawn_before_send(profile(consent=gone), receipt, PLAYBOOK, NOW) is None
-    off = profile(consent=subscribed, topics_off=frozenset({"cart_reminders"}))
-    assert withdrawn_before_send(off, reminder, PLAYBOOK, NOW) == "topic_off:cart_reminders"
-    paused = profile(consent=subscribed, frequency="paused", paused_until=NOW + timedelta(days=3))
-    assert withdrawn_before_send(paused, reminder, PLAYBOOK, NOW) == "paused_by_customer"
+    assert look(reminder, consent=gone) == "no_consent:email"
+    assert look(receipt, consent=gone) is None
+    assert look(reminder, consent=subscribed, topics_off=frozenset({"cart_reminders"})) == (
+        "topic_off:cart_reminders"
+    )
+    paused = {"frequency": "paused", "paused_until": NOW + timedelta(days=3)}
+    assert look(reminder, consent=subscribed, **paused) == "paused_by_customer"
+
+
+def test_the_senders_last_look_holds_a_text_that_would_arrive_at_night() -> None:
+    from touchpoint.decide.guardrails import last_look
+
+    text = MessageView("t", "cart_abandonment", "sms_48h", "sending", "sms", "cart_sms", NOW)
+    consent = {"sms": ConsentRecord(state="subscribed")}
+    night = datetime(2026, 12, 4, 14, tzinfo=UTC)  # 23:00 in Tokyo
+    shopper = profile(consent=consent, phone="+12125550100", timezone="Asia/Tokyo")
+    held = last_look(shopper, text, PLAYBOOK, night)
+    assert held.blocker is None and held.at == datetime(2026, 12, 4, 23, tzinfo=UTC)  # 08:00 there
+    day = datetime(2026, 12, 4, 3, tzinfo=UTC)  # noon in Tokyo
+    assert last_look(shopper, text, PLAYBOOK, day).at == day

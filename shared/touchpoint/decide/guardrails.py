@@ -32,20 +32,6 @@ def channel_blocker(channel: str, flow: Flow, profile: Profile) -> str | None:
     return None
 
 
-def withdrawn_before_send(
-    profile: Profile, message: MessageView, playbook: Playbook, at: datetime
-) -> str | None:
-    """The Sender's last look, on the profile it reads as it sends: a consent withdrawn, a topic
-    turned off or a pause since the Dispatcher's re-check stops a marketing message. A withdrawal
-    cancels only messages still planned, and a send retried after a provider fault comes minutes
-    after the re-check. (The weekly limit needs the customer's messages: the re-check's.)"""
-    if not message.marketing:
-        return None
-    if not profile.has_consent(message.channel):
-        return f"no_consent:{message.channel}"
-    return preference_blocker(profile, message.template, playbook, at)
-
-
 WEEK = timedelta(days=7)
 
 
@@ -110,6 +96,21 @@ class Timing:
     at: datetime
     blocker: str | None = None
     reason: str | None = None  # why `at` moved, for the message's story
+
+
+def last_look(profile: Profile, message: MessageView, playbook: Playbook, at: datetime) -> Timing:
+    """The Sender's look at the profile it reads as it sends: go at `at`, later (quiet hours), or
+    not at all. An opt-out cancels only messages still planned, and a send retried after a
+    provider fault comes minutes after the Dispatcher's re-check: a consent withdrawn, a topic
+    turned off or a pause stops a marketing message, and quiet hours that began (or a zone that
+    came to light) meanwhile hold a text. (The weekly limit needs the customer's messages: the
+    re-check's.)"""
+    if message.marketing and not profile.has_consent(message.channel):
+        return Timing(at, blocker=f"no_consent:{message.channel}")
+    chosen = preference_blocker(profile, message.template, playbook, at) if message.marketing else None
+    if chosen:
+        return Timing(at, blocker=chosen)
+    return quiet_hours(profile, message.channel, playbook, at)
 
 
 def exempt_from_smart_sending(flow: Flow, step: Step | None) -> bool:

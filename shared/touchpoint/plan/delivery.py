@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from pynamodb.expressions.update import Action
 
 from touchpoint import config
 from touchpoint.catalog import statistics
@@ -19,7 +20,7 @@ from touchpoint.catalog.model import Product
 from touchpoint.channels import DeliveryError, email, retargeting, sms
 from touchpoint.content.render import Message, Rendered, RenderError, render
 from touchpoint.decide import Playbook, Profile, Status
-from touchpoint.decide.guardrails import withdrawn_before_send
+from touchpoint.decide.guardrails import last_look
 from touchpoint.decide.products import recommend
 from touchpoint.plan import keys
 from touchpoint.plan.claims import claim
@@ -144,6 +145,25 @@ def _withdrawn(item: MessageItem, reason: str, now: datetime) -> str:
     return Status.SUPPRESSED.value
 
 
+def _held(item: MessageItem, until: datetime, reason: str, now: datetime) -> str:
+    """Not now (quiet hours came since dispatch): planned again for `until`, when the Dispatcher
+    finds it and checks everything again."""
+    actions: list[Action] = [
+        MessageItem.status.set(Status.PLANNED.value),
+        MessageItem.reasons.set([*(item.reasons or ()), reason]),
+        MessageItem.updated_at.set(now),
+        MessageItem.due_at.set(until),
+        MessageItem.due_pk.set(keys.due_pk(item.message_id, item.customer_id)),
+        MessageItem.due_sk.set(keys.due_sk(until, item.message_id)),
+    ]
+    expires = messages.retained_until(item.trigger, until)
+    if expires is not None:  # held again and again: it must not expire before it is due
+        actions.append(MessageItem.expires_at.set(expires))
+    item.update(actions=actions)
+    logger.info("held before send", extra={"message_id": item.message_id, "until": until.isoformat()})
+    return Status.PLANNED.value
+
+
 def _outcome_unknown(item: MessageItem, exc: DeliveryError, now: datetime) -> str:
     """The provider may have accepted it: wait for its events (plan/reconcile.py); with none
     within RECONCILE_WINDOW the Dispatcher records it failed. Never sent a second time."""
@@ -228,9 +248,11 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
     if item is None:
         return "skipped"  # already sent, cancelled or being sent: a duplicate queue entry
     recipient = _recipient(item)
-    blocker = withdrawn_before_send(recipient.profile, messages.to_view(item), playbook, now)
-    if blocker is not None:
-        return _withdrawn(item, blocker, now)
+    look = last_look(recipient.profile, messages.to_view(item), playbook, now)
+    if look.blocker is not None:
+        return _withdrawn(item, look.blocker, now)
+    if look.at != now:
+        return _held(item, look.at, look.reason or "held", now)
     try:
         provider_id = _provider_call(item, recipient, playbook, now)
     except RenderError as exc:
