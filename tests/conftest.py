@@ -103,6 +103,25 @@ class Shop:
     ) -> dict[str, str]:
         return payloads.shopify_headers(topic, body, secret, webhook_id)
 
+    def texter(self, n: int) -> tuple[str, Any]:
+        """A New York shopper who checked out on 2026-11-20 with SMS consent: their customer id
+        and the text the reminders planned (a MessageItem)."""
+        from datetime import UTC, datetime
+
+        from touchpoint.profiles import store
+
+        start = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)  # 15:00 in New York
+        phone = f"+1212555{n:04d}"
+        self.post(
+            "checkouts",
+            "checkouts/create",
+            self.checkout(n, at=start, country="US", province="NY", phone=phone, sms_consent="subscribed"),
+        )
+        customer = store.find_customer(f"shopper{n}@example.com") or ""
+        sms = next(m for m in store.load(customer)[1] if m.channel == "sms")
+        assert sms.due_at is not None
+        return customer, sms
+
     def post(
         self, resource: str, topic: str, payload: Any, webhook_id: str | None = None
     ) -> tuple[int, dict[str, Any]]:

@@ -382,14 +382,7 @@ def test_a_text_queued_by_day_is_held_when_the_shoppers_zone_turns_out_to_be_at_
 ) -> None:
     """The Dispatcher passed it at 09:00 in New York; before the Sender ran, the storefront
     reported the shopper's browser in Tokyo, where it is 23:00. The Sender's look holds it."""
-    start = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
-    payload = shop.checkout(
-        74, at=start, country="US", province="NY", phone="+12125550174", sms_consent="subscribed"
-    )
-    shop.post("checkouts", "checkouts/create", payload)
-    customer = store.find_customer("shopper74@example.com") or ""
-    sms = next(m for m in store.load(customer)[1] if m.channel == "sms")
-    assert sms.due_at is not None
+    customer, sms = shop.texter(74)
     morning = sms.due_at.replace(hour=14, minute=0) + timedelta(days=1)  # 09:00 NY, 23:00 Tokyo
     runtime.invoke("DispatcherFunction", scheduled_event(morning, "DispatcherFunction"))
     assert statuses("shopper74@example.com")["sms_48h"][0] == "queued"

@@ -72,14 +72,7 @@ def test_a_lost_answer_to_the_dispatchers_verdict_does_not_stop_the_run(
     """The Dispatcher defers an SMS due at night in New York; the answer to that write is lost.
     The SDK's retry meets the Dispatcher's own write, and the run goes on (it once raised
     ConditionalCheckFailed, and every message after this one waited for the next run)."""
-    start = datetime(2026, 11, 20, 20, 0, tzinfo=UTC)
-    payload = shop.checkout(
-        94, at=start, country="US", province="NY", phone="+12125550194", sms_consent="subscribed"
-    )
-    shop.post("checkouts", "checkouts/create", payload)
-    customer = store.find_customer("shopper94@example.com") or ""
-    sms = next(m for m in store.load(customer)[1] if m.channel == "sms")
-    assert sms.due_at is not None
+    customer, sms = shop.texter(94)
     night = sms.due_at.replace(hour=4, minute=0) + timedelta(days=1)  # 23:00 in New York
     client = MessageItem._get_connection().connection.client
     deferral = _drop_first_answer(
