@@ -24,7 +24,7 @@ from touchpoint.decide.guardrails import last_look
 from touchpoint.decide.products import recommend
 from touchpoint.plan import keys
 from touchpoint.plan.claims import claim
-from touchpoint.plan.dispatch import LEASE
+from touchpoint.plan.dispatch import LEASE, due_again
 from touchpoint.profiles import changes, messages, store
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem
 
@@ -117,49 +117,41 @@ def _provider_call(item: MessageItem, recipient: Recipient, playbook: Playbook, 
 
 
 def _fail(item: MessageItem, reason: str, error: str, now: datetime) -> str:
+    return _closed(item, Status.FAILED, reason, now, MessageItem.error.set(error[:1000]))
+
+
+def _closed(item: MessageItem, status: Status, reason: str, now: datetime, *more: Action) -> str:
+    """A final status with its reason; off the due index, so the Dispatcher never finds it again."""
     item.update(
         actions=[
-            MessageItem.status.set(Status.FAILED.value),
-            MessageItem.error.set(error[:1000]),
+            MessageItem.status.set(status.value),
             MessageItem.reasons.set([*(item.reasons or ()), reason]),
             MessageItem.updated_at.set(now),
             MessageItem.due_pk.remove(),
             MessageItem.due_sk.remove(),
+            *more,
         ]
     )
-    return Status.FAILED.value
+    return status.value
 
 
 def _withdrawn(item: MessageItem, reason: str, now: datetime) -> str:
     """Not sent: the shopper withdrew consent (or paused, or turned the topic off) since dispatch."""
-    item.update(
-        actions=[
-            MessageItem.status.set(Status.SUPPRESSED.value),
-            MessageItem.reasons.set([*(item.reasons or ()), reason]),
-            MessageItem.updated_at.set(now),
-            MessageItem.due_pk.remove(),
-            MessageItem.due_sk.remove(),
-        ]
-    )
     logger.info("withdrawn before send", extra={"message_id": item.message_id, "reason": reason})
-    return Status.SUPPRESSED.value
+    return _closed(item, Status.SUPPRESSED, reason, now)
 
 
 def _held(item: MessageItem, until: datetime, reason: str, now: datetime) -> str:
     """Not now (quiet hours came since dispatch): planned again for `until`, when the Dispatcher
     finds it and checks everything again."""
-    actions: list[Action] = [
-        MessageItem.status.set(Status.PLANNED.value),
-        MessageItem.reasons.set([*(item.reasons or ()), reason]),
-        MessageItem.updated_at.set(now),
-        MessageItem.due_at.set(until),
-        MessageItem.due_pk.set(keys.due_pk(item.message_id, item.customer_id)),
-        MessageItem.due_sk.set(keys.due_sk(until, item.message_id)),
-    ]
-    expires = messages.retained_until(item.trigger, until)
-    if expires is not None:  # held again and again: it must not expire before it is due
-        actions.append(MessageItem.expires_at.set(expires))
-    item.update(actions=actions)
+    item.update(
+        actions=[
+            MessageItem.status.set(Status.PLANNED.value),
+            MessageItem.reasons.set([*(item.reasons or ()), reason]),
+            MessageItem.updated_at.set(now),
+            *due_again(item, until),
+        ]
+    )
     logger.info("held before send", extra={"message_id": item.message_id, "until": until.isoformat()})
     return Status.PLANNED.value
 

@@ -89,6 +89,19 @@ def _expire_sending(pk: str, sk: str, now: datetime) -> bool:
     )
 
 
+def due_again(item: MessageItem, at: datetime) -> list[Action]:
+    """The writes that make a claimed message due again at `at`, for the Dispatcher to find."""
+    actions: list[Action] = [
+        MessageItem.due_at.set(at),
+        MessageItem.due_pk.set(keys.due_pk(item.message_id, item.customer_id)),
+        MessageItem.due_sk.set(keys.due_sk(at, item.message_id)),
+    ]
+    expires = messages.retained_until(item.trigger, at)
+    if expires is not None:  # deferred again and again: it must not expire before it is due
+        actions.append(MessageItem.expires_at.set(expires))
+    return actions
+
+
 def _settle(
     item: MessageItem, status: Status, reasons: tuple[str, ...], now: datetime, retry_at: datetime | None
 ) -> None:
@@ -98,13 +111,7 @@ def _settle(
         MessageItem.updated_at.set(now),
     ]
     if retry_at is not None:
-        actions += [
-            MessageItem.due_at.set(retry_at),
-            MessageItem.due_sk.set(keys.due_sk(retry_at, item.message_id)),
-        ]
-        expires = messages.retained_until(item.trigger, retry_at)
-        if expires is not None:  # deferred again and again: it must not expire before it is due
-            actions.append(MessageItem.expires_at.set(expires))
+        actions += due_again(item, retry_at)
     else:
         actions += [MessageItem.due_pk.remove(), MessageItem.due_sk.remove()]
     # through claim(): if the answer is lost, the SDK's retry meets our own write, not a conflict
