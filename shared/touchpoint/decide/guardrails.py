@@ -27,9 +27,12 @@ def channel_blocker(channel: str, flow: Flow, profile: Profile) -> str | None:
     """Reachability and, for marketing, consent."""
     if not profile.reachable(channel):
         return f"unreachable:{channel}"
-    if flow.marketing and not profile.has_consent(channel):
-        return f"no_consent:{channel}"
-    return None
+    return consent_blocker(channel, flow.marketing, profile)
+
+
+def consent_blocker(channel: str, marketing: bool, profile: Profile) -> str | None:
+    """Marketing needs the shopper's consent on the channel; a transactional message does not."""
+    return f"no_consent:{channel}" if marketing and not profile.has_consent(channel) else None
 
 
 WEEK = timedelta(days=7)
@@ -105,11 +108,11 @@ def last_look(profile: Profile, message: MessageView, playbook: Playbook, at: da
     turned off or a pause stops a marketing message, and quiet hours that began (or a zone that
     came to light) meanwhile hold a text. (The weekly limit needs the customer's messages: the
     re-check's.)"""
-    if message.marketing and not profile.has_consent(message.channel):
-        return Timing(at, blocker=f"no_consent:{message.channel}")
-    chosen = preference_blocker(profile, message.template, playbook, at) if message.marketing else None
-    if chosen:
-        return Timing(at, blocker=chosen)
+    withdrawn = consent_blocker(message.channel, message.marketing, profile) or (
+        preference_blocker(profile, message.template, playbook, at) if message.marketing else None
+    )
+    if withdrawn:
+        return Timing(at, blocker=withdrawn)
     return quiet_hours(profile, message.channel, playbook, at)
 
 
