@@ -132,11 +132,6 @@ class LocalRuntime:
                 # a module that fails to load never lets the collector run again (coldstart.py);
                 # Lambda would discard the process, this one goes on
                 gc.enable()
-            # Handlers import the pipeline on their first request; in Lambda that request sees the
-            # function's environment, here (concurrent invocations) it would not, and the
-            # pipeline's child logger would have no parent. Importing it now, under the function's
-            # environment, gives it one; _logs_as then names the right service per invocation.
-            importlib.import_module("touchpoint.pipeline")
             self._modules[fn.logical_id] = module
         handler: Callable[[Any, Any], Any] = getattr(self._modules[fn.logical_id], attr)
         return handler
