@@ -221,10 +221,15 @@ def main() -> None:
                     "receiptHandle": "sample",
                     "md5OfBody": "",
                     "body": json.dumps({"pk": "C#c_sample", "sk": "MSG#cart_abandonment.email_1h.sample"}),
-                    "attributes": {"ApproximateReceiveCount": "1"},
+                    "attributes": {
+                        "ApproximateReceiveCount": "1",
+                        "MessageGroupId": "C#c_sample",
+                        "MessageDeduplicationId": "sample",
+                        "SequenceNumber": "18849496460467696128",
+                    },
                     "messageAttributes": {},
                     "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:touchpoint-OutboundQueue",
+                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:touchpoint-outbound.fifo",
                     "awsRegion": "us-east-1",
                 }
             ]

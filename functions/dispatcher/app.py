@@ -1,4 +1,4 @@
-"""Dispatcher: every minute, claims what is due, re-checks guardrails, enqueues sends."""
+"""Dispatcher: every minute, puts what is due on the outbound queue (the Sender claims and re-checks)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint.pipeline import current_playbook
 from touchpoint.plan import dispatch
 
 logger = Logger()
@@ -25,13 +24,11 @@ metrics = Metrics()
 @event_parser(model=EventBridgeModel)
 def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str, Any]:
     # the schedule's own time, not the clock: `touchpoint dispatch --at` replays any instant
-    report = dispatch.run(event.time, current_playbook())
-    metrics.add_metric(name="Claimed", unit=MetricUnit.Count, value=report.claimed)
+    report = dispatch.run(event.time)
+    metrics.add_metric(name="Enqueued", unit=MetricUnit.Count, value=report.enqueued)
+    metrics.add_metric(name="NotEnqueued", unit=MetricUnit.Count, value=report.not_enqueued)
     metrics.add_metric(name="LagSeconds", unit=MetricUnit.Seconds, value=report.lag_seconds)
-    for outcome, count in sorted(report.outcomes.items()):
-        metrics.add_metric(name=f"Dispatch_{outcome}", unit=MetricUnit.Count, value=count)
     return report.as_dict()
 
 
-current_playbook()  # loaded now, not on the first record
 coldstart.loaded()

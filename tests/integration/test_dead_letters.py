@@ -25,7 +25,12 @@ def test_list_then_redrive_sends_nothing_twice(
     sent = next(m for m in items if m.status == "sent")
     urls = runtime.resources.queue_urls
     body = json.dumps({"pk": sent.pk, "sk": sent.sk, "at": now.isoformat()})
-    aws.client("sqs").send_message(QueueUrl=urls["OutboundDeadLetterQueue"], MessageBody=body)
+    aws.client("sqs").send_message(
+        QueueUrl=urls["OutboundDeadLetterQueue"],
+        MessageBody=body,
+        MessageGroupId=sent.pk,
+        MessageDeduplicationId="dead-1",
+    )
 
     listed = dead_letters.peek(urls["OutboundDeadLetterQueue"])
     assert [(e["message_id"], e["body"]["sk"]) for e in listed] == [(sent.message_id, sent.sk)]

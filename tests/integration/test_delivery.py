@@ -56,18 +56,18 @@ def test_sendgrid_rejection_is_failed_not_retried(
     assert statuses("shopper71@example.com")["email_1h"] == ("failed", 1)
 
 
-def test_lost_queue_entry_is_found_again_by_the_lease(
+def test_lost_queue_entry_is_enqueued_again_while_the_message_is_due(
     shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
 ) -> None:
-    """The Dispatcher claimed and enqueued, then the queue entry vanished: the lease brings it back."""
+    """The Dispatcher enqueued, then the queue entry vanished before the Sender claimed it: the
+    Dispatcher wrote nothing, so the message is still due and a later run enqueues it again."""
     now = datetime.now(UTC)
     shop.post("checkouts", "checkouts/create", shop.checkout(72, at=now))
     runtime.invoke("DispatcherFunction", scheduled_event(now + timedelta(hours=2), "DispatcherFunction"))
     from touchpoint import aws
 
     aws.client("sqs").purge_queue(QueueUrl=runtime.resources.queue_urls["OutboundQueue"])
-    runtime.dispatch(now + timedelta(hours=2, minutes=5))  # lease (15 min) not over: nothing
-    assert sendgrid.requests == []
+    assert statuses("shopper72@example.com")["email_1h"] == ("planned", 0)
     runtime.dispatch(now + timedelta(hours=2, minutes=20))
     assert sendgrid.recipients() == ["shopper72@example.com"]
     runtime.dispatch(now + timedelta(hours=3))
@@ -149,16 +149,17 @@ def test_a_sender_that_dies_mid_send_is_never_retried_blindly(
     queue = runtime.resources.queue_urls["OutboundQueue"]
     [entry] = aws.client("sqs").receive_message(QueueUrl=queue).get("Messages", [])
     body = json.loads(entry["Body"])
-    assert (
-        delivery._claim(body["pk"], body["sk"], now + timedelta(hours=2)) is not None
-    )  # ... and then it died
+    claimed, _ = delivery._claim(body["pk"], body["sk"], now + timedelta(hours=2))
+    assert claimed is not None  # ... and then it died
     aws.client("sqs").delete_message(QueueUrl=queue, ReceiptHandle=entry["ReceiptHandle"])
 
-    runtime.dispatch(now + timedelta(hours=2, minutes=5))
+    runtime.dispatch(now + timedelta(hours=2, minutes=5))  # its lease (15 min) is not over
     assert statuses("shopper76@example.com")["email_1h"][0] == "sending"
     result = runtime.dispatch(now + timedelta(hours=2, minutes=20))
-    assert result["DispatcherFunction"]["outcome_unknown"] == 1
+    assert result["DispatcherFunction"]["enqueued"] == 1
     assert statuses("shopper76@example.com")["email_1h"][0] == "failed"
+    _, items = store.load(store.find_customer("shopper76@example.com") or "")
+    assert [(m.reasons or [])[-1] for m in items if m.step == "email_1h"] == ["outcome_unknown"]
     assert sendgrid.requests == []
 
 
@@ -188,9 +189,17 @@ def test_sent_at_follows_the_dispatch_clock_never_before_due(
     at = (now + timedelta(hours=30)).replace(microsecond=0)  # a schedule's time has whole seconds
     runtime.dispatch(at)
     _, items = store.load(store.find_customer("shopper78@example.com") or "")
-    sent = [m for m in items if m.status == "sent"]
-    assert sorted(m.step for m in sent) == ["email_1h", "email_24h"]  # caught up in the order planned
-    assert all(m.due_at <= m.sent_at and m.sent_at >= at for m in sent if m.sent_at and m.due_at)
+    by_step = {m.step: m for m in items}
+    first = by_step["email_1h"]
+    assert first.status == "sent" and first.due_at and first.sent_at
+    assert first.due_at <= first.sent_at and first.sent_at >= at
+    # caught up in the order planned: the second reminder would land with the first, and smart
+    # sending (16 h for e-mail) sees the first one sent
+    assert (by_step["email_24h"].status, (by_step["email_24h"].reasons or [])[-1]) == (
+        "suppressed",
+        "smart_sending:email",
+    )
+    assert sendgrid.recipients() == ["shopper78@example.com"]
 
 
 def test_a_message_whose_template_was_removed_fails_with_render_error(
@@ -314,40 +323,40 @@ def test_each_provider_fault_is_retried_only_when_nothing_can_have_been_accepted
     assert _mails_of(sendgrid, "email_1h") == mails_accepted  # never sent a second time
 
 
-def test_the_sender_reads_its_profile_and_cart_in_one_request_whatever_the_history(
+def test_the_sender_reads_its_customer_once_consistently_and_the_cart_fresh(
     shop: Shop,
     runtime: LocalRuntime,
     sendgrid: SendGridStub,
     dynamodb_calls: list[tuple[str, dict[str, Any]]],
 ) -> None:
-    """The Sender needs the contact details and consent, not the messages: one consistent
-    BatchGetItem of the profile and the products the mail is about, never a Query that grows with
-    every message the customer ever had."""
+    """The send-time re-check needs the profile and the customer's live messages (smart sending,
+    caps): one consistent Query, so it sees a send recorded a moment before. The products the
+    mail is about are read once, fresh; the Dispatcher reads nothing of the customer."""
     now = datetime.now(UTC)
     for n in range(12):  # twelve checkouts: a history of superseded and planned reminders
         shop.post("checkouts", "checkouts/create", shop.checkout(60, at=now, token=f"t-{n}"))
+    dynamodb_calls.clear()
     runtime.invoke("DispatcherFunction", scheduled_event(now + timedelta(hours=2), "DispatcherFunction"))
+    assert {op for op, _ in dynamodb_calls} == {"Query"}
+    assert all(params.get("IndexName") == "due-index" for _, params in dynamodb_calls)
     dynamodb_calls.clear()
     runtime.drain()
     assert sendgrid.recipients() == ["shopper60@example.com"]
     reads = [(op, params) for op, params in dynamodb_calls if op in ("GetItem", "Query", "BatchGetItem")]
-    of_customer = [(op, params) for op, params in reads if "C#" in json.dumps(params)]
-    [(op, params)] = of_customer
-    assert op == "BatchGetItem", reads
-    [request] = params["RequestItems"].values()
-    assert request["ConsistentRead"] is True
-    partitions = sorted(key["pk"]["S"] for key in request["Keys"])
     customer = store.find_customer("shopper60@example.com")
-    # the cart's two lines; the gift wrap has no product id, its variant id stands in
-    assert partitions == [f"C#{customer}", "P#101", "P#2022"]
-    product_reads = [
-        key
+    [(op, params)] = [(op, params) for op, params in reads if f"C#{customer}" in json.dumps(params)]
+    assert op == "Query" and params["ConsistentRead"] is True, reads
+    products = [
+        key["pk"]["S"]
         for _, params in reads
         for table in params.get("RequestItems", {}).values()
         for key in table["Keys"]
-        if key == {"pk": {"S": "P#101"}, "sk": {"S": "PRODUCT"}}
+        if key["sk"]["S"] == "PRODUCT"
     ]
-    assert len(product_reads) == 1  # not read again to render
+    # the cart's two lines, once each; the gift wrap has no product id, its variant id stands in
+    assert sorted(products) == ["P#101", "P#2022"]
+    writes = [op for op, _ in dynamodb_calls if op not in ("GetItem", "Query", "BatchGetItem")]
+    assert writes == ["UpdateItem", "UpdateItem"]  # the claim and the outcome
 
 
 def test_a_shopper_who_unsubscribes_while_a_send_waits_for_a_retry_gets_nothing(
@@ -380,12 +389,13 @@ def test_a_shopper_who_unsubscribes_while_a_send_waits_for_a_retry_gets_nothing(
 def test_a_text_queued_by_day_is_held_when_the_shoppers_zone_turns_out_to_be_at_night(
     shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
 ) -> None:
-    """The Dispatcher passed it at 09:00 in New York; before the Sender ran, the storefront
-    reported the shopper's browser in Tokyo, where it is 23:00. The Sender's look holds it."""
+    """The Dispatcher enqueued it at 09:00 in New York; before the Sender ran, the storefront
+    reported the shopper's browser in Tokyo, where it is 23:00. The Sender's re-check holds it,
+    and a hold is not a send attempt."""
     customer, sms = shop.texter(74)
     morning = sms.due_at.replace(hour=14, minute=0) + timedelta(days=1)  # 09:00 NY, 23:00 Tokyo
     runtime.invoke("DispatcherFunction", scheduled_event(morning, "DispatcherFunction"))
-    assert statuses("shopper74@example.com")["sms_48h"][0] == "queued"
+    assert statuses("shopper74@example.com")["sms_48h"] == ("planned", 0)
 
     call = {
         "type": "page",
@@ -403,3 +413,39 @@ def test_a_text_queued_by_day_is_held_when_the_shoppers_zone_turns_out_to_be_at_
     held = next(m for m in store.load(customer)[1] if m.step == "sms_48h")
     assert (held.status, held.reasons[-1]) == ("planned", "quiet_hours_deferred")
     assert held.due_at == morning.replace(hour=23, minute=0, second=0, microsecond=0)  # 08:00 in Tokyo
+    assert int(held.attempts or 0) == 0
+
+
+def test_the_dispatcher_enqueues_a_due_message_once_in_its_customers_group(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    """Two runs before the Sender gets to it: one queue entry, not two (the same message due at
+    the same instant has the same deduplication id), in the customer's own message group."""
+    from touchpoint import aws
+
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(81, at=now))
+    for minute in (0, 1):
+        at = now + timedelta(hours=2, minutes=minute)
+        runtime.invoke("DispatcherFunction", scheduled_event(at, "DispatcherFunction"))
+    queue = runtime.resources.queue_urls["OutboundQueue"]
+    entries = aws.client("sqs").receive_message(
+        QueueUrl=queue, MaxNumberOfMessages=10, AttributeNames=["All"]
+    )["Messages"]
+    customer = store.find_customer("shopper81@example.com")
+    assert [e["Attributes"]["MessageGroupId"] for e in entries] == [f"C#{customer}"]
+    assert json.loads(entries[0]["Body"])["sk"].startswith("MSG#cart_abandonment.email_1h.")
+
+
+def test_a_reminder_enqueued_before_the_order_came_is_not_sent(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    """The Dispatcher enqueued the reminder; the order arrived before the Sender got to it and
+    cancelled it. The queue entry is stale: the Sender's claim (planned and due) refuses it."""
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(82, at=now))
+    runtime.invoke("DispatcherFunction", scheduled_event(now + timedelta(hours=2), "DispatcherFunction"))
+    shop.post("orders", "orders/create", shop.order(82, at=now + timedelta(minutes=30)))
+    assert runtime.drain()["delivered"] == 1
+    assert sendgrid.requests == []
+    assert statuses("shopper82@example.com")["email_1h"] == ("cancelled", 0)

@@ -66,20 +66,19 @@ def test_a_lost_answer_to_the_event_transaction_is_not_called_a_duplicate(
     assert json.dumps(body)  # the answer a platform gets is whole
 
 
-def test_a_lost_answer_to_the_dispatchers_verdict_does_not_stop_the_run(
+def test_a_lost_answer_to_the_senders_hold_is_retried_harmlessly(
     shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
 ) -> None:
-    """The Dispatcher defers an SMS due at night in New York; the answer to that write is lost.
-    The SDK's retry meets the Dispatcher's own write, and the run goes on (it once raised
-    ConditionalCheckFailed, and every message after this one waited for the next run)."""
+    """The Sender holds an SMS due at night in New York; the answer to that write is lost. The
+    SDK sends the same write again, and it must mean the same thing the second time: the hold
+    gives back the claim's attempt by setting the count, never by decrementing it."""
     customer, sms = shop.texter(94)
     night = sms.due_at.replace(hour=4, minute=0) + timedelta(days=1)  # 23:00 in New York
     client = MessageItem._get_connection().connection.client
-    deferral = _drop_first_answer(
-        client, "UpdateItem", lambda body: b'"due_at"' in body and b'"reasons"' in body
-    )
-    result = runtime.dispatch(night)
-    assert deferral, "the fault was not injected"
-    assert result["DispatcherFunction"]["deferred"] == 1
+    hold = _drop_first_answer(client, "UpdateItem", lambda body: b'"due_at"' in body and b'"reasons"' in body)
+    runtime.dispatch(night)
+    assert hold, "the fault was not injected"
     deferred = next(m for m in store.load(customer)[1] if m.channel == "sms")
     assert deferred.status == "planned" and deferred.due_at is not None and deferred.due_at > night
+    assert deferred.reasons and deferred.reasons[-1] == "quiet_hours_deferred"
+    assert int(deferred.attempts or 0) == 0

@@ -52,4 +52,4 @@ def test_sample_event_runs(name: str, runtime: LocalRuntime, monkeypatch: pytest
     elif name == "inbound_sms.json":  # a STOP from a number this empty table does not know
         assert result == {"opt_outs": 0}
     else:
-        assert result["claimed"] == 0
+        assert result["enqueued"] == 0

@@ -56,7 +56,11 @@ def test_schedule_queue_and_table_are_declared() -> None:
     assert template.functions["SenderFunction"].queues == [("OutboundQueue", 10)]
     sender_events = template.resources["SenderFunction"]["Properties"]["Events"]
     assert sender_events["Outbound"]["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert "RedrivePolicy" in template.resources["OutboundQueue"]["Properties"]
+    outbound = template.resources["OutboundQueue"]["Properties"]
+    assert "RedrivePolicy" in outbound
+    # one message group per customer: the Sender's re-check sees every earlier send to them
+    assert outbound["FifoQueue"] is True and outbound["QueueName"]["Fn::Sub"].endswith(".fifo")
+    assert template.resources["OutboundDeadLetterQueue"]["Properties"]["FifoQueue"] is True
     table = template.resources["Table"]["Properties"]
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True

@@ -633,34 +633,29 @@ def test_holdout_applies_at_the_would_be_send_time_after_every_guardrail() -> No
     assert recheck(ticket_open, message, NOW - timedelta(hours=1), PLAYBOOK, NOW).status == Status.SUPPRESSED
 
 
-def test_the_senders_last_look_stops_only_marketing_the_shopper_has_since_declined() -> None:
-    from touchpoint.decide.guardrails import last_look
+def test_the_send_time_check_stops_only_marketing_the_shopper_has_since_declined() -> None:
+    def stopped(m: MessageView, **kw: object) -> str | None:
+        verdict = recheck(profile(**kw), m, NOW - timedelta(days=1), PLAYBOOK, NOW)
+        return None if verdict.send else verdict.reasons[-1]
 
-    def look(message: MessageView, **kw: object) -> str | None:
-        return last_look(profile(**kw), message, PLAYBOOK, NOW).blocker
-
-    reminder = MessageView("m", "cart_abandonment", "email_1h", "sending", "email", "cart_reminder", NOW)
-    receipt = MessageView("r", "service", "s", "sending", "email", "cart_reminder", NOW, marketing=False)
-    subscribed = {"email": ConsentRecord(state="subscribed")}
-    assert last_look(profile(consent=subscribed), reminder, PLAYBOOK, NOW).at == NOW
-    gone = {"email": ConsentRecord(state="unsubscribed")}
-    assert look(reminder, consent=gone) == "no_consent:email"
-    assert look(receipt, consent=gone) is None
-    assert look(reminder, consent=subscribed, topics_off=frozenset({"cart_reminders"})) == (
-        "topic_off:cart_reminders"
+    reminder = message()
+    survey = MessageView(
+        "s", "support_survey", "csat_1d", "sending", "email", "csat_survey", NOW, marketing=False
     )
+    gone = {"email": ConsentRecord(state="unsubscribed")}
+    assert stopped(reminder) is None
+    assert stopped(reminder, consent=gone) == "no_consent:email"
+    assert stopped(survey, consent=gone) is None  # a service message needs no consent
+    assert stopped(reminder, topics_off=frozenset({"cart_reminders"})) == "topic_off:cart_reminders"
     paused = {"frequency": "paused", "paused_until": NOW + timedelta(days=3)}
-    assert look(reminder, consent=subscribed, **paused) == "paused_by_customer"
+    assert stopped(reminder, **paused) == "paused_by_customer"
 
 
-def test_the_senders_last_look_holds_a_text_that_would_arrive_at_night() -> None:
-    from touchpoint.decide.guardrails import last_look
-
-    text = MessageView("t", "cart_abandonment", "sms_48h", "sending", "sms", "cart_sms", NOW)
-    consent = {"sms": ConsentRecord(state="subscribed")}
-    night = datetime(2026, 12, 4, 14, tzinfo=UTC)  # 23:00 in Tokyo
-    shopper = profile(consent=consent, phone="+12125550100", timezone="Asia/Tokyo")
-    held = last_look(shopper, text, PLAYBOOK, night)
-    assert held.blocker is None and held.at == datetime(2026, 12, 4, 23, tzinfo=UTC)  # 08:00 there
+def test_the_send_time_check_holds_a_text_that_would_arrive_at_night_where_the_shopper_is() -> None:
+    text = message(channel="sms", step="sms_48h", template="cart_sms")
+    shopper = profile(consent={"sms": SUBSCRIBED}, phone="+12125550100", timezone="Asia/Tokyo")
+    night = datetime(2026, 12, 4, 14, tzinfo=UTC)  # 09:00 in New York, 23:00 in Tokyo
+    held = recheck(shopper, text, night - timedelta(days=2), PLAYBOOK, night)
+    assert not held.send and held.retry_at == datetime(2026, 12, 4, 23, tzinfo=UTC)  # 08:00 there
     day = datetime(2026, 12, 4, 3, tzinfo=UTC)  # noon in Tokyo
-    assert last_look(shopper, text, PLAYBOOK, day).at == day
+    assert recheck(shopper, text, day - timedelta(days=2), PLAYBOOK, day).send

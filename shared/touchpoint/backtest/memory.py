@@ -3,9 +3,9 @@
 What is decided comes from the same code the functions run (reaction.react for events,
 decide.recheck at send time, store.resolve_with for identity, messages.to_item/to_view for the
 message mapping, measure.attribution for credit). What is here is only the storage: each write
-mirrors a conditional write of pipeline.py, plan/staging.py, plan/dispatch.py and
-plan/delivery.py, and tests/integration/test_backtest_equivalence.py proves the two give the same
-messages, statuses and reasons. Content is not rendered (it changes no status), and catalog
+mirrors a conditional write of pipeline.py, plan/staging.py and plan/delivery.py (the Dispatcher
+writes nothing), and tests/integration/test_backtest_equivalence.py proves the two give the
+same messages, statuses and reasons. Content is not rendered (it changes no status), and catalog
 statistics and product watchers are not kept.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 from touchpoint.backtest.model import Send
 from touchpoint.channels import retargeting
 from touchpoint.decide import Playbook, recheck
-from touchpoint.decide.model import Action, Decision, MessageView, Status
+from touchpoint.decide.model import Action, Decision, MessageView, Profile, Status
 from touchpoint.errors import Ignored, PayloadError
 from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.measure.attribution import attribute
@@ -172,7 +172,8 @@ class MemoryShop:
         return None
 
     def dispatch(self, now: datetime) -> list[Send]:
-        """What dispatch.run and then the Sender do at `now`, in the same order."""
+        """What dispatch.run and then the Sender do at `now`: each due message in the order it
+        fell due (the queue is FIFO per customer) is claimed, re-checked and sent."""
         upper = keys.due_upper_bound(now)
         due: list[MessageItem] = []
         while self._due and self._due[0][0] < upper:
@@ -180,25 +181,20 @@ class MemoryShop:
             item = self.messages.get(customer_id, {}).get(message_id)
             if item is not None and item.due_sk == due_sk:
                 due.append(item)
-        queued = [item for item in due if self._claimed(item, now)]
         sends = []
-        for item in queued:
-            send = self._deliver(item, now)
+        for item in due:
+            send = self._delivered(item, now)
             self._changed(item)
             if send is not None:
                 sends.append(send)
         return sorted(sends, key=lambda s: s.message_id)
 
-    def _claimed(self, item: MessageItem, now: datetime) -> bool:
-        try:
-            return self._claim_and_check(item, now)
-        finally:
-            self._changed(item)
-
-    def _claim_and_check(self, item: MessageItem, now: datetime) -> bool:
+    def _delivered(self, item: MessageItem, now: datetime) -> Send | None:
+        """plan/delivery.deliver: the claim, the re-check on the profile with the customer's
+        other live messages, then the send or what the re-check said instead."""
         if item.status not in (Status.PLANNED.value, Status.QUEUED.value):
-            return False
-        item.status, item.updated_at = Status.QUEUED.value, now
+            return None
+        item.status, item.attempts, item.updated_at = Status.SENDING.value, int(item.attempts or 0) + 1, now
         item.due_sk = keys.due_sk(now + LEASE, item.message_id)
         owned = self.messages[item.customer_id]
         others = tuple(
@@ -206,34 +202,36 @@ class MemoryShop:
         )
         profile = changes.as_profile(self.profiles.get(item.customer_id, {}), item.customer_id, others)
         verdict = recheck(profile, messages.to_view(item), item.trigger_at, self.playbook, now)
-        if verdict.send:
-            if verdict.channel:
-                item.channel, item.template = verdict.channel, verdict.template or item.template
-                item.reasons = list(verdict.reasons)
-            return True
-        item.reasons, item.updated_at = list(verdict.reasons), now
-        if verdict.retry_at is not None:
-            item.status, item.due_at = Status.PLANNED.value, verdict.retry_at
-            item.due_sk = keys.due_sk(verdict.retry_at, item.message_id)
-            heapq.heappush(self._due, (item.due_sk, item.customer_id, item.message_id))
-        else:
-            item.status = verdict.status.value
-            self._undue(item)
-        return False
+        item.reasons = list(verdict.reasons)
+        if not verdict.send:
+            self._not_now(item, verdict.retry_at, verdict.status, now)
+            return None
+        if verdict.channel:
+            item.channel, item.template = verdict.channel, verdict.template or item.template
+        return self._sent(item, profile, now)
 
-    def _deliver(self, item: MessageItem, now: datetime) -> Send | None:
-        item.status, item.attempts, item.updated_at = Status.SENDING.value, int(item.attempts or 0) + 1, now
-        profile = changes.as_profile(self.profiles.get(item.customer_id, {}), item.customer_id)
+    def _not_now(self, item: MessageItem, retry_at: datetime | None, status: Status, now: datetime) -> None:
+        if retry_at is None:
+            item.status = status.value
+            self._undue(item)
+            return
+        item.status, item.due_at, item.attempts = Status.PLANNED.value, retry_at, int(item.attempts or 1) - 1
+        item.due_sk = keys.due_sk(retry_at, item.message_id)
+        expires = messages.retained_until(item.trigger, retry_at)
+        if expires is not None:
+            item.expires_at = expires
+        heapq.heappush(self._due, (item.due_sk, item.customer_id, item.message_id))
+
+    def _sent(self, item: MessageItem, profile: Profile, now: datetime) -> Send | None:
         audience = "meta" if retargeting.enabled() else None
         address = {"email": profile.email, "sms": profile.phone, "retargeting": audience}.get(item.channel)
+        self._undue(item)
         if not address:
             item.status, item.error = Status.FAILED.value, f"no {item.channel} address on the profile"
             item.reasons = [*(item.reasons or ()), "send_failed"]
-            self._undue(item)
             return None
         item.status, item.sent_at, item.provider_id = Status.SENT.value, now, item.message_id
-        item.reasons = [*(item.reasons or ()), "guardrails_passed", "sent"]
-        self._undue(item)
+        item.reasons = [*(item.reasons or ()), "sent"]
         return Send.of(item, profile)
 
     @staticmethod

@@ -219,9 +219,10 @@ def recheck(
         return verdict
     if in_holdout(profile.customer_id, playbook):
         return _stop(message, "holdout", Status.HOLDOUT)
+    passed = (*message.reasons, "guardrails_passed")
     if switched:
-        return Verdict(send=True, reasons=message.reasons, channel=message.channel, template=message.template)
-    return Verdict(send=True, reasons=(*message.reasons, "guardrails_passed"))
+        return Verdict(send=True, reasons=passed, channel=message.channel, template=message.template)
+    return Verdict(send=True, reasons=passed)
 
 
 def _stop(message: MessageView, code: str, status: Status = Status.SUPPRESSED) -> Verdict:

@@ -101,21 +101,6 @@ class Timing:
     reason: str | None = None  # why `at` moved, for the message's story
 
 
-def last_look(profile: Profile, message: MessageView, playbook: Playbook, at: datetime) -> Timing:
-    """The Sender's look at the profile it reads as it sends: go at `at`, later (quiet hours), or
-    not at all. An opt-out cancels only messages still planned, and a send retried after a
-    provider fault comes minutes after the Dispatcher's re-check: a consent withdrawn, a topic
-    turned off or a pause stops a marketing message, and quiet hours that began (or a zone that
-    came to light) meanwhile hold a text. (The weekly limit needs the customer's messages: the
-    re-check's.)"""
-    withdrawn = consent_blocker(message.channel, message.marketing, profile) or (
-        preference_blocker(profile, message.template, playbook, at) if message.marketing else None
-    )
-    if withdrawn:
-        return Timing(at, blocker=withdrawn)
-    return quiet_hours(profile, message.channel, playbook, at)
-
-
 def exempt_from_smart_sending(flow: Flow, step: Step | None) -> bool:
     return not flow.marketing or (step is not None and step.if_recent == "send")
 

@@ -20,7 +20,7 @@ class Action(StrEnum):
 
 class Status(StrEnum):
     PLANNED = "planned"
-    QUEUED = "queued"  # transient: claimed by the Dispatcher, waiting for the Sender
+    QUEUED = "queued"  # transient: a send failed and waits for the queue to bring it back
     SENDING = "sending"  # transient: the Sender is calling the channel
     UNKNOWN = "unknown"  # transient: the provider may have it; its events settle it (plan/reconcile.py)
     SENT = "sent"

@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 from touchpoint import aws
 from touchpoint.local.template import Template
 
+# what the local runtime takes from a queue's Properties (the rest are AWS's own concerns)
+QUEUE_ATTRIBUTES = ("VisibilityTimeout", "FifoQueue", "DeduplicationScope", "FifoThroughputLimit")
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
@@ -213,9 +215,11 @@ class Resources:
         ordered = sorted(queues, key=lambda q: "RedrivePolicy" in (queues[q].get("Properties") or {}))
         for logical in ordered:
             props = dict(queues[logical].get("Properties") or {})
-            attributes = {}
-            if "VisibilityTimeout" in props:
-                attributes["VisibilityTimeout"] = str(props["VisibilityTimeout"])
+            attributes = {
+                name: str(props[name]).lower() if isinstance(props[name], bool) else str(props[name])
+                for name in QUEUE_ATTRIBUTES
+                if name in props
+            }
             redrive = props.get("RedrivePolicy")
             if redrive:
                 target = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
@@ -225,7 +229,10 @@ class Resources:
                         "maxReceiveCount": int(redrive["maxReceiveCount"]),
                     }
                 )
-            url = sqs.create_queue(QueueName=f"touchpoint-{logical}", Attributes=attributes)["QueueUrl"]
+            suffix = ".fifo" if props.get("FifoQueue") else ""  # SQS insists on it
+            url = sqs.create_queue(QueueName=f"touchpoint-{logical}{suffix}", Attributes=attributes)[
+                "QueueUrl"
+            ]
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
                 "QueueArn"
             ]

@@ -1,4 +1,4 @@
-"""The one primitive both the Dispatcher and the Sender claim messages with."""
+"""The one primitive the Sender claims messages with (to send, and to record a lapsed lease)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,14 @@ def claim(
     With `becomes`, the claim writes a fresh owner token too. If DynamoDB applied the update but
     its answer was lost, the SDK's retry fails the condition; the item then carries our token
     and the status we set, and the claim is ours after all, rather than skipped."""
+    return claim_or_current(pk, sk, actions, condition, becomes)[0]
+
+
+def claim_or_current(
+    pk: str, sk: str, actions: list[Action], condition: Condition, becomes: Status | None = None
+) -> tuple[MessageItem | None, MessageItem | None]:
+    """`claim`, and when the claim is not ours, the item as it is (read to tell, with `becomes`),
+    so the caller can see why without reading it again."""
     item = MessageItem(pk, sk)
     owner = uuid.uuid4().hex if becomes else None
     try:
@@ -30,14 +38,17 @@ def claim(
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
         return _ours(pk, sk, owner, becomes)
-    return item
+    return item, item
 
 
-def _ours(pk: str, sk: str, owner: str | None, becomes: Status | None) -> MessageItem | None:
+def _ours(
+    pk: str, sk: str, owner: str | None, becomes: Status | None
+) -> tuple[MessageItem | None, MessageItem | None]:
     if owner is None or becomes is None:
-        return None
+        return None, None
     try:
         current = MessageItem.get(pk, sk, consistent_read=True)
     except MessageItem.DoesNotExist:
-        return None
-    return current if current.lease_owner == owner and current.status == becomes.value else None
+        return None, None
+    ours = current.lease_owner == owner and current.status == becomes.value
+    return (current if ours else None), current

@@ -1,7 +1,7 @@
 """The outbound dead-letter queue: sends that failed every SQS retry, to look at and to redrive.
 
-Redriving is safe: a message goes to the Sender again, whose conditional claim (queued ->
-sending) skips anything already sent, cancelled or being sent.
+Redriving is safe: a message goes to the Sender again, whose conditional claim (due or
+queued -> sending) skips anything already sent, cancelled, re-timed or being sent.
 """
 
 from __future__ import annotations
@@ -55,6 +55,18 @@ def redrive(dlq_url: str, queue_url: str) -> int:
         if not batch:
             return moved
         for m in batch:
-            sqs.send_message(QueueUrl=queue_url, MessageBody=m["Body"])  # first: never lost in between
+            # first: never lost in between
+            sqs.send_message(QueueUrl=queue_url, MessageBody=m["Body"], **_fifo(queue_url, m))
             sqs.delete_message(QueueUrl=dlq_url, ReceiptHandle=m["ReceiptHandle"])
             moved += 1
+
+
+def _fifo(queue_url: str, message: dict[str, Any]) -> dict[str, str]:
+    """A FIFO queue's group (the customer, as the Dispatcher sets it) and deduplication id."""
+    if not queue_url.endswith(".fifo"):
+        return {}
+    try:
+        group = str(json.loads(message["Body"]).get("pk") or "redriven")
+    except ValueError:
+        group = "redriven"
+    return {"MessageGroupId": group, "MessageDeduplicationId": message["MessageId"]}

@@ -1,12 +1,16 @@
-"""The Sender's work for one queued message: claim, render, call the channel, record.
+"""The Sender's work for one queued message: claim, re-check, render, call the channel, record.
 
-SQS delivers at least once; the conditional claim (queued -> sending) makes a
-redelivery a no-op, so a customer never gets one message twice.
+Three DynamoDB calls for a message that goes out: the claim, one consistent Query of the
+customer's profile and live messages (the send-time re-check: consent, topics, pauses, open
+tickets, frequency caps, smart sending, quiet hours, the end of the run), and the outcome. The
+products the message is about are read fresh with one BatchGetItem more when it names any.
+SQS delivers at least once; the conditional claim (due -> sending) makes a redelivery a no-op,
+so a customer never gets one message twice. The queue is FIFO per customer, so the re-check
+sees every earlier send to the same customer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,11 +23,10 @@ from touchpoint.catalog import store as catalog
 from touchpoint.catalog.model import Product
 from touchpoint.channels import DeliveryError, email, retargeting, sms
 from touchpoint.content.render import Message, Rendered, RenderError, render
-from touchpoint.decide import Playbook, Profile, Status
-from touchpoint.decide.guardrails import last_look
+from touchpoint.decide import Playbook, Profile, Status, Verdict, recheck
 from touchpoint.decide.products import recommend
 from touchpoint.plan import keys
-from touchpoint.plan.claims import claim
+from touchpoint.plan.claims import claim, claim_or_current
 from touchpoint.plan.dispatch import LEASE, due_again
 from touchpoint.profiles import changes, messages, store
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem
@@ -37,20 +40,62 @@ class RetryLater(Exception):
     """Tell the batch processor to leave this record on the queue."""
 
 
-def _claim(pk: str, sk: str, now: datetime) -> MessageItem | None:
-    return claim(
+def _claim(pk: str, sk: str, now: datetime) -> tuple[MessageItem | None, MessageItem | None]:
+    """Planned and due by now (not re-timed or cancelled since it was enqueued), or queued for
+    a retry; the item as claimed, else None and the item as it is."""
+    return claim_or_current(
         pk,
         sk,
         [
             MessageItem.status.set(Status.SENDING.value),
             MessageItem.attempts.set((MessageItem.attempts | 0) + 1),
             MessageItem.updated_at.set(now),
-            # a lease: if this Sender dies mid-send, the Dispatcher finds the message again and
-            # records the unknown outcome instead of leaving it "sending" for ever
+            # a lease: if this Sender dies mid-send, the message falls due again and its next
+            # claim records the unknown outcome instead of leaving it "sending" for ever
             MessageItem.due_sk.set(keys.due_sk(now + LEASE, sk.removeprefix(MESSAGE_PREFIX))),
         ],
-        MessageItem.status == Status.QUEUED.value,
+        (MessageItem.status == Status.QUEUED.value)
+        | ((MessageItem.status == Status.PLANNED.value) & (MessageItem.due_sk < keys.due_upper_bound(now))),
         becomes=Status.SENDING,
+    )
+
+
+def _expire(pk: str, sk: str, now: datetime, status: Status, reason: str) -> bool:
+    return (
+        claim(
+            pk,
+            sk,
+            [
+                MessageItem.status.set(Status.FAILED.value),
+                MessageItem.reasons.set(MessageItem.reasons.append([reason])),
+                MessageItem.updated_at.set(now),
+                MessageItem.due_pk.remove(),
+                MessageItem.due_sk.remove(),
+            ],
+            (MessageItem.status == status.value) & (MessageItem.due_sk < keys.due_upper_bound(now)),
+            becomes=Status.FAILED,
+        )
+        is not None
+    )
+
+
+EXPIRED = {Status.SENDING.value: "outcome_unknown", Status.UNKNOWN.value: "no_provider_event"}
+
+
+def _not_claimed(current: MessageItem | None, now: datetime) -> str:
+    """A duplicate queue entry, a message re-timed or cancelled since, or one whose lease ran
+    out: a Sender died mid-send, or the provider's answer never came and neither did its events
+    within the reconciliation window. The provider may have that message, so it is never sent
+    again: it is recorded as failed with the reason, for a person to look at."""
+    if current is None or current.status not in EXPIRED:
+        return "skipped"
+    if not (current.due_sk and current.due_sk < keys.due_upper_bound(now)):
+        return "skipped"  # another Sender is sending it now
+    status = Status(current.status)
+    return (
+        "outcome_unknown"
+        if _expire(current.pk, current.sk, now, status, EXPIRED[status.value])
+        else "skipped"
     )
 
 
@@ -63,11 +108,11 @@ def _retarget(item: MessageItem, profile: Profile, context: dict[str, Any]) -> s
     return retargeting.send([retargeting.event(item.message_id, item.template, profile, context, created)])
 
 
-def _rendered(item: MessageItem, recipient: Recipient, playbook: Playbook, now: datetime) -> Rendered:
+def _rendered(item: MessageItem, profile: Profile, playbook: Playbook, now: datetime) -> Rendered:
     context = store.plain(item.context) or {}
     context["offer"] = store.plain(item.offer)
     message = Message(item.message_id, item.customer_id, item.flow, item.step, item.channel, item.template)
-    return rendered_for(message, recipient.profile, context, playbook, now, recipient.products)
+    return rendered_for(message, profile, context, playbook, now)
 
 
 def _lines(context: dict[str, Any]) -> list[str]:
@@ -83,8 +128,8 @@ def rendered_for(
     now: datetime,
     lines: dict[str, Product] | None = None,
 ) -> Rendered:
-    """What the message says now: its own items fresh from the catalog (`lines`, read with the
-    profile by the Sender, else here), recommendations through the one-minute cache
+    """What the message says now: its own items fresh from the catalog (`lines` when the caller
+    has them, else one BatchGetItem here), recommendations through the one-minute cache
     (catalog/cache.py). `touchpoint preview` calls this too."""
     co_purchased, best_sellers = statistics.read(sorted(profile.purchased | set(profile.carted)))
     candidates = [
@@ -99,74 +144,88 @@ def rendered_for(
     return render(message, playbook, profile, context, products, candidates, config.playbook_path())
 
 
-def _provider_call(item: MessageItem, recipient: Recipient, playbook: Playbook, now: datetime) -> str:
+def _provider_call(item: MessageItem, profile: Profile, playbook: Playbook, now: datetime) -> str:
     """Render and hand the message to its channel; returns the provider's id."""
-    profile = recipient.profile
     if item.channel == "retargeting":
         context = store.plain(item.context) or {}
         return _retarget(item, profile, context)
     if item.channel == "email" and profile.email:
-        rendered = _rendered(item, recipient, playbook, now)
+        rendered = _rendered(item, profile, playbook, now)
         return email.send(
             email.payload(profile.email, rendered, item.message_id, item.customer_id, item.flow)
         )
     if item.channel == "sms" and profile.phone:
-        rendered = _rendered(item, recipient, playbook, now)
+        rendered = _rendered(item, profile, playbook, now)
         return sms.send(profile.phone, rendered.sms, bool(item.marketing))
     raise DeliveryError(f"no {item.channel} address on the profile", retryable=False)
 
 
+def _as_sent_on(item: MessageItem) -> list[Action]:
+    """The channel and template it went out on: the step's fallback may have taken over."""
+    return [MessageItem.channel.set(item.channel), MessageItem.template.set(item.template)]
+
+
 def _fail(item: MessageItem, reason: str, error: str, now: datetime) -> str:
-    return _closed(item, Status.FAILED, reason, now, MessageItem.error.set(error[:1000]))
+    return _closed(
+        item, Status.FAILED, [*(item.reasons or ()), reason], now, MessageItem.error.set(error[:1000])
+    )
 
 
-def _closed(item: MessageItem, status: Status, reason: str, now: datetime, *more: Action) -> str:
-    """A final status with its reason; off the due index, so the Dispatcher never finds it again."""
+def _closed(item: MessageItem, status: Status, reasons: list[str], now: datetime, *more: Action) -> str:
+    """A final status with its story; off the due index, so the Dispatcher never finds it again."""
     item.update(
         actions=[
             MessageItem.status.set(status.value),
-            MessageItem.reasons.set([*(item.reasons or ()), reason]),
+            MessageItem.reasons.set(reasons),
             MessageItem.updated_at.set(now),
             MessageItem.due_pk.remove(),
             MessageItem.due_sk.remove(),
+            *_as_sent_on(item),
             *more,
         ]
     )
     return status.value
 
 
-def _withdrawn(item: MessageItem, reason: str, now: datetime) -> str:
-    """Not sent: the shopper withdrew consent (or paused, or turned the topic off) since dispatch."""
-    logger.info("withdrawn before send", extra={"message_id": item.message_id, "reason": reason})
-    return _closed(item, Status.SUPPRESSED, reason, now)
-
-
-def _held(item: MessageItem, until: datetime, reason: str, now: datetime) -> str:
-    """Not now (quiet hours came since dispatch): planned again for `until`, when the Dispatcher
-    finds it and checks everything again."""
+def _held(item: MessageItem, until: datetime, reasons: list[str], now: datetime) -> str:
+    """Not now (quiet hours, smart sending's window): planned again for `until`, when the
+    Dispatcher finds it and the Sender checks everything again. A hold is not a send attempt."""
     item.update(
         actions=[
             MessageItem.status.set(Status.PLANNED.value),
-            MessageItem.reasons.set([*(item.reasons or ()), reason]),
+            MessageItem.reasons.set(reasons),
             MessageItem.updated_at.set(now),
+            # set, not decremented: the SDK may send this write twice when an answer is lost
+            MessageItem.attempts.set(max(int(item.attempts or 1) - 1, 0)),
             *due_again(item, until),
         ]
     )
-    logger.info("held before send", extra={"message_id": item.message_id, "until": until.isoformat()})
+    logger.info("held", extra={"message_id": item.message_id, "until": until.isoformat()})
     return Status.PLANNED.value
+
+
+def _not_now(item: MessageItem, verdict: Verdict, now: datetime) -> str:
+    """The re-check said no: held for later, or closed with the reason (opted out, purchased,
+    frequency cap, holdout...)."""
+    if verdict.retry_at is not None:
+        return _held(item, verdict.retry_at, list(verdict.reasons), now)
+    logger.info("not sent", extra={"message_id": item.message_id, "reason": verdict.reasons[-1]})
+    return _closed(item, verdict.status, list(verdict.reasons), now)
 
 
 def _outcome_unknown(item: MessageItem, exc: DeliveryError, now: datetime) -> str:
     """The provider may have accepted it: wait for its events (plan/reconcile.py); with none
-    within RECONCILE_WINDOW the Dispatcher records it failed. Never sent a second time."""
+    within RECONCILE_WINDOW the Dispatcher enqueues it again and the Sender records it failed.
+    Never sent a second time."""
     item.update(
         actions=[
             MessageItem.status.set(Status.UNKNOWN.value),
             MessageItem.sent_at.set(now),  # when it may have gone out: guardrails count it as sent
             MessageItem.error.set(str(exc)),
-            MessageItem.reasons.set([*(item.reasons or ()), "guardrails_passed", "outcome_unknown"]),
+            MessageItem.reasons.set([*(item.reasons or ()), "outcome_unknown"]),
             MessageItem.due_pk.set(keys.due_pk(item.message_id, item.customer_id)),
             MessageItem.due_sk.set(keys.due_sk(now + RECONCILE_WINDOW, item.message_id)),
+            *_as_sent_on(item),
         ]
     )
     logger.warning("outcome unknown, not resent", extra={"message_id": item.message_id, "error": str(exc)})
@@ -198,28 +257,21 @@ def _record_sent(item: MessageItem, provider_id: str, now: datetime) -> str:
             MessageItem.status.set(Status.SENT.value),
             MessageItem.sent_at.set(now),
             MessageItem.provider_id.set(provider_id or item.message_id),
-            MessageItem.reasons.set([*(item.reasons or ()), "guardrails_passed", "sent"]),
+            MessageItem.reasons.set([*(item.reasons or ()), "sent"]),
             MessageItem.error.remove(),
             MessageItem.due_pk.remove(),
             MessageItem.due_sk.remove(),
+            *_as_sent_on(item),
         ]
     )
     logger.info("sent", extra={"message_id": item.message_id, "channel": item.channel})
     return Status.SENT.value
 
 
-@dataclass(frozen=True)
-class Recipient:
-    """What the Sender reads in one BatchGetItem: the customer and the products the message is about."""
-
-    profile: Profile
-    products: dict[str, Product]
-
-
-def _recipient(item: MessageItem) -> Recipient:
-    lines = _lines(store.plain(item.context) or {}) if item.channel != "retargeting" else []
+def _profile(item: MessageItem, now: datetime) -> Profile:
+    """The customer with their other live messages, in one consistent Query."""
     try:
-        before, found = store.load_profile_with(item.customer_id, catalog.keys_of(lines))
+        before, others = store.load(item.customer_id, live_at=now, consistent=True)
     except Exception:
         # nothing was sent yet: hand the message back to the queue and let SQS retry
         item.update(
@@ -227,7 +279,8 @@ def _recipient(item: MessageItem) -> Recipient:
             condition=MessageItem.status == Status.SENDING.value,
         )
         raise
-    return Recipient(changes.as_profile(before, item.customer_id), catalog.from_raw(found))
+    views = tuple(messages.to_view(m) for m in others if m.sk != item.sk)
+    return changes.as_profile(before, item.customer_id, views)
 
 
 def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -> str:
@@ -236,17 +289,18 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
     `now` is the clock the Dispatcher ran on (the scheduled instant, or `dispatch --at`), so
     `sent_at` never reads earlier than `due_at`; the wall clock wins when it is later."""
     now = max(now, datetime.now(UTC)) if now else datetime.now(UTC)
-    item = _claim(pk, sk, now)
+    item, current = _claim(pk, sk, now)
     if item is None:
-        return "skipped"  # already sent, cancelled or being sent: a duplicate queue entry
-    recipient = _recipient(item)
-    look = last_look(recipient.profile, messages.to_view(item), playbook, now)
-    if look.blocker is not None:
-        return _withdrawn(item, look.blocker, now)
-    if look.at != now:
-        return _held(item, look.at, look.reason or "held", now)
+        return _not_claimed(current, now)
+    profile = _profile(item, now)
+    verdict = recheck(profile, messages.to_view(item), item.trigger_at, playbook, now)
+    if not verdict.send:
+        return _not_now(item, verdict, now)
+    item.reasons = list(verdict.reasons)
+    if verdict.channel:  # the step's fallback channel takes over (e.g. the e-mail bounced)
+        item.channel, item.template = verdict.channel, verdict.template or item.template
     try:
-        provider_id = _provider_call(item, recipient, playbook, now)
+        provider_id = _provider_call(item, profile, playbook, now)
     except RenderError as exc:
         logger.error("cannot render, not sent", extra={"message_id": item.message_id, "error": str(exc)})
         return _fail(item, "render_error", str(exc), now)

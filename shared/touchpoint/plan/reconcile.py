@@ -2,7 +2,7 @@
 
 `processed`, `delivered`, `deferred`, `bounce`, `open` and `click` carry our
 `touchpoint_message_id`: the message went out (`sent`). `dropped` means SendGrid never sent
-it (`failed`). A message with no event within the window is failed by the Dispatcher.
+it (`failed`). A message with no event within the window falls due; the Sender records it failed.
 """
 
 from __future__ import annotations

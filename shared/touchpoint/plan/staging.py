@@ -56,7 +56,7 @@ def stage(
                     MessageItem.due_pk.remove(),
                     MessageItem.due_sk.remove(),
                 ],
-                # the Dispatcher may have claimed it meanwhile: then the send-time check decides
+                # the Sender may have claimed it meanwhile: then its send-time check decides
                 condition=MessageItem.status == Status.PLANNED.value,
             )
             continue

@@ -133,22 +133,12 @@ def raw(item: ProfileItem | MessageItem) -> dict[str, Any]:
 
 def load_profile(customer_id: str, consistent: bool = True) -> dict[str, Any]:
     """The profile item alone (one GetItem, at most 4 KB: profiles/bounds.py), for readers that
-    need no messages, as the Sender: its read does not grow with the customer's history."""
+    need no messages (most storefront events, the preference center): its read does not grow
+    with the customer's history."""
     try:
         return raw(ProfileItem.get(customer_pk(customer_id), PROFILE_SK, consistent_read=consistent))
     except ProfileItem.DoesNotExist:
         return {}
-
-
-def load_profile_with(
-    customer_id: str, keys: list[tuple[str, str]]
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The profile item (as `load_profile`) and other items of the table by key (raw), in one
-    consistent BatchGetItem: the Sender reads its customer and the products its message is about
-    in one round trip."""
-    found = _batch_read([(customer_pk(customer_id), PROFILE_SK), *keys], consistent=True)
-    profile = next((raw(ProfileItem.from_raw_data(d)) for d in found if d["sk"]["S"] == PROFILE_SK), {})
-    return profile, [d for d in found if d["sk"]["S"] != PROFILE_SK]
 
 
 def _batch_read(keys: list[tuple[str, str]], consistent: bool) -> list[dict[str, Any]]:
@@ -185,11 +175,14 @@ def resolve_fetching(identity: Identity) -> tuple[Resolution | None, Fetched | N
     return resolve_with(identity, lambda _: stored), Fetched(guess, profile)
 
 
-def load(customer_id: str, live_at: datetime | None = None) -> tuple[dict[str, Any], list[MessageItem]]:
+def load(
+    customer_id: str, live_at: datetime | None = None, consistent: bool = False
+) -> tuple[dict[str, Any], list[MessageItem]]:
     """One Query: the profile item and the customer's messages (sort keys MSG#… and PROFILE).
 
     With `live_at`, messages expired by then are left out: DynamoDB deletes them up to days
-    later, and decisions must not depend on when it gets to them. Erasure and merges read all."""
+    later, and decisions must not depend on when it gets to them. Erasure and merges read all.
+    The Sender reads `consistent`ly: its re-check must see the send it recorded a moment ago."""
     profile: dict[str, Any] = {}
     messages: list[MessageItem] = []
     table = MessageItem._get_connection()
@@ -201,6 +194,7 @@ def load(customer_id: str, live_at: datetime | None = None) -> tuple[dict[str, A
             range_key_condition=MessageItem.sk >= MESSAGE_PREFIX,
             filter_condition=live,
             exclusive_start_key=start_key,
+            consistent_read=consistent,
         )
         for data in page.get("Items", []):
             sk = data["sk"]["S"]
