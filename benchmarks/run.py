@@ -6,6 +6,8 @@
 - DynamoDB capacity units per event from the sizes of the items each request changed and read,
   the cost per million, and the blend the issue names (Lambda added, API Gateway beside it)
 - a returning visitor's profile size, write units and cost by history length
+- the Dispatcher and Sender per delivered message: a welcome mail (about no product) and a cart
+  reminder (its lines read fresh)
 - the Dispatcher over 1,000 and 10,000 customers with 1% due: items read per due message
 - cold start of each handler module (fresh interpreters), alone and with its first request's imports
 
