@@ -11,8 +11,8 @@
 - the Dispatcher over 1,000 and 10,000 customers with 1% due: items read per due message
 - cold start of each handler module (fresh interpreters), alone and with its first request's imports
 
-`python benchmarks/run.py [SECTION ...]` runs some of them: decide, handlers, growth, dispatcher,
-cold, history.
+`python benchmarks/run.py [SECTION ...]` runs some of them: decide, handlers, growth, delivery,
+dispatcher, cold, history.
 """
 
 from __future__ import annotations
@@ -86,6 +86,7 @@ class CallCounter:
         self.calls: Counter[str] = Counter()
         self.items: Counter[str] = Counter()  # items returned by each read operation
         self.read_units = 0.0  # by DynamoDB's sizing of what each read returned
+        self.update_units = 0.0  # of each UpdateItem, by the size of the item it returned (ALL_NEW)
         self.seconds = 0.0  # time inside AWS calls (botocore and the emulator)
         self.paused = False  # the bench's own scans are not the handler's calls
         self.emulated = 0.0  # time inside moto answering requests: what real DynamoDB would spend
@@ -121,6 +122,7 @@ class CallCounter:
             if dynamodb:
                 counter.items[operation] += _items_read(result)
                 counter.read_units += _read_units(operation, params, result)
+                counter.update_units += _update_units(operation, result)
             return result
 
         setattr(BaseClient, "_make_api_call", counting)  # noqa: B010
@@ -160,6 +162,16 @@ def _read_units(operation: str, params: dict[str, Any], result: dict[str, Any]) 
             units += (len(request["Keys"]) - len(found)) * read_units(0, consistent)
         return units
     return 0.0
+
+
+def _update_units(operation: str, result: dict[str, Any]) -> float:
+    """An UpdateItem's write units from the item it returned: DynamoDB bills the larger of the
+    sizes before and after, which for a status change differ by a few bytes."""
+    from touchpoint.measure.item_size import item_size, write_units
+
+    if operation != "UpdateItem" or "Attributes" not in result:
+        return 0.0
+    return float(write_units(item_size(_plain(result["Attributes"])), transactional=False))
 
 
 def _snapshot(counter: CallCounter, table: str) -> dict[tuple[str, str], tuple[int, str]]:
@@ -408,7 +420,6 @@ def _raw_update_ms(counter: CallCounter, table: str, rounds: int = 200) -> float
 def bench_handlers(rounds: int = 40) -> tuple[list[Measured], float]:
     from touchpoint.local.runtime import LocalRuntime, find_template
     from touchpoint.local.template import load
-    from touchpoint.sim import payloads
 
     with mock_aws():
         runtime = LocalRuntime(load(find_template(str(ROOT / "template.yaml"))))
@@ -421,14 +432,29 @@ def bench_handlers(rounds: int = 40) -> tuple[list[Measured], float]:
             _measure(runtime, counter, name, make, target, rounds)
             for name, (make, target) in _cases(now, runtime).items()
         ]
-        # the Dispatcher + Sender: a welcome mail about no product, then a cart reminder
+    return rows, raw
+
+
+def bench_delivery(rounds: int = 40) -> list[Measured]:
+    """The Dispatcher and the Sender per delivered message: first `rounds` welcome mails (about
+    no product), then as many cart reminders (their lines read fresh), each batch due alone."""
+    from touchpoint.local.runtime import LocalRuntime, find_template
+    from touchpoint.local.template import load
+    from touchpoint.sim import payloads
+
+    with mock_aws():
+        runtime = LocalRuntime(load(find_template(str(ROOT / "template.yaml"))))
+        runtime.bootstrap()
+        counter = CallCounter()
+        counter.install()
+        now = datetime.now(UTC)
         welcome = [post for i in range(rounds) for post in _opt_in(3000 + i, now)]
-        rows.append(_dispatched(runtime, counter, "welcome mail", welcome, now + timedelta(minutes=15)))
+        rows = [_dispatched(runtime, counter, "welcome mail", welcome, timedelta(minutes=15))]
         carts = [
             ("checkouts", "checkouts/create", payloads.checkout(4000 + i, at=now)) for i in range(rounds)
         ]
-        rows.append(_dispatched(runtime, counter, "cart reminder", carts, now + timedelta(hours=2)))
-    return rows, raw
+        rows.append(_dispatched(runtime, counter, "cart reminder", carts, timedelta(hours=2)))
+    return rows
 
 
 def _opt_in(n: int, now: datetime) -> list[tuple[str, str, Any]]:
@@ -444,22 +470,32 @@ def _opt_in(n: int, now: datetime) -> list[tuple[str, str, Any]]:
 
 
 def _dispatched(
-    runtime: Any, counter: CallCounter, what: str, posts: list[tuple[str, str, Any]], at: datetime
+    runtime: Any, counter: CallCounter, what: str, posts: list[tuple[str, str, Any]], later: timedelta
 ) -> Measured:
-    """The Dispatcher and the Sender for what `posts` planned, run at `at`: per due message."""
+    """The Dispatcher and the Sender for what `posts` planned, run `later` than the posts were
+    applied (messages are timed from when the event is handled): per due message."""
     from touchpoint.sim import payloads
 
     for route, topic, payload in posts:
         body = json.dumps(payload).encode()
         headers = payloads.shopify_headers(topic, body, "bench")
-        runtime.http("POST", f"/webhooks/shopify/{route}", headers, body)
+        assert runtime.http("POST", f"/webhooks/shopify/{route}", headers, body).status == 200
+    at = datetime.now(UTC) + later
     counter.calls.clear()
+    reads, updates = counter.read_units, counter.update_units
     start = time.perf_counter()
     result = runtime.dispatch(at)
     elapsed = (time.perf_counter() - start) * 1000
     due = max(1, result["DispatcherFunction"]["enqueued"])
-    calls = sum(counter.calls.values()) / due
-    return Measured(f"Dispatch+send, {what} ({due} due)", elapsed / due, calls, 3, _kinds(counter.calls))
+    return Measured(
+        f"Dispatch+send, {what} ({due} due)",
+        elapsed / due,
+        sum(counter.calls.values()) / due,
+        3,
+        _kinds(counter.calls),
+        write_units=(counter.update_units - updates) / due,
+        read_units=(counter.read_units - reads) / due,
+    )
 
 
 def _kinds(calls: Counter[str]) -> str:
@@ -489,9 +525,12 @@ def _fresh_ms(code: str, runs: int = 5) -> float:
     return min(samples)
 
 
-# what a first request would load if the module had not: every function loads the pipeline and the
-# playbook at import now (touchpoint/coldstart.py), so this is a guard that adds nothing when that holds
+# what a first request would load if the module had not: every function that handles events or
+# sends loads the pipeline and the playbook at import now (touchpoint/coldstart.py), so this is a
+# guard that adds nothing when that holds. The Dispatcher reads the due index and enqueues: it
+# never loads either.
 FIRST_REQUEST = "import touchpoint.pipeline as p; p.current_playbook()"
+FIRST_REQUEST_OF = {"dispatcher": "pass"}
 
 
 def bench_cold_imports() -> tuple[float, list[tuple[str, float, float]]]:
@@ -504,7 +543,11 @@ def bench_cold_imports() -> tuple[float, list[tuple[str, float, float]]]:
         (
             app.parent.name,
             _fresh_ms(timed.format(f"runpy.run_path({str(app)!r})")),
-            _fresh_ms(timed.format(f"runpy.run_path({str(app)!r}); {FIRST_REQUEST}")),
+            _fresh_ms(
+                timed.format(
+                    f"runpy.run_path({str(app)!r}); {FIRST_REQUEST_OF.get(app.parent.name, FIRST_REQUEST)}"
+                )
+            ),
         )
         for app in sorted(ROOT.glob("functions/*/app.py"))
     ]
@@ -575,6 +618,7 @@ LAMBDA_GB_SECOND_ARM = 0.0000133334
 FUNCTION_GB = 0.5
 ASSUMED_SECONDS = 0.030  # per event on AWS: our code (~5 ms) plus three calls at single-digit ms each
 HTTP_API_PER_MILLION = 1.00
+SQS_FIFO_PER_MILLION = 0.50  # requests, us-east-1, beyond the free tier
 
 
 def print_blend(rows: dict[str, Measured]) -> None:
@@ -614,17 +658,44 @@ def print_handlers() -> None:
     print(
         f"\ntime outside the emulator per event (our code and botocore) against one raw UpdateItem's {raw:.2f} ms"
     )
-    for row in rows[:-2]:
+    for row in rows:
         ratio = row.outside_ms / raw
         verdict = "met" if ratio <= 3 else "NOT met"
         print(f"  {row.name:<44} {row.outside_ms:5.1f} ms, {ratio:4.1f}x (target <= 3x {verdict})")
     print("\nDynamoDB capacity per event, by the sizes of the items each request changed and read")
-    for row in rows[:-2]:
+    for row in rows:
         print(
             f"  {row.name:<44} {row.write_units:4.1f} write units, {row.read_units:4.1f} read units:"
             f" ${row.dollars_per_million:.2f} per million"
         )
     print_blend({row.name: row for row in rows})
+
+
+def print_delivery() -> None:
+    print("\nper delivered message, Dispatcher and Sender (moto in-process; mean DynamoDB round trips)")
+    from touchpoint.local.sendgrid_stub import SendGridStub
+
+    with SendGridStub() as stub:
+        os.environ["SENDGRID_API_HOST"] = stub.url
+        rows = bench_delivery()
+    for row in rows:
+        verdict = "met" if row.trips <= row.target else "NOT met"
+        print(
+            f"  {row.name:<44} {row.ms:7.1f} ms  {row.trips:4.2f} round trips, target <= {row.target} {verdict}"
+            f"  ({row.kinds})"
+        )
+    print("DynamoDB capacity per delivered message (UpdateItems by the size of the item they returned)")
+    for row in rows:
+        verdict = "met" if row.dollars_per_million <= 2.0 else "NOT met"
+        print(
+            f"  {row.name:<44} {row.write_units:4.1f} write units, {row.read_units:4.1f} read units:"
+            f" ${row.dollars_per_million:.2f} per million (target <= $2 {verdict})"
+        )
+    sqs = 3 * SQS_FIFO_PER_MILLION / 10
+    print(
+        f"  beside it, the FIFO queue: one SendMessageBatch, one ReceiveMessage and one DeleteMessageBatch"
+        f" per 10 messages at ${SQS_FIFO_PER_MILLION:.2f} per million requests = ${sqs:.2f} per million messages"
+    )
 
 
 def print_growth() -> None:
@@ -668,6 +739,7 @@ SECTIONS = {
     "decide": print_decide,
     "handlers": print_handlers,
     "growth": print_growth,
+    "delivery": print_delivery,
     "dispatcher": print_dispatcher,
     "cold": print_cold_imports,
     "history": history.main,

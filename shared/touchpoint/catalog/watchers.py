@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from pynamodb.transactions import TransactWrite
 
-from touchpoint.events import WATCH_KINDS, TouchpointEvent
+from touchpoint.events import TouchpointEvent
+from touchpoint.kinds import WATCH_KINDS
 from touchpoint.profiles.models import WATCH_PREFIX, WatchItem, product_pk
 
 WATCH_DAYS = timedelta(days=60)

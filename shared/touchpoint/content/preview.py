@@ -12,7 +12,7 @@ from touchpoint.content.render import Message, Rendered
 from touchpoint.decide.model import Profile
 from touchpoint.decide.offers import offer_for
 from touchpoint.decide.playbook import Playbook
-from touchpoint.events import CATALOG_KINDS
+from touchpoint.kinds import CATALOG_KINDS
 
 
 def _use(template: str, playbook: Playbook) -> tuple[str, str, str, str | None]:

@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from touchpoint.decide.model import PENDING_STATUSES, Action, Decision, MessageView, Profile, Status
 from touchpoint.decide.playbook import Flow
-from touchpoint.events import CATALOG_KINDS, Kind, TouchpointEvent
+from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.identity import sha256
+from touchpoint.kinds import CATALOG_KINDS
 
 OPT_IN_SOURCES = {Kind.CUSTOMER_UPDATED, Kind.IDENTIFY}
 FRESH_OPT_IN = timedelta(days=2)

@@ -27,7 +27,6 @@ from touchpoint.decide import Playbook, Profile, Status, Verdict, recheck
 from touchpoint.decide.products import recommend
 from touchpoint.plan import keys
 from touchpoint.plan.claims import claim, claim_or_current
-from touchpoint.plan.dispatch import LEASE, due_again
 from touchpoint.profiles import changes, messages, store
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem
 
@@ -38,6 +37,19 @@ RECONCILE_WINDOW = timedelta(hours=24)  # SendGrid posts `processed` within seco
 
 class RetryLater(Exception):
     """Tell the batch processor to leave this record on the queue."""
+
+
+def due_again(item: MessageItem, at: datetime) -> list[Action]:
+    """The writes that make a claimed message due again at `at`, for the Dispatcher to find."""
+    actions: list[Action] = [
+        MessageItem.due_at.set(at),
+        MessageItem.due_pk.set(keys.due_pk(item.message_id, item.customer_id)),
+        MessageItem.due_sk.set(keys.due_sk(at, item.message_id)),
+    ]
+    expires = messages.retained_until(item.trigger, at)
+    if expires is not None:  # deferred again and again: it must not expire before it is due
+        actions.append(MessageItem.expires_at.set(expires))
+    return actions
 
 
 def _claim(pk: str, sk: str, now: datetime) -> tuple[MessageItem | None, MessageItem | None]:
@@ -52,7 +64,7 @@ def _claim(pk: str, sk: str, now: datetime) -> tuple[MessageItem | None, Message
             MessageItem.updated_at.set(now),
             # a lease: if this Sender dies mid-send, the message falls due again and its next
             # claim records the unknown outcome instead of leaving it "sending" for ever
-            MessageItem.due_sk.set(keys.due_sk(now + LEASE, sk.removeprefix(MESSAGE_PREFIX))),
+            MessageItem.due_sk.set(keys.due_sk(now + keys.LEASE, sk.removeprefix(MESSAGE_PREFIX))),
         ],
         (MessageItem.status == Status.QUEUED.value)
         | ((MessageItem.status == Status.PLANNED.value) & (MessageItem.due_sk < keys.due_upper_bound(now))),
@@ -244,7 +256,7 @@ def _retry_or_fail(item: MessageItem, exc: DeliveryError, now: datetime) -> str:
             MessageItem.status.set(Status.QUEUED.value),
             MessageItem.error.set(str(exc)),
             MessageItem.due_pk.set(keys.due_pk(item.message_id, item.customer_id)),
-            MessageItem.due_sk.set(keys.due_sk(now + LEASE, item.message_id)),
+            MessageItem.due_sk.set(keys.due_sk(now + keys.LEASE, item.message_id)),
         ]
     )
     logger.warning("send failed, will retry", extra={"message_id": item.message_id, "error": str(exc)})

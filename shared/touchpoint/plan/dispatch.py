@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aws_lambda_powertools import Logger
-from pynamodb.expressions.update import Action
 
 from touchpoint import aws, config
 from touchpoint.identity import sha256
 from touchpoint.plan import keys
-from touchpoint.profiles import messages
 from touchpoint.profiles.models import MessageItem
 
 logger = Logger(child=True)
-LEASE = timedelta(minutes=15)
 BATCH = 10  # SendMessageBatch's limit
 
 
@@ -71,19 +68,6 @@ def due(now: datetime) -> list[Due]:
         for item in MessageItem.due_index.query(shard, MessageItem.due_sk < keys.due_upper_bound(now))
     ]
     return sorted(found, key=lambda d: (d.due_sk, d.pk, d.sk))
-
-
-def due_again(item: MessageItem, at: datetime) -> list[Action]:
-    """The writes that make a claimed message due again at `at`, for the Dispatcher to find."""
-    actions: list[Action] = [
-        MessageItem.due_at.set(at),
-        MessageItem.due_pk.set(keys.due_pk(item.message_id, item.customer_id)),
-        MessageItem.due_sk.set(keys.due_sk(at, item.message_id)),
-    ]
-    expires = messages.retained_until(item.trigger, at)
-    if expires is not None:  # deferred again and again: it must not expire before it is due
-        actions.append(MessageItem.expires_at.set(expires))
-    return actions
 
 
 def _enqueue(batch: list[Due], now: datetime) -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from touchpoint.identity import sha256
 from touchpoint.profiles.models import DUE_SHARDS
+
+LEASE = timedelta(minutes=15)  # how long a claim keeps a message off the index: then it falls due again
 
 
 def iso(at: datetime) -> str:

@@ -9,7 +9,8 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from touchpoint.decide.model import Action, Decision, Status
-from touchpoint.events import CATALOG_KINDS, TouchpointEvent
+from touchpoint.events import TouchpointEvent
+from touchpoint.kinds import CATALOG_KINDS
 from touchpoint.profiles import messages
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem, customer_pk, unexpired
 

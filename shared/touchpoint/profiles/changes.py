@@ -15,8 +15,9 @@ from typing import Any
 
 from touchpoint.decide import affinity, lifecycle
 from touchpoint.decide.model import ConsentRecord, MessageView, Profile
-from touchpoint.events import TRACKED_KINDS, Kind, LineItem, TouchpointEvent
+from touchpoint.events import Kind, LineItem, TouchpointEvent
 from touchpoint.identity import normalize_email, normalize_phone
+from touchpoint.kinds import TRACKED_KINDS
 from touchpoint.profiles import bounds
 
 

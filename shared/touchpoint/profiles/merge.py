@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from touchpoint.events import TRACKED_KINDS
+from touchpoint.kinds import TRACKED_KINDS
 from touchpoint.profiles.changes import Change, add_set, parse_time
 
 SETS = ("viewed", "carted", "purchased", "ordered_checkouts", "cancelled_orders", "open_tickets")

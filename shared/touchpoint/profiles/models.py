@@ -24,7 +24,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from touchpoint import config
-from touchpoint.events import TRACKED_KINDS
+from touchpoint.kinds import TRACKED_KINDS
 
 DUE_SHARDS = 4
 PROFILE_SK = "PROFILE"
