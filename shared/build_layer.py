@@ -4,6 +4,12 @@ The layer holds the deployed part of the touchpoint package and its dependencies
 constraints.txt, as wheels for Python 3.13 on arm64 whatever the building machine is. Nothing
 that only runs on a laptop goes in: the local runtime, the CLI, the demo, the simulator, the
 backtest, the reports and the platform `connect` commands, and no moto or matplotlib.
+
+Every module is compiled to bytecode by Python 3.13 itself (the runtime's version; `sam build`
+needs that interpreter anyway). Lambda mounts the layer read-only, so a layer without .pyc files
+makes every cold start compile botocore, pydantic and the rest again: about four times the CPU
+of loading them compiled (measured on the local venv, 2.0 to 2.4 s against 0.5 s for WebEvent).
+The .pyc files are unchecked-hash ones: they stay valid whatever the zip does to file times.
 """
 
 from __future__ import annotations
@@ -21,6 +27,40 @@ LOCAL_ONLY = frozenset(
     {"local", "backtest", "report", "sim", "connect", "cli.py", "cli_history.py", "cli_connect.py", "demo.py"}
 )
 TARGET = ("--platform", "manylinux2014_aarch64", "--implementation", "cp", "--python-version", "3.13")
+VERSION = TARGET[TARGET.index("--python-version") + 1]
+
+
+def runtime_python() -> str | None:
+    """The functions' Python (python3.13) on PATH, or one pyenv installed but did not activate."""
+    pyenv = sorted(Path.home().glob(f".pyenv/versions/{VERSION}*/bin/python{VERSION}"))
+    for command in (f"python{VERSION}", *map(str, pyenv)):
+        try:
+            subprocess.run([command, "-c", "pass"], check=True, capture_output=True, timeout=30)
+        except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            continue
+        return command
+    return None
+
+
+def compile_for_runtime(destination: Path) -> None:
+    """Bytecode for every module, made by the runtime's own Python (see the module docstring)."""
+    python = runtime_python()
+    if python is None:
+        sys.exit(f"python{VERSION} is needed to compile the layer for the functions' runtime")
+    subprocess.run(
+        [
+            python,
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            str(destination),
+        ],
+        check=True,
+    )
 
 
 def deployed_files() -> list[Path]:
@@ -73,3 +113,4 @@ if __name__ == "__main__":
         out = Path(sys.argv[1])
         install(out)
         copy(out)
+        compile_for_runtime(out)

@@ -14,9 +14,8 @@ import pytest
 from ..conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "shared"))
-from build_layer import TARGET
+from build_layer import VERSION, compile_for_runtime, runtime_python
 
-VERSION = TARGET[TARGET.index("--python-version") + 1]
 VENV = ROOT / f".venv-{VERSION}"
 
 IMPORT_EVERY_HANDLER = """
@@ -32,15 +31,10 @@ print("python=%d.%d" % sys.version_info[:2])
 
 
 def _interpreter() -> str:
-    """python3.13 on PATH, or one pyenv installed but did not activate."""
-    pyenv = sorted(Path.home().glob(f".pyenv/versions/{VERSION}*/bin/python{VERSION}"))
-    for command in (f"python{VERSION}", *map(str, pyenv)):
-        try:
-            subprocess.run([command, "-c", "pass"], check=True, capture_output=True, timeout=30)
-        except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired):
-            continue
-        return command
-    pytest.skip(f"python{VERSION} is not on this machine")
+    python = runtime_python()
+    if python is None:
+        pytest.skip(f"python{VERSION} is not on this machine")
+    return python
 
 
 def _venv(python: str) -> Path:
@@ -79,3 +73,24 @@ def test_every_handler_imports_on_the_deployed_python() -> None:
     *names, version = done.stdout.split()
     assert sorted(names) == sorted(p.parent.name for p in (ROOT / "functions").glob("*/app.py"))
     assert version == f"python={VERSION}"
+
+
+def test_the_layer_is_compiled_by_the_runtimes_python_once_and_for_all(tmp_path: Path) -> None:
+    """Lambda mounts the layer read-only: what is not compiled in it is compiled again at every
+    cold start. The bytecode must be 3.13's, and hash-based without a source check, so the
+    times a zip gives the files cannot make Python set it aside."""
+    python = _interpreter()
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("VALUE = 1\n")
+    compile_for_runtime(tmp_path)
+    [pyc] = (tmp_path / "pkg" / "__pycache__").glob("mod.*.pyc")
+    assert pyc.name == f"mod.cpython-{VERSION.replace('.', '')}.pyc"
+    header = pyc.read_bytes()[:16]
+    flags = int.from_bytes(header[4:8], "little")
+    assert flags == 0b01  # hash-based, source not checked
+    source = tmp_path / "pkg" / "mod.py"
+    expected = subprocess.run(  # the key of the hash is the version's own
+        [python, "-c", f"import importlib.util as u, pathlib; print(u.source_hash(pathlib.Path({str(source)!r}).read_bytes()).hex())"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    assert header[8:16].hex() == expected

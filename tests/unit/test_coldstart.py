@@ -55,3 +55,19 @@ def test_every_function_holds_the_collector_first_and_lets_it_go_last() -> None:
         assert isinstance(first, ast.ImportFrom) and first.module == "touchpoint", app
         assert [a.name for a in first.names] == ["coldstart"], app
         assert ast.unparse(body[-1]) == "coldstart.loaded()", app
+
+
+def test_the_dispatcher_starts_without_the_playbook_or_the_event_models() -> None:
+    """It reads the due index and enqueues: building the playbook's and the events' pydantic
+    models would only lengthen its cold start."""
+    seen = _run(
+        "import runpy, sys; runpy.run_path('functions/dispatcher/app.py');"
+        "print(*[m for m in ('touchpoint.events', 'touchpoint.decide', 'touchpoint.pipeline') if m in sys.modules])"
+    )
+    assert seen == []
+    sender = _run(
+        "import runpy, sys; runpy.run_path('functions/sender/app.py');"
+        "print(*[m for m in ('touchpoint.events', 'touchpoint.decide', 'touchpoint.pipeline') if m in sys.modules])"
+    )
+    # the same look at a function that does need them finds them
+    assert sender == ["touchpoint.events", "touchpoint.decide", "touchpoint.pipeline"]
