@@ -22,6 +22,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -512,15 +513,19 @@ def _deployed_constants() -> dict[str, str]:
     return {name: value for name, value in env.items() if isinstance(value, str)}
 
 
-def _fresh_ms(code: str, runs: int = 5) -> float:
+def _fresh_ms(code: str, runs: int = 5, bytecode: bool = True) -> float:
     """The fastest of fresh interpreters of the milliseconds `code` prints last: on a shared
-    machine every other run is the same work plus someone else's."""
+    machine every other run is the same work plus someone else's. Without `bytecode`, every
+    module is compiled from source, as from a layer shipped without .pyc files."""
     samples = []
     env = {**os.environ, **_deployed_constants()}
     for _ in range(runs):
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
-        )
+        with tempfile.TemporaryDirectory() as empty:
+            flags = [] if bytecode else ["-B"]
+            run_env = env if bytecode else {**env, "PYTHONPYCACHEPREFIX": empty}
+            out = subprocess.run(
+                [sys.executable, *flags, "-c", code], capture_output=True, text=True, env=run_env, check=True
+            )
         samples.append(float(out.stdout.strip().splitlines()[-1]))
     return min(samples)
 
@@ -531,6 +536,15 @@ def _fresh_ms(code: str, runs: int = 5) -> float:
 # never loads either.
 FIRST_REQUEST = "import touchpoint.pipeline as p; p.current_playbook()"
 FIRST_REQUEST_OF = {"dispatcher": "pass"}
+
+
+def bench_cold_without_bytecode(function: str = "web_event") -> float:
+    """A function's module when nothing is compiled yet: what a layer without .pyc files cost at
+    every cold start until 2026-12-04 (Lambda mounts layers read-only)."""
+    timed = (
+        "import time,runpy; s=time.process_time(); runpy.run_path({!r}); print((time.process_time()-s)*1000)"
+    )
+    return _fresh_ms(timed.format(str(ROOT / "functions" / function / "app.py")), runs=3, bytecode=False)
 
 
 def bench_cold_imports() -> tuple[float, list[tuple[str, float, float]]]:
@@ -723,6 +737,11 @@ def print_cold_imports() -> None:
     print("\ncold start of each handler module (CPU ms, fastest of 5 fresh interpreters; baseline of 9)")
     baseline, imports = bench_cold_imports()
     print(f"  baseline: import pynamodb, boto3  {baseline:.0f} ms")
+    raw = bench_cold_without_bytecode()
+    print(
+        f"  web_event with nothing compiled (a layer without .pyc, as deployed until 12-04) {raw:5.0f} ms,"
+        f" {raw / baseline:4.2f}x the baseline with bytecode; the layer ships bytecode now (shared/build_layer.py)"
+    )
     for name, alone, first in imports:
         verdict = "met" if first <= 1.5 * baseline else "NOT met"
         print(
