@@ -25,6 +25,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -418,7 +420,9 @@ def _raw_update_ms(counter: CallCounter, table: str, rounds: int = 200) -> float
     return statistics.median(samples[20:])
 
 
-def bench_handlers(rounds: int = 40) -> tuple[list[Measured], float]:
+@contextmanager
+def _emulated() -> Iterator[tuple[Any, CallCounter]]:
+    """The local runtime on moto in-process, its resources made, and a counter of its calls."""
     from touchpoint.local.runtime import LocalRuntime, find_template
     from touchpoint.local.template import load
 
@@ -427,6 +431,11 @@ def bench_handlers(rounds: int = 40) -> tuple[list[Measured], float]:
         runtime.bootstrap()
         counter = CallCounter()
         counter.install()
+        yield runtime, counter
+
+
+def bench_handlers(rounds: int = 40) -> tuple[list[Measured], float]:
+    with _emulated() as (runtime, counter):
         now = datetime.now(UTC)
         raw = _raw_update_ms(counter, runtime.resources.table_name)
         rows = [
@@ -439,15 +448,9 @@ def bench_handlers(rounds: int = 40) -> tuple[list[Measured], float]:
 def bench_delivery(rounds: int = 40) -> list[Measured]:
     """The Dispatcher and the Sender per delivered message: first `rounds` welcome mails (about
     no product), then as many cart reminders (their lines read fresh), each batch due alone."""
-    from touchpoint.local.runtime import LocalRuntime, find_template
-    from touchpoint.local.template import load
     from touchpoint.sim import payloads
 
-    with mock_aws():
-        runtime = LocalRuntime(load(find_template(str(ROOT / "template.yaml"))))
-        runtime.bootstrap()
-        counter = CallCounter()
-        counter.install()
+    with _emulated() as (runtime, counter):
         now = datetime.now(UTC)
         welcome = [post for i in range(rounds) for post in _opt_in(3000 + i, now)]
         rows = [_dispatched(runtime, counter, "welcome mail", welcome, timedelta(minutes=15))]

@@ -146,14 +146,8 @@ def read_cached(product_ids: list[str]) -> dict[str, Product]:
 
 
 def keys_of(product_ids: list[str]) -> list[tuple[str, str]]:
-    """The table keys of these products (for a read that fetches them beside other items)."""
+    """The table keys of these products, each once."""
     return [(product_pk(p), "PRODUCT") for p in dict.fromkeys(key_part(p) for p in product_ids)]
-
-
-def from_raw(items: list[dict[str, Any]]) -> dict[str, Product]:
-    """Products from raw items that `keys_of` fetched."""
-    found = (ProductItem.from_raw_data(data) for data in items)
-    return {item.product_id: _product(item) for item in found}
 
 
 def read(product_ids: list[str]) -> dict[str, Product]:

@@ -20,7 +20,6 @@ from pynamodb.expressions.update import Action
 from touchpoint import config
 from touchpoint.catalog import statistics
 from touchpoint.catalog import store as catalog
-from touchpoint.catalog.model import Product
 from touchpoint.channels import DeliveryError, email, retargeting, sms
 from touchpoint.content.render import Message, Rendered, RenderError, render
 from touchpoint.decide import Playbook, Profile, Status, Verdict, recheck
@@ -138,10 +137,9 @@ def rendered_for(
     context: dict[str, Any],
     playbook: Playbook,
     now: datetime,
-    lines: dict[str, Product] | None = None,
 ) -> Rendered:
-    """What the message says now: its own items fresh from the catalog (`lines` when the caller
-    has them, else one BatchGetItem here), recommendations through the one-minute cache
+    """What the message says now: its own items fresh from the catalog (one BatchGetItem, none
+    for a message about no product), recommendations through the one-minute cache
     (catalog/cache.py). `touchpoint preview` calls this too."""
     co_purchased, best_sellers = statistics.read(sorted(profile.purchased | set(profile.carted)))
     candidates = [
@@ -151,8 +149,7 @@ def rendered_for(
         )
     ]
     about = _lines(context)
-    fresh = catalog.read(about) if lines is None else lines
-    products = {**catalog.read_cached([c for c in candidates if c not in about]), **fresh}
+    products = {**catalog.read_cached([c for c in candidates if c not in about]), **catalog.read(about)}
     return render(message, playbook, profile, context, products, candidates, config.playbook_path())
 
 
