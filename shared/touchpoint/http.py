@@ -55,14 +55,10 @@ def default_response(outcomes: list[Any]) -> dict[str, Any]:
     return {"accepted": True, "duplicate": all(s["duplicate"] for s in summaries), "results": summaries}
 
 
-def _pipeline(event: Any) -> Any:
-    return pipeline.handle(event)
-
-
 def webhook_handler(
     routes: dict[str, tuple[Verify, Normalize, str]],
     respond: Respond = default_response,
-    handle: Handle = _pipeline,
+    handle: Handle = pipeline.handle,
 ) -> Handler:
     """The whole Lambda handler of a webhook function: its routes (path -> verify, normalize,
     resource), the resolver, and the Powertools Logger (with the API request id as correlation
@@ -88,7 +84,7 @@ def webhook_app(
     routes: dict[str, tuple[Verify, Normalize, str]],
     metrics: Metrics,
     respond: Respond = default_response,
-    handle: Handle = _pipeline,
+    handle: Handle = pipeline.handle,
 ) -> APIGatewayHttpResolver:
     """routes: path -> (verify, normalize, resource name); `handle` applies one normalized change
     (an event through the pipeline, a product into the catalog) and returns its outcome."""

@@ -27,12 +27,9 @@ def channel_blocker(channel: str, flow: Flow, profile: Profile) -> str | None:
     """Reachability and, for marketing, consent."""
     if not profile.reachable(channel):
         return f"unreachable:{channel}"
-    return consent_blocker(channel, flow.marketing, profile)
-
-
-def consent_blocker(channel: str, marketing: bool, profile: Profile) -> str | None:
-    """Marketing needs the shopper's consent on the channel; a transactional message does not."""
-    return f"no_consent:{channel}" if marketing and not profile.has_consent(channel) else None
+    if flow.marketing and not profile.has_consent(channel):
+        return f"no_consent:{channel}"
+    return None
 
 
 WEEK = timedelta(days=7)

@@ -38,10 +38,6 @@ def _current(customer_id: str) -> dict[str, Any]:
     }
 
 
-def _apply(event: Any) -> None:
-    pipeline.handle(event)
-
-
 def _body(app: APIGatewayHttpResolver) -> bytes:
     event = app.current_event
     raw = event.body or ""
@@ -59,7 +55,7 @@ def build(metrics: Metrics) -> APIGatewayHttpResolver:
     def one_click(token: str) -> Response:
         event = center.unsubscribe(token)
         with contextlib.suppress(Ignored):  # an erased or unknown customer: nothing left to unsubscribe
-            _apply(event)
+            pipeline.handle(event)
         metrics.add_metric(name="Unsubscribed", unit=MetricUnit.Count, value=1)
         body = {"unsubscribed": True, "channel": event.consents[0].channel}
         return Response(200, content_types.APPLICATION_JSON, json.dumps(body), headers=SECURITY)
@@ -73,7 +69,7 @@ def build(metrics: Metrics) -> APIGatewayHttpResolver:
     @app.post("/preferences/<token>")
     def change(token: str) -> Response:
         who = center.subject(token)
-        _apply(center.save(token, _body(app), _current(who.customer_id)))
+        pipeline.handle(center.save(token, _body(app), _current(who.customer_id)))
         metrics.add_metric(name="PreferencesSaved", unit=MetricUnit.Count, value=1)
         return _html(200, center.page(token, _current(who.customer_id), _playbook(), "Saved. Thank you!"))
 

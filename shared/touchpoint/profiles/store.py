@@ -141,12 +141,13 @@ def load_profile(customer_id: str, consistent: bool = True) -> dict[str, Any]:
         return {}
 
 
-def _batch_read(keys: list[tuple[str, str]], consistent: bool) -> list[dict[str, Any]]:
-    """Items of the table by key, raw, in as few BatchGetItem pages as DynamoDB allows."""
+def _batch_read(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Items of the table by key, raw and eventually consistent, in as few BatchGetItem pages as
+    DynamoDB allows."""
     pending: list[Any] = [{"pk": pk, "sk": sk} for pk, sk in dict.fromkeys(keys)]
     found: list[dict[str, Any]] = []
     while pending:
-        page, unprocessed = ProfileItem._batch_get_page(pending[:BATCH_GET_PAGE_LIMIT], consistent, None)
+        page, unprocessed = ProfileItem._batch_get_page(pending[:BATCH_GET_PAGE_LIMIT], False, None)
         found.extend(page)
         pending = [*(unprocessed or ()), *pending[BATCH_GET_PAGE_LIMIT:]]
     return found
@@ -169,7 +170,7 @@ def resolve_fetching(identity: Identity) -> tuple[Resolution | None, Fetched | N
     if identity.customer_id or not keys:
         return resolve(identity), None
     guess = customer_id_for(keys[0])
-    found = _batch_read([*((k, "ALIAS") for k in keys), (customer_pk(guess), PROFILE_SK)], consistent=False)
+    found = _batch_read([*((k, "ALIAS") for k in keys), (customer_pk(guess), PROFILE_SK)])
     stored = {d["pk"]["S"]: d["customer_id"]["S"] for d in found if d["sk"]["S"] == "ALIAS"}
     profile = next((raw(ProfileItem.from_raw_data(d)) for d in found if d["sk"]["S"] == PROFILE_SK), {})
     return resolve_with(identity, lambda _: stored), Fetched(guess, profile)
