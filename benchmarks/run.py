@@ -90,6 +90,8 @@ class CallCounter:
         self.items: Counter[str] = Counter()  # items returned by each read operation
         self.read_units = 0.0  # by DynamoDB's sizing of what each read returned
         self.update_units = 0.0  # of each UpdateItem, by the size of the item it returned (ALL_NEW)
+        self.index_units = 0.0  # of each UpdateItem in the due index, when `indexed` is on
+        self.indexed = False  # read each updated item before its UpdateItem (uncounted) for index_units
         self.seconds = 0.0  # time inside AWS calls (botocore and the emulator)
         self.paused = False  # the bench's own scans are not the handler's calls
         self.emulated = 0.0  # time inside moto answering requests: what real DynamoDB would spend
@@ -116,6 +118,7 @@ class CallCounter:
             dynamodb = client.meta.service_model.service_name == "dynamodb" and not counter.paused
             if dynamodb:  # counted before the call: one that fails (a cancelled transaction) counts too
                 counter.calls[operation] += 1
+            before = counter.item_before(client, operation, params) if dynamodb else None
             started = time.perf_counter()
             try:
                 result = original(client, operation, params)
@@ -126,9 +129,34 @@ class CallCounter:
                 counter.items[operation] += _items_read(result)
                 counter.read_units += _read_units(operation, params, result)
                 counter.update_units += _update_units(operation, result)
+                if before is not None:
+                    counter.index_units += _due_index_units(before, result)
             return result
 
         setattr(BaseClient, "_make_api_call", counting)  # noqa: B010
+
+    def item_before(self, client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The item an UpdateItem is about to change, read uncounted (`indexed` only)."""
+        if not self.indexed or operation != "UpdateItem":
+            return None
+        self.paused = True
+        try:
+            found = client.get_item(TableName=params["TableName"], Key=params["Key"], ConsistentRead=True)
+        finally:
+            self.paused = False
+        return dict(found.get("Item") or {})
+
+
+DUE_INDEX_KEYS = ("due_pk", "due_sk")
+
+
+def _due_index_units(before: dict[str, Any], result: dict[str, Any]) -> float:
+    """The due index's write units of one UpdateItem, from the item before and after (ALL_NEW)."""
+    from touchpoint.measure.item_size import index_write_units
+
+    if "Attributes" not in result:
+        return 0.0
+    return float(index_write_units(before, result["Attributes"], DUE_INDEX_KEYS))
 
 
 def _items_read(result: dict[str, Any]) -> int:
@@ -197,13 +225,21 @@ def _write_units(
     before: dict[Any, tuple[int, str]], after: dict[Any, tuple[int, str]], transactional: bool
 ) -> int:
     """Write units of the items a request changed: 1 KB units of the larger of the item's size
-    before and after; twice that in a transaction."""
-    from touchpoint.measure.item_size import write_units
+    before and after, twice that in a transaction; and the due index's writes (never doubled)."""
+    from touchpoint.measure.item_size import index_write_units, write_units
 
     changed = [k for k in set(before) | set(after) if before.get(k) != after.get(k)]
-    return sum(
+    table = sum(
         write_units(max(before.get(k, (0, ""))[0], after.get(k, (0, ""))[0]), transactional) for k in changed
     )
+    index = sum(
+        index_write_units(_stored(before.get(k)), _stored(after.get(k)), DUE_INDEX_KEYS) for k in changed
+    )
+    return table + index
+
+
+def _stored(entry: tuple[int, str] | None) -> dict[str, Any] | None:
+    return json.loads(entry[1]) if entry else None
 
 
 def _copy(item: dict[str, Any], customer: str, old: str, due: datetime | None) -> dict[str, Any]:
@@ -359,6 +395,7 @@ class Measured:
     write_units: float = 0.0
     read_units: float = 0.0
     outside_ms: float = 0.0  # outside the emulator (our code and botocore), median
+    index_units: float = 0.0  # the due index's share of write_units, where measured apart
 
     @property
     def dollars_per_million(self) -> float:
@@ -486,10 +523,12 @@ def _dispatched(
         assert runtime.http("POST", f"/webhooks/shopify/{route}", headers, body).status == 200
     at = datetime.now(UTC) + later
     counter.calls.clear()
-    reads, updates = counter.read_units, counter.update_units
+    reads, updates, index = counter.read_units, counter.update_units, counter.index_units
+    counter.indexed = True
     start = time.perf_counter()
     result = runtime.dispatch(at)
     elapsed = (time.perf_counter() - start) * 1000
+    counter.indexed = False
     due = max(1, result["DispatcherFunction"]["enqueued"])
     return Measured(
         f"Dispatch+send, {what} ({due} due)",
@@ -497,8 +536,9 @@ def _dispatched(
         sum(counter.calls.values()) / due,
         3,
         _kinds(counter.calls),
-        write_units=(counter.update_units - updates) / due,
+        write_units=(counter.update_units - updates + counter.index_units - index) / due,
         read_units=(counter.read_units - reads) / due,
+        index_units=(counter.index_units - index) / due,
     )
 
 
@@ -701,11 +741,15 @@ def print_delivery() -> None:
             f"  {row.name:<44} {row.ms:7.1f} ms  {row.trips:4.2f} round trips, target <= {row.target} {verdict}"
             f"  ({row.kinds})"
         )
-    print("DynamoDB capacity per delivered message (UpdateItems by the size of the item they returned)")
+    print(
+        "DynamoDB capacity per delivered message (UpdateItems by the size of the item they returned, and"
+        " the due index's entry writes: 1 unit to put or delete one, 2 to re-key one)"
+    )
     for row in rows:
         verdict = "met" if row.dollars_per_million <= 2.0 else "NOT met"
         print(
-            f"  {row.name:<44} {row.write_units:4.1f} write units, {row.read_units:4.1f} read units:"
+            f"  {row.name:<44} {row.write_units:4.1f} write units ({row.index_units:.1f} of them in the due index),"
+            f" {row.read_units:4.1f} read units:"
             f" ${row.dollars_per_million:.2f} per million (target <= $2 {verdict})"
         )
     sqs = 3 * SQS_FIFO_PER_MILLION / 10

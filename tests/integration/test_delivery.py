@@ -13,6 +13,7 @@ from moto.sns.models import sns_backends
 
 from touchpoint.local.runtime import LocalRuntime, scheduled_event
 from touchpoint.local.sendgrid_stub import SendGridStub
+from touchpoint.plan import keys
 from touchpoint.profiles import store
 from touchpoint.sim import payloads
 
@@ -151,6 +152,9 @@ def test_a_sender_that_dies_mid_send_is_never_retried_blindly(
     body = json.loads(entry["Body"])
     claimed, _ = delivery._claim(body["pk"], body["sk"], now + timedelta(hours=2))
     assert claimed is not None  # ... and then it died
+    # the claim leaves its due-index entry as it was (re-keying it would cost two index writes)
+    assert claimed.due_sk is not None and claimed.due_at is not None
+    assert keys.due_at_of(claimed.due_sk) == claimed.due_at.replace(microsecond=0)
     aws.client("sqs").delete_message(QueueUrl=queue, ReceiptHandle=entry["ReceiptHandle"])
 
     runtime.dispatch(now + timedelta(hours=2, minutes=5))  # its lease (15 min) is not over

@@ -194,7 +194,6 @@ class MemoryShop:
         if item.status not in (Status.PLANNED.value, Status.QUEUED.value):
             return None
         item.status, item.attempts, item.updated_at = Status.SENDING.value, int(item.attempts or 0) + 1, now
-        item.due_sk = keys.due_sk(now + keys.LEASE, item.message_id)
         owned = self.messages[item.customer_id]
         others = tuple(
             self._view(m) for m in owned.values() if m.message_id != item.message_id and messages.live(m, now)

@@ -42,3 +42,16 @@ def read_units(size: int, consistent: bool) -> float:
 def write_units(size: int, transactional: bool = True) -> int:
     """One unit per started KB; a transaction bills every item twice."""
     return math.ceil(max(size, 1) / 1024) * (2 if transactional else 1)
+
+
+def index_write_units(
+    before: dict[str, Any] | None, after: dict[str, Any] | None, keys: tuple[str, ...]
+) -> int:
+    """Write units a table write costs in a global secondary index keyed on `keys` (KEYS_ONLY, so
+    an entry is well under 1 KB): putting an entry is one, deleting one is one, and changing an
+    index key is both. Index writes are never doubled, not even for a transaction's item."""
+    old = tuple((before or {}).get(k) for k in keys)
+    new = tuple((after or {}).get(k) for k in keys)
+    if old == new:
+        return 0
+    return int(all(v is not None for v in old)) + int(all(v is not None for v in new))

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from touchpoint import config
@@ -27,7 +28,7 @@ from touchpoint.decide.products import recommend
 from touchpoint.plan import keys
 from touchpoint.plan.claims import claim, claim_or_current
 from touchpoint.profiles import changes, messages, store
-from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem
+from touchpoint.profiles.models import MessageItem
 
 logger = Logger(child=True)
 MAX_ATTEMPTS = 5
@@ -60,10 +61,11 @@ def _claim(pk: str, sk: str, now: datetime) -> tuple[MessageItem | None, Message
         [
             MessageItem.status.set(Status.SENDING.value),
             MessageItem.attempts.set((MessageItem.attempts | 0) + 1),
+            # the lease runs from here (keys.LEASE). The message keeps its place on the due index:
+            # re-keying it would cost two index writes per message. If this Sender dies mid-send,
+            # the Dispatcher finds the message again, and the first Sender to get it after the
+            # lease records the unknown outcome instead of leaving it "sending" for ever
             MessageItem.updated_at.set(now),
-            # a lease: if this Sender dies mid-send, the message falls due again and its next
-            # claim records the unknown outcome instead of leaving it "sending" for ever
-            MessageItem.due_sk.set(keys.due_sk(now + keys.LEASE, sk.removeprefix(MESSAGE_PREFIX))),
         ],
         (MessageItem.status == Status.QUEUED.value)
         | ((MessageItem.status == Status.PLANNED.value) & (MessageItem.due_sk < keys.due_upper_bound(now))),
@@ -71,11 +73,26 @@ def _claim(pk: str, sk: str, now: datetime) -> tuple[MessageItem | None, Message
     )
 
 
-def _expire(pk: str, sk: str, now: datetime, status: Status, reason: str) -> bool:
+def _lapsed(status: Status, now: datetime) -> Condition:
+    """A claim's lease is over (sending: claimed more than LEASE ago), or the provider's events
+    did not come within the reconciliation window (unknown: its due key has come round)."""
+    if status == Status.SENDING:
+        return MessageItem.updated_at < now - keys.LEASE
+    return MessageItem.due_sk < keys.due_upper_bound(now)
+
+
+def _has_lapsed(current: MessageItem, now: datetime) -> bool:
+    """`_lapsed`, on the item the refused claim read."""
+    if current.status == Status.SENDING.value:
+        return current.updated_at is not None and current.updated_at < now - keys.LEASE
+    return bool(current.due_sk and current.due_sk < keys.due_upper_bound(now))
+
+
+def _expire(current: MessageItem, now: datetime, status: Status, reason: str) -> bool:
     return (
         claim(
-            pk,
-            sk,
+            current.pk,
+            current.sk,
             [
                 MessageItem.status.set(Status.FAILED.value),
                 MessageItem.reasons.set(MessageItem.reasons.append([reason])),
@@ -83,7 +100,7 @@ def _expire(pk: str, sk: str, now: datetime, status: Status, reason: str) -> boo
                 MessageItem.due_pk.remove(),
                 MessageItem.due_sk.remove(),
             ],
-            (MessageItem.status == status.value) & (MessageItem.due_sk < keys.due_upper_bound(now)),
+            (MessageItem.status == status.value) & _lapsed(status, now),
             becomes=Status.FAILED,
         )
         is not None
@@ -100,14 +117,10 @@ def _not_claimed(current: MessageItem | None, now: datetime) -> str:
     again: it is recorded as failed with the reason, for a person to look at."""
     if current is None or current.status not in EXPIRED:
         return "skipped"
-    if not (current.due_sk and current.due_sk < keys.due_upper_bound(now)):
-        return "skipped"  # another Sender is sending it now
+    if not _has_lapsed(current, now):
+        return "skipped"  # another Sender is sending it now, or its provider's events may still come
     status = Status(current.status)
-    return (
-        "outcome_unknown"
-        if _expire(current.pk, current.sk, now, status, EXPIRED[status.value])
-        else "skipped"
-    )
+    return "outcome_unknown" if _expire(current, now, status, EXPIRED[status.value]) else "skipped"
 
 
 def _retarget(item: MessageItem, profile: Profile, context: dict[str, Any]) -> str:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from touchpoint.identity import sha256
 from touchpoint.profiles.models import DUE_SHARDS
 
-LEASE = timedelta(minutes=15)  # how long a claim keeps a message off the index: then it falls due again
+LEASE = timedelta(minutes=15)  # how long a claim holds a message: then the next Sender records it failed
 
 
 def iso(at: datetime) -> str:
