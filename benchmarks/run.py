@@ -357,12 +357,20 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
         runtime.http("POST", *request)
         return request
 
-    def buyer_page(i: int) -> Request:
+    def buyer_page(i: int, tag: str = "pb") -> Request:
         """A page view of a shopper who checked out above (messages pending), who signed in on
-        the storefront with their e-mail on an earlier, unmeasured page."""
+        the storefront with their e-mail on an earlier, unmeasured page (in this container)."""
         seen = {"anonymousId": f"buyer-{i}", "traits": {"email": f"shopper{1000 + i}@example.com"}}
-        runtime.http("POST", *_storefront(f"pb0-{i}", type="page", name="home", **seen))
-        return _storefront(f"pb-{i}", type="page", name=f"b{i}", **seen)
+        runtime.http("POST", *_storefront(f"{tag}0-{i}", type="page", name="home", **seen))
+        return _storefront(f"{tag}-{i}", type="page", name=f"b{i}", **seen)
+
+    def buyer_page_elsewhere(i: int) -> Request:
+        """The same, in a container that has not seen the shopper: no remembered owner to guess."""
+        from touchpoint.profiles import store
+
+        request = buyer_page(i, "pe")
+        store.owners.clear()
+        return request
 
     return {
         "CartAbandoned (checkout)": (checkout, 2),
@@ -378,6 +386,7 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
             2,
         ),
         "WebEvent (page view, a buyer with messages)": (buyer_page, 2),
+        "WebEvent (the same, a container new to them)": (buyer_page_elsewhere, 2),
         "WebEvent (product view, returning visitor)": (view, 2),
         "WebEvent (duplicate view)": (redelivered, 2),
     }

@@ -49,6 +49,16 @@ SECRETS = {
 
 
 @pytest.fixture(autouse=True)
+def _a_fresh_container() -> Iterator[None]:
+    """No test inherits the owners another test's events taught the resolver (profiles/store.py)."""
+    from touchpoint.profiles import store
+
+    store.owners.clear()
+    yield
+    store.owners.clear()
+
+
+@pytest.fixture(autouse=True)
 def _environment_as_it_was() -> Iterator[None]:
     """Whatever a test's code sets in os.environ (a runtime against an endpoint shares its
     functions' environment with the process) is gone before the next test."""

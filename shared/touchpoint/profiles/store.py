@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -153,6 +154,44 @@ def _batch_read(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
     return found
 
 
+class Owners:
+    """Alias key -> customer id, as this container last read them: a guess, never an answer.
+
+    A returning shopper's event rarely names the alias their customer id was made from (a
+    storefront page names an e-mail and a browser id, the id came from the Shopify customer), so
+    the guess from the first alias misses and the profile costs a second trip. The owners read on
+    earlier events name the right profile to fetch with the aliases. The aliases read on the same
+    trip still decide whose the event is, so a stale entry (a merge since) costs only the
+    second trip it was meant to save. Bounded: the least recently used go first."""
+
+    KEPT = 10_000
+
+    def __init__(self) -> None:
+        self._owners: OrderedDict[str, str] = OrderedDict()
+
+    def guess(self, keys: list[str]) -> str:
+        """The customer the first remembered alias names, else the id the first alias makes."""
+        for key in keys:
+            owner = self._owners.get(key)
+            if owner is not None:
+                self._owners.move_to_end(key)
+                return owner
+        return customer_id_for(keys[0])
+
+    def remember(self, stored: dict[str, str]) -> None:
+        for key, owner in stored.items():
+            self._owners[key] = owner
+            self._owners.move_to_end(key)
+        while len(self._owners) > self.KEPT:
+            self._owners.popitem(last=False)
+
+    def clear(self) -> None:
+        self._owners.clear()
+
+
+owners = Owners()
+
+
 @dataclass(frozen=True)
 class Fetched:
     """A profile read on the resolving trip, before it was known whose the event is."""
@@ -162,16 +201,18 @@ class Fetched:
 
 
 def resolve_fetching(identity: Identity) -> tuple[Resolution | None, Fetched | None]:
-    """`resolve`, with the profile of the customer the event's first alias would name
-    (`customer_id_for`) on the same BatchGetItem: that is a new customer's, and a returning one's
-    whose first event named it too, so their event needs no second read when the profile shows
-    no messages (messages.may_have). Eventually consistent, as `load`."""
+    """`resolve`, with a guessed profile on the same BatchGetItem: the customer an alias of the
+    event named when this container last read it (`Owners`), else the one the event's first alias
+    would name (`customer_id_for`: a new customer's, and a returning one's whose first event named
+    it too). When the guess is right, the event needs no second read while the profile shows no
+    messages (messages.may_have). Eventually consistent, as `load`."""
     keys = alias_keys(identity)
     if identity.customer_id or not keys:
         return resolve(identity), None
-    guess = customer_id_for(keys[0])
+    guess = owners.guess(keys)
     found = _batch_read([*((k, "ALIAS") for k in keys), (customer_pk(guess), PROFILE_SK)])
     stored = {d["pk"]["S"]: d["customer_id"]["S"] for d in found if d["sk"]["S"] == "ALIAS"}
+    owners.remember(stored)
     profile = next((raw(ProfileItem.from_raw_data(d)) for d in found if d["sk"]["S"] == PROFILE_SK), {})
     return resolve_with(identity, lambda _: stored), Fetched(guess, profile)
 
