@@ -25,13 +25,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 os.environ.update(
     AWS_DEFAULT_REGION="us-east-1",
@@ -50,6 +50,7 @@ from moto import mock_aws
 ROOT = Path(__file__).resolve().parents[1]
 WRITE_UNIT_PRICE = 0.625  # $ per million write request units, DynamoDB on-demand, us-east-1
 READ_UNIT_PRICE = 0.125  # $ per million read request units
+T = TypeVar("T")
 
 
 def bench_decide(seconds: float = 2.0) -> float:
@@ -708,19 +709,28 @@ def print_blend(rows: dict[str, Measured]) -> None:
     )
 
 
-def print_handlers() -> None:
-    print("\nper event, warm, moto in-process (median ms; DynamoDB round trips per event, mean)")
+def _with_sendgrid(run: Callable[[], T]) -> T:
+    """`run` with the functions' SendGrid client pointed at a loopback stub."""
     from touchpoint.local.sendgrid_stub import SendGridStub
 
     with SendGridStub() as stub:
         os.environ["SENDGRID_API_HOST"] = stub.url
-        rows, raw = bench_handlers()
+        return run()
+
+
+def _print_trips(rows: list[Measured], decimals: int) -> None:
     for row in rows:
         verdict = "met" if row.trips <= row.target else "NOT met"
         print(
-            f"  {row.name:<44} {row.ms:7.1f} ms  {row.trips:4.1f} round trips, target <= {row.target} {verdict}"
-            f"  ({row.kinds})"
+            f"  {row.name:<44} {row.ms:7.1f} ms  {row.trips:4.{decimals}f} round trips,"
+            f" target <= {row.target} {verdict}  ({row.kinds})"
         )
+
+
+def print_handlers() -> None:
+    print("\nper event, warm, moto in-process (median ms; DynamoDB round trips per event, mean)")
+    rows, raw = _with_sendgrid(bench_handlers)
+    _print_trips(rows, decimals=1)
     print(
         f"\ntime outside the emulator per event (our code and botocore) against one raw UpdateItem's {raw:.2f} ms"
     )
@@ -739,17 +749,8 @@ def print_handlers() -> None:
 
 def print_delivery() -> None:
     print("\nper delivered message, Dispatcher and Sender (moto in-process; mean DynamoDB round trips)")
-    from touchpoint.local.sendgrid_stub import SendGridStub
-
-    with SendGridStub() as stub:
-        os.environ["SENDGRID_API_HOST"] = stub.url
-        rows = bench_delivery()
-    for row in rows:
-        verdict = "met" if row.trips <= row.target else "NOT met"
-        print(
-            f"  {row.name:<44} {row.ms:7.1f} ms  {row.trips:4.2f} round trips, target <= {row.target} {verdict}"
-            f"  ({row.kinds})"
-        )
+    rows = _with_sendgrid(bench_delivery)
+    _print_trips(rows, decimals=2)
     print(
         "DynamoDB capacity per delivered message (UpdateItems by the size of the item they returned, and"
         " the due index's entry writes: 1 unit to put or delete one, 2 to re-key one)"
