@@ -88,14 +88,16 @@ def _has_lapsed(current: MessageItem, now: datetime) -> bool:
     return bool(current.due_sk and current.due_sk < keys.due_upper_bound(now))
 
 
-def _expire(current: MessageItem, now: datetime, status: Status, reason: str) -> bool:
+def _expire(current: MessageItem, now: datetime) -> bool:
+    """Records a lapsed message failed, with the reason its status gives (EXPIRED)."""
+    status = Status(current.status)
     return (
         claim(
             current.pk,
             current.sk,
             [
                 MessageItem.status.set(Status.FAILED.value),
-                MessageItem.reasons.set(MessageItem.reasons.append([reason])),
+                MessageItem.reasons.set(MessageItem.reasons.append([EXPIRED[status.value]])),
                 MessageItem.updated_at.set(now),
                 MessageItem.due_pk.remove(),
                 MessageItem.due_sk.remove(),
@@ -119,8 +121,7 @@ def _not_claimed(current: MessageItem | None, now: datetime) -> str:
         return "skipped"
     if not _has_lapsed(current, now):
         return "skipped"  # another Sender is sending it now, or its provider's events may still come
-    status = Status(current.status)
-    return "outcome_unknown" if _expire(current, now, status, EXPIRED[status.value]) else "skipped"
+    return "outcome_unknown" if _expire(current, now) else "skipped"
 
 
 def _retarget(item: MessageItem, profile: Profile, context: dict[str, Any]) -> str:
