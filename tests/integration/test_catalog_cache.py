@@ -1,5 +1,6 @@
 """The Sender's one-minute catalog cache: recommendations (statistics and their products) are
-read once per minute per container; the products a mail is about are read fresh every time."""
+read once per minute per container; the products a mail is about are read fresh every time, in
+the same BatchGetItem as the recommended products the cache lacks."""
 
 from __future__ import annotations
 
@@ -71,6 +72,10 @@ def test_recommendations_come_from_the_cache_and_the_cart_is_read_fresh(
     mail = _mail_to(sendgrid, "shopper91@example.com")
     assert "€50.00" in mail
     assert any("P#_TOP#" in call for call in _batch_gets(dynamodb_calls))  # statistics were read
+    # the buyer's thank-you reads what it is about fresh, and the cache holds what it read: the
+    # reminder then reads only its cart, its recommendation (702) comes from the cache
+    products_read = [call for call in _batch_gets(dynamodb_calls) if "_TOP#" not in call]
+    assert products_read == ["P#701 P#702", "P#701"], products_read
 
     _product(runtime, "701", "Rain jacket", "40.00", now - timedelta(hours=1))  # the cart item: cheaper
     _checkout_with(shop, 93, 701, "Rain jacket", now - timedelta(hours=3))

@@ -28,3 +28,23 @@ def test_it_fetches_what_it_lacks_remembers_absence_and_forgets_at_expiry(
     monkeypatch.setenv("CATALOG_CACHE_SECONDS", "0")  # off: takes effect for what is held, too
     cache.get_many(["a"], fetch)
     assert fetched[-1] == ["a"] and len(fetched) == 4
+
+
+def test_fresh_keys_are_fetched_though_held_in_the_same_call_as_the_misses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CATALOG_CACHE_SECONDS", "60")
+    fetched: list[list[str]] = []
+    values = {"a": 1, "b": 2, "c": 3}
+
+    def fetch(keys: list[str]) -> dict[str, int]:
+        fetched.append(keys)
+        return {k: values[k] for k in keys}
+
+    cache: Expiring[int] = Expiring(clock=lambda: 1000.0)
+    cache.get_many(["a", "b"], fetch)
+    values["a"] = 10  # changed since it was read
+    assert cache.get_many(["b", "c"], fetch, fresh=["a"]) == {"a": 10, "b": 2, "c": 3}
+    assert fetched == [["a", "b"], ["c", "a"]]  # b held, c missing, a fresh: one call
+    assert cache.get_many(["a"], fetch) == {"a": 10}  # what was read fresh is held anew
+    assert len(fetched) == 2

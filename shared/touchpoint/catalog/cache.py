@@ -2,7 +2,7 @@
 container: best sellers, co-purchase counts and the recommended products change slowly, and
 most messages of a run recommend from the same few. The products a message is about (the cart,
 the product back in stock or cheaper) are always read fresh, so a price in a mail is never a
-minute old. `CATALOG_CACHE_SECONDS` sets the time (0 turns the cache off).
+minute old: in the same BatchGetItem as the recommendations the cache lacks. `CATALOG_CACHE_SECONDS` sets the time (0 turns the cache off).
 """
 
 from __future__ import annotations
@@ -43,14 +43,17 @@ class Expiring(Generic[Value]):
         self._entries.clear()
 
     def get_many(
-        self, keys: Iterable[str], fetch: Callable[[list[str]], dict[str, Value]]
+        self, keys: Iterable[str], fetch: Callable[[list[str]], dict[str, Value]], fresh: Iterable[str] = ()
     ) -> dict[str, Value]:
-        """The values of `keys`, fetching (in one call) only those not held or expired."""
-        now, wanted, valid = self._clock(), list(dict.fromkeys(keys)), seconds()
+        """The values of `keys` and of `fresh`, fetching in one call those of `keys` not held or
+        expired and every one of `fresh`, whatever is held (what is fetched is held anew)."""
+        now, valid = self._clock(), seconds()
+        renew = list(dict.fromkeys(fresh))
+        wanted = [k for k in dict.fromkeys(keys) if k not in renew]
         held = {
             k: self._entries[k] for k in wanted if k in self._entries and now - self._entries[k][0] < valid
         }
-        missing = [k for k in wanted if k not in held]
+        missing = [k for k in wanted if k not in held] + renew
         if missing:
             fetched = fetch(missing)
             if len(self._entries) + len(missing) > MAX_ENTRIES:

@@ -140,9 +140,11 @@ def _product(item: ProductItem) -> Product:
 _held: Expiring[Product] = Expiring()
 
 
-def read_cached(product_ids: list[str]) -> dict[str, Product]:
-    """`read`, through the Sender's one-minute cache (catalog/cache.py): for recommendations."""
-    return _held.get_many(product_ids, read)
+def read_cached(product_ids: list[str], fresh: list[str] | None = None) -> dict[str, Product]:
+    """`read`, through the Sender's one-minute cache (catalog/cache.py): for recommendations.
+    The `fresh` ones (what a message is about) are read whatever the cache holds, in the same
+    BatchGetItem as the recommendations it lacks."""
+    return _held.get_many(product_ids, read, fresh or ())
 
 
 def keys_of(product_ids: list[str]) -> list[tuple[str, str]]:

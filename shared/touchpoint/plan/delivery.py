@@ -152,9 +152,9 @@ def rendered_for(
     playbook: Playbook,
     now: datetime,
 ) -> Rendered:
-    """What the message says now: its own items fresh from the catalog (one BatchGetItem, none
-    for a message about no product), recommendations through the one-minute cache
-    (catalog/cache.py). `touchpoint preview` calls this too."""
+    """What the message says now: its own items fresh from the catalog, recommendations through
+    the one-minute cache (catalog/cache.py), in one BatchGetItem (none when the message is about
+    no product and the cache holds the recommendations). `touchpoint preview` calls this too."""
     co_purchased, best_sellers = statistics.read(sorted(profile.purchased | set(profile.carted)))
     candidates = [
         str(p["product_id"])
@@ -162,8 +162,7 @@ def rendered_for(
             profile, playbook, now, limit=12, co_purchased=co_purchased, best_sellers=best_sellers
         )
     ]
-    about = _lines(context)
-    products = {**catalog.read_cached([c for c in candidates if c not in about]), **catalog.read(about)}
+    products = catalog.read_cached(candidates, fresh=_lines(context))
     return render(message, playbook, profile, context, products, candidates, config.playbook_path())
 
 
