@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 from touchpoint.errors import UserError
 
 DEFAULT_AWS_PORT = 4566
+STOP_CHECK_SECONDS = 0.5  # how soon `serve` notices a stop signal while it waits for requests
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -150,10 +151,6 @@ def _runtime(template: str | None, embedded: bool = False) -> Any:
     return runtime
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def _start_aws(args: argparse.Namespace) -> Any:
     from touchpoint.local import emulation
 
@@ -171,6 +168,8 @@ def _serve(args: argparse.Namespace, stop: threading.Event, started: list[Any]) 
     from touchpoint.local.server import make_server
 
     started.append(_start_aws(args))
+    if stop.is_set():
+        return
     if args.outbox:
         from touchpoint.local.outbox import Outbox
 
@@ -182,6 +181,8 @@ def _serve(args: argparse.Namespace, stop: threading.Event, started: list[Any]) 
     # unsubscribe and preference links in e-mails point here unless PUBLIC_URL says otherwise
     os.environ.setdefault("PUBLIC_URL", f"http://{args.host}:{args.port}")
     runtime = _runtime(args.template)
+    if stop.is_set():
+        return
     try:
         server = make_server(runtime, args.host, args.port)
     except OSError as exc:
@@ -201,7 +202,9 @@ def _serve(args: argparse.Namespace, stop: threading.Event, started: list[Any]) 
         file=sys.stderr,
     )
     print(f"routes: {routes}", file=sys.stderr)
-    server.serve_forever()
+    server.timeout = STOP_CHECK_SECONDS
+    while not stop.is_set():
+        server.handle_request()
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -210,16 +213,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     playbook.load(config.playbook_path())  # an invalid playbook stops here, with its problems
     # a shell that starts us in the background ignores SIGINT for us: take it back, and treat
-    # SIGTERM the same, so Ctrl-C, kill and container stops all shut down cleanly. Installed
-    # before anything starts, and everything after is inside the try: a signal at any moment
-    # stops us cleanly
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _interrupt)
+    # SIGTERM the same, so Ctrl-C, kill and container stops all shut down cleanly. The signal
+    # only asks: raising KeyboardInterrupt from it was lost now and then (Python ignores an
+    # exception raised while it runs a weakref callback, such as an import's module lock), and
+    # serve ran on. Each step of the start and the serving loop look at the request instead
     stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     started: list[Any] = []
     try:
         _serve(args, stop, started)
-    except KeyboardInterrupt:
         print("touchpoint serve: stopping", file=sys.stderr)
     finally:
         stop.set()
