@@ -2,7 +2,8 @@
 container: best sellers, co-purchase counts and the recommended products change slowly, and
 most messages of a run recommend from the same few. The products a message is about (the cart,
 the product back in stock or cheaper) are always read fresh, so a price in a mail is never a
-minute old: in the same BatchGetItem as the recommendations the cache lacks. `CATALOG_CACHE_SECONDS` sets the time (0 turns the cache off).
+minute old, in the same BatchGetItem as the recommendations the cache lacks.
+`CATALOG_CACHE_SECONDS` sets the time (0 turns the cache off).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ arrives late, changes nothing and is answered as a duplicate, like every other w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -140,11 +141,11 @@ def _product(item: ProductItem) -> Product:
 _held: Expiring[Product] = Expiring()
 
 
-def read_cached(product_ids: list[str], fresh: list[str] | None = None) -> dict[str, Product]:
+def read_cached(product_ids: list[str], fresh: Sequence[str] = ()) -> dict[str, Product]:
     """`read`, through the Sender's one-minute cache (catalog/cache.py): for recommendations.
     The `fresh` ones (what a message is about) are read whatever the cache holds, in the same
     BatchGetItem as the recommendations it lacks."""
-    return _held.get_many(product_ids, read, fresh or ())
+    return _held.get_many(product_ids, read, fresh)
 
 
 def keys_of(product_ids: list[str]) -> list[tuple[str, str]]:
