@@ -602,8 +602,9 @@ def bench_cold_without_bytecode(function: str = "web_event") -> float:
 
 # what a webhook function loads before any code of ours: the named libraries, pydantic's models
 # (the events are validated with them) and Powertools' HTTP resolver, logger and metrics
+BASELINE_IMPORTS = "import pynamodb.models, boto3"
 REQUIRED_BY_A_WEBHOOK = (
-    "import pynamodb.models, boto3; from pydantic import BaseModel; "
+    f"{BASELINE_IMPORTS}; from pydantic import BaseModel; "
     "import aws_lambda_powertools.event_handler; from aws_lambda_powertools import Logger, Metrics"
 )
 
@@ -614,7 +615,7 @@ def bench_cold_imports() -> tuple[float, float, list[tuple[str, float, float]]]:
     with what its first request imports and loads."""
     # CPU time of the child: wall time on a shared 2-core machine varied by a third between runs
     timed = "import time,runpy; s=time.process_time(); {}; print((time.process_time()-s)*1000)"
-    baseline = _fresh_ms(timed.format("import pynamodb.models, boto3"), runs=9)
+    baseline = _fresh_ms(timed.format(BASELINE_IMPORTS), runs=9)
     floor = _fresh_ms(timed.format(REQUIRED_BY_A_WEBHOOK), runs=9)
     rows = [
         (

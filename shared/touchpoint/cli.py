@@ -218,8 +218,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # exception raised while it runs a weakref callback, such as an import's module lock), and
     # serve ran on. Each step of the start and the serving loop look at the request instead
     stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
-    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda _signum, _frame: stop.set())
     started: list[Any] = []
     try:
         _serve(args, stop, started)
