@@ -13,6 +13,7 @@ import json
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -83,6 +84,29 @@ def shopify(path: str, topic: str, payload: dict[str, Any]) -> dict[str, Any]:
         "X-Shopify-Shop-Domain": "sample.myshopify.com",
     }
     return http_event(path, body, headers)
+
+
+def s3_notice(key: str) -> dict[str, Any]:
+    """What S3 puts on the watch queue for a new archive object (keys arrive URL-encoded)."""
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": "us-east-1",
+                "eventTime": "2026-12-01T12:05:00.000Z",
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "bucket": {
+                        "name": "touchpoint-archivebucket",
+                        "arn": "arn:aws:s3:::touchpoint-archivebucket",
+                    },
+                    "object": {"key": quote_plus(key, safe="/"), "size": 1024},
+                },
+            }
+        ]
+    }
 
 
 def main() -> None:
@@ -230,6 +254,23 @@ def main() -> None:
                     "messageAttributes": {},
                     "eventSource": "aws:sqs",
                     "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:touchpoint-outbound.fifo",
+                    "awsRegion": "us-east-1",
+                }
+            ]
+        },
+        "watches.json": {
+            "Records": [
+                {
+                    "messageId": "sample-sqs-2",
+                    "receiptHandle": "sample",
+                    "md5OfBody": "",
+                    "body": json.dumps(
+                        s3_notice("events/dt=2026-12-01/touchpoint-archive-1-2026-12-01-12-00-00-sample.gz")
+                    ),
+                    "attributes": {"ApproximateReceiveCount": "1"},
+                    "messageAttributes": {},
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:touchpoint-WatchQueue",
                     "awsRegion": "us-east-1",
                 }
             ]

@@ -4,9 +4,10 @@ Round trips per event: one BatchGetItem (aliases, and the profile of the custome
 when this container last read it, else the one the first alias would name), one Query (profile
 and messages) unless that profile is the event's and shows no messages, then one write, and one
 Firehose PutRecord into the event archive. The write is a single conditional
-UpdateItem of the profile when the event changes nothing else (a storefront view, an open; its
-product watches go first in one BatchWriteItem), else one TransactWriteItems (event marker,
-aliases, profile update, message writes, an order's product counters). Either way the profile
+UpdateItem of the profile when the event changes nothing else (a storefront view, an open),
+else one TransactWriteItems (event marker, aliases, profile update, message writes, an order's
+product counters). Product watches are written from the archive, off this path
+(catalog/watchers.py); only without an archive do they go with the event. Either way the profile
 update is conditioned on the event's key being absent from the profile's recent map
 (profiles/recent.py), and the transaction's marker on the marker being absent, so a redelivered or
 concurrent duplicate is a no-op, mostly recognised on the read already. Since nothing that
@@ -225,7 +226,8 @@ APPLIED = Outcome(customer_id=None)  # the verdict of a write that went through
 
 def _update_profile(commit: Commit, handling: str) -> Outcome | None:
     """One UpdateItem, conditioned on the event being absent from the profile's recent map.
-    Watches go first: writing one again is harmless, and a retry after a fault writes them again."""
+    Watches written with the event (no archive) go first: writing one again is harmless, and a
+    retry after a fault writes them again."""
     watchers.put(commit.customer_id, commit.event)
     try:
         ProfileItem._get_connection().update_item(

@@ -153,6 +153,7 @@ def _checkout_with(shop: Shop, n: int, product_id: int, title: str, at: datetime
 def test_shoppers_who_carted_a_product_hear_when_it_is_back_or_cheaper(
     shop: Shop, runtime: LocalRuntime, sendgrid
 ) -> None:
+    from touchpoint.catalog import watchers
     from touchpoint.profiles import store as profiles
 
     now = datetime.now(UTC)
@@ -179,6 +180,10 @@ def test_shoppers_who_carted_a_product_hear_when_it_is_back_or_cheaper(
     )
     _checkout_with(shop, 86, 701, "Rain jacket", now - timedelta(hours=3))
     _checkout_with(shop, 87, 702, "Trail shoes", now - timedelta(hours=3))
+    # the watches come from the archive's new objects (the Watches function), not the checkouts
+    assert list(watchers.of("701")) == []
+    assert runtime.drain(functions=["WatchesFunction"])["delivered"] >= 2
+    assert list(watchers.of("701")) == [profiles.find_customer("shopper86@example.com")]
 
     back = _generic_product(
         runtime,

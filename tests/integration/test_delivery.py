@@ -344,7 +344,7 @@ def test_the_sender_reads_its_customer_once_consistently_and_the_cart_fresh(
     assert {op for op, _ in dynamodb_calls} == {"Query"}
     assert all(params.get("IndexName") == "due-index" for _, params in dynamodb_calls)
     dynamodb_calls.clear()
-    runtime.drain()
+    runtime.drain(functions=["SenderFunction"])
     assert sendgrid.recipients() == ["shopper60@example.com"]
     reads = [(op, params) for op, params in dynamodb_calls if op in ("GetItem", "Query", "BatchGetItem")]
     customer = store.find_customer("shopper60@example.com")
@@ -450,6 +450,6 @@ def test_a_reminder_enqueued_before_the_order_came_is_not_sent(
     shop.post("checkouts", "checkouts/create", shop.checkout(82, at=now))
     runtime.invoke("DispatcherFunction", scheduled_event(now + timedelta(hours=2), "DispatcherFunction"))
     shop.post("orders", "orders/create", shop.order(82, at=now + timedelta(minutes=30)))
-    assert runtime.drain()["delivered"] == 1
+    assert runtime.drain(functions=["SenderFunction"])["delivered"] == 1
     assert sendgrid.requests == []
     assert statuses("shopper82@example.com")["email_1h"] == ("cancelled", 0)

@@ -55,16 +55,24 @@ def test_a_returning_visitors_page_view_is_one_update_and_its_redelivery_no_writ
     assert _profile(customer)["event_count"] == 2
 
 
-def test_a_product_view_writes_its_watch_then_the_profile(
+def test_a_product_view_is_one_profile_update_and_its_watch_comes_from_the_archive(
     runtime: LocalRuntime, dynamodb_calls: list[tuple[str, dict[str, Any]]]
 ) -> None:
     customer = _post(runtime, "first", "page", name="Home")["customer_id"]
+    runtime.drain()
     dynamodb_calls.clear()
     _view(runtime, "view-1", "7000000000001")
-    assert [op for op, _ in dynamodb_calls] == ["BatchGetItem", "BatchWriteItem", "UpdateItem"]
+    assert [op for op, _ in dynamodb_calls] == ["BatchGetItem", "UpdateItem"]
+    assert "7000000000001" in _profile(customer)["viewed"]
+    assert [i for i in table_items(runtime) if i["pk"]["S"] == "P#7000000000001"] == []
+    dynamodb_calls.clear()
+
+    assert (
+        runtime.drain(functions=["WatchesFunction"])["delivered"] == 1
+    )  # S3's notice of the event's archive object
+    assert [op for op, _ in dynamodb_calls] == ["BatchWriteItem"]
     watches = [i for i in table_items(runtime) if i["pk"]["S"] == "P#7000000000001"]
     assert [w["customer_id"]["S"] for w in watches] == [customer]
-    assert "7000000000001" in _profile(customer)["viewed"]
 
 
 def test_a_lost_answer_to_the_profile_update_is_applied_once_and_not_called_a_duplicate(

@@ -95,21 +95,34 @@ def _metric_names(alarm: dict) -> set[str]:
     return names
 
 
+def _stats(alarm: dict) -> list[dict]:
+    return [q for q in alarm["Properties"].get("Metrics", []) if "MetricStat" in q]
+
+
+def _dimension(query: dict) -> str:
+    """The logical id a metric query's first dimension names (by Ref or GetAtt)."""
+    value = query["MetricStat"]["Metric"]["Dimensions"][0]["Value"]
+    return str(value.get("Ref") or value["Fn::GetAtt"][0])
+
+
 def test_alarms_watch_what_can_go_wrong_and_mail_when_asked() -> None:
     template = load(ROOT / "template.yaml")
     alarms = {k: v for k, v in template.resources.items() if v["Type"] == "AWS::CloudWatch::Alarm"}
     watched = {k: _metric_names(v) for k, v in alarms.items()}
     assert watched["DeadLetterAlarm"] == {"ApproximateNumberOfMessagesVisible"}
-    assert watched["FunctionErrorsAlarm"] == {"Errors"} and watched["FunctionThrottlesAlarm"] == {"Throttles"}
+    assert {_dimension(q) for q in _stats(alarms["DeadLetterAlarm"])} == {
+        "OutboundDeadLetterQueue",
+        "WatchDeadLetterQueue",
+    }
     assert watched["Api5xxAlarm"] == {"5xx"}
     assert watched["DispatcherLagAlarm"] == {"LagSeconds"}
     assert watched["SendFailureAlarm"] == {"Message_failed", "Message_sent"}
-    every_function = {
-        q["MetricStat"]["Metric"]["Dimensions"][0]["Value"]["Ref"]
-        for q in alarms["FunctionErrorsAlarm"]["Properties"]["Metrics"]
-        if "MetricStat" in q
-    }
-    assert every_function == set(template.functions)
+    for metric in ("Errors", "Throttles"):
+        watching = [a for a, names in watched.items() if names == {metric}]
+        functions = [_dimension(q) for a in watching for q in _stats(alarms[a])]
+        assert sorted(functions) == sorted(template.functions), metric  # each function once
+    for alarm in alarms.values():
+        assert len(_stats(alarm)) <= 10  # CloudWatch refuses a metric-math alarm on more
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == {
             "Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]

@@ -16,7 +16,7 @@ from datetime import datetime
 from touchpoint import aws, config
 from touchpoint.archive.record import Archived
 
-__all__ = ["Archived", "enabled", "erase", "of_customers", "put", "read"]
+__all__ = ["Archived", "enabled", "erase", "of_customers", "put", "read", "records_in"]
 from touchpoint.events import TouchpointEvent
 
 PREFIX = "events/"
@@ -57,6 +57,15 @@ def _lines(key: str) -> list[bytes]:
     if body[:2] == b"\x1f\x8b":  # Firehose's GZIP compression
         body = gzip.decompress(body)
     return [line for line in body.splitlines() if line.strip()]
+
+
+def records_in(key: str) -> list[Archived]:
+    """The events of one archive object (what an S3 notification names), as written; none when
+    an erasure deleted the object since."""
+    try:
+        return [Archived.parse(line) for line in _lines(key)]
+    except aws.client("s3").exceptions.NoSuchKey:
+        return []
 
 
 def read(since: datetime | None = None, until: datetime | None = None) -> list[Archived]:

@@ -1,13 +1,22 @@
 """Who is waiting on a product: customers who viewed or carted it lately. When it comes back
-in stock or its price drops, the Catalog function tells each of them through the pipeline."""
+in stock or its price drops, the Catalog function tells each of them through the pipeline.
+
+Where the event archive is on (as deployed), watches are written from it, off the event's path:
+the Watches function reads each new archive object and writes its watches in BatchWriteItems of
+25, so a product view is one profile write and a checkout's transaction carries no watch items.
+A watch then exists a few minutes after the view (Firehose's buffer). Without an archive they
+are written with the event, as before.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 
 from pynamodb.transactions import TransactWrite
 
+from touchpoint.archive import store as archive
+from touchpoint.archive.record import Archived
 from touchpoint.events import TouchpointEvent
 from touchpoint.kinds import WATCH_KINDS
 from touchpoint.profiles.models import WATCH_PREFIX, WatchItem, product_pk
@@ -24,28 +33,57 @@ def products_watched(event: TouchpointEvent) -> list[str]:
     return list(dict.fromkeys(line.product_id for line in lines))[:MAX_PER_EVENT]
 
 
+def with_the_event() -> bool:
+    """Without an archive to write them from, watches go with the event's own write."""
+    return not archive.enabled()
+
+
 def stage(tx: TransactWrite, customer_id: str, event: TouchpointEvent) -> None:
     """In the event's own transaction: interest is recorded exactly when the event is applied."""
-    for item in _watches(customer_id, products_watched(event)):
-        tx.save(item)
+    if with_the_event():
+        for item in _watches(customer_id, products_watched(event)):
+            tx.save(item)
 
 
 def put(customer_id: str, event: TouchpointEvent) -> None:
     """Outside a transaction (an event that writes only its profile): one BatchWriteItem, before
     the profile's write. Writing a watch again only moves its expiry."""
-    products = products_watched(event)
-    if not products:
-        return
+    products = products_watched(event) if with_the_event() else []
+    if products:
+        _write(_watches(customer_id, products))
+
+
+def from_archive(records: Iterable[Archived]) -> int:
+    """The watches of archived events, one per customer and product (the latest view counts), in
+    BatchWriteItems of 25; returns how many. Idempotent: an object read twice, or rewritten by an
+    erasure, writes the same items again."""
+    latest: dict[tuple[str, str], datetime] = {}
+    for record in records:
+        for product in products_watched(record.event) if record.customer_id else []:
+            key = (record.customer_id, product)
+            latest[key] = max(latest.get(key, record.received_at), record.received_at)
+    _write(
+        _watch(customer_id, product, received_at + WATCH_DAYS)
+        for (customer_id, product), received_at in sorted(latest.items())
+    )
+    return len(latest)
+
+
+def _write(items: Iterable[WatchItem]) -> None:
     with WatchItem.batch_write() as batch:
-        for item in _watches(customer_id, products):
+        for item in items:
             batch.save(item)
 
 
 def _watches(customer_id: str, products: list[str]) -> Iterator[WatchItem]:
     for product in products:
-        yield WatchItem(
-            product_pk(product), WATCH_PREFIX + customer_id, customer_id=customer_id, expires_at=WATCH_DAYS
-        )
+        yield _watch(customer_id, product, WATCH_DAYS)
+
+
+def _watch(customer_id: str, product: str, expires: timedelta | datetime) -> WatchItem:
+    return WatchItem(
+        product_pk(product), WATCH_PREFIX + customer_id, customer_id=customer_id, expires_at=expires
+    )
 
 
 def of(product_id: str) -> Iterator[str]:

@@ -167,11 +167,16 @@ class Resources:
         """The archive's bucket, and a Firehose stream into it. moto writes each PutRecord straight
         to an object under `events/` (no buffering, no date expressions): the reader does not care."""
         s3, firehose = aws.client("s3"), aws.client("firehose")
-        for logical in self.template.of_type("AWS::S3::Bucket"):
+        for logical, props in self.template.of_type("AWS::S3::Bucket").items():
             name = f"touchpoint-{logical.lower()}"
             existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
             if name not in existing:
                 s3.create_bucket(Bucket=name)
+            notices = self._queue_notifications(props.get("Properties") or {})
+            if notices:
+                s3.put_bucket_notification_configuration(
+                    Bucket=name, NotificationConfiguration={"QueueConfigurations": notices}
+                )
             self.archive_names[logical] = name
         for logical, props in self.template.of_type("AWS::KinesisFirehose::DeliveryStream").items():
             target = props["Properties"]["ExtendedS3DestinationConfiguration"]["BucketARN"]["Fn::GetAtt"][0]
@@ -187,6 +192,23 @@ class Resources:
                     },
                 )
             self.archive_names[logical] = name
+
+    def _queue_notifications(self, props: dict[str, Any]) -> list[dict[str, Any]]:
+        """A bucket's `NotificationConfiguration.QueueConfigurations` as the S3 API takes them:
+        moto then puts a message on the queue for each object written (the Watches function)."""
+        notices = []
+        for notice in (props.get("NotificationConfiguration") or {}).get("QueueConfigurations", []):
+            rules = ((notice.get("Filter") or {}).get("S3Key") or {}).get("Rules", [])
+            entry: dict[str, Any] = {
+                "QueueArn": self.queue_arns[notice["Queue"]["Fn::GetAtt"][0]],
+                "Events": [notice["Event"]],
+            }
+            if rules:
+                entry["Filter"] = {
+                    "Key": {"FilterRules": [{"Name": r["Name"], "Value": r["Value"]} for r in rules]}
+                }
+            notices.append(entry)
+        return notices
 
     def _table(self) -> None:
         ddb = aws.client("dynamodb")

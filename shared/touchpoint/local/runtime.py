@@ -17,7 +17,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -197,12 +197,13 @@ class LocalRuntime:
 
     # -- SQS event source and schedule -----------------------------------------------------
 
-    def drain(self, rounds: int = 20) -> dict[str, int]:
-        """Deliver queued messages to their functions, as an event source mapping would."""
+    def drain(self, rounds: int = 20, functions: Collection[str] | None = None) -> dict[str, int]:
+        """Deliver queued messages to their functions (to these only, when named), as an event
+        source mapping would."""
         totals = {"delivered": 0, "failed": 0}
         sqs = aws.client("sqs")
         for fn in self.template.functions.values():
-            for queue, batch_size in fn.queues:
+            for queue, batch_size in fn.queues if functions is None or fn.logical_id in functions else ():
                 url = self.resources.queue_urls[queue]
                 for _ in range(rounds):
                     received = sqs.receive_message(
@@ -240,11 +241,14 @@ class LocalRuntime:
         return [fn for fn in self.template.functions.values() if fn.schedules]
 
     def dispatch(self, at: datetime) -> dict[str, Any]:
-        """The scheduled work as if the clock read `at`, then the resulting sends."""
+        """The scheduled work as if the clock read `at`, then the resulting sends. What waits on
+        other queues goes first (S3's notices of new archive objects, for the Watches function),
+        so the sends are taken the moment they are enqueued."""
+        self.drain(functions=[name for name in self.template.functions if name != SENDER])
         results: dict[str, Any] = {}
         for fn in self.scheduled():
             results[fn.logical_id] = self.invoke(fn.logical_id, scheduled_event(at, fn.logical_id))
-        results["delivery"] = self.drain()
+        results["delivery"] = self.drain(functions=[SENDER])
         return results
 
     def background(
@@ -269,6 +273,7 @@ class LocalRuntime:
 
 
 PER_FUNCTION = ("POWERTOOLS_SERVICE_NAME", "AWS_LAMBDA_FUNCTION_NAME")
+SENDER = "SenderFunction"  # its deliveries are what `dispatch` reports: the sends
 
 
 def http_event(

@@ -1,0 +1,136 @@
+"""Product watches are written from the event archive's new objects by the Watches function (S3
+notices on a queue), off the events' path; without an archive they go with the event."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from touchpoint import aws
+from touchpoint.archive.record import Archived
+from touchpoint.catalog import watchers
+from touchpoint.events import Kind, LineItem, TouchpointEvent
+from touchpoint.local.runtime import LocalRuntime, sqs_record
+from touchpoint.sim import payloads
+
+from ..conftest import WRITE_KEY, table_items
+
+AT = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+def _viewed(n: int, customer: str, product: str, at: datetime, kind: Kind = Kind.PRODUCT_VIEWED) -> Archived:
+    event = TouchpointEvent(
+        source="segment",
+        event_id=f"v-{n}",
+        kind=kind,
+        occurred_at=at,
+        products=(LineItem(product_id=product),),
+    )
+    return Archived(at, customer, event)
+
+
+def _watches(runtime: LocalRuntime) -> dict[tuple[str, str], int]:
+    """(product key, customer) -> expiry (epoch seconds)."""
+    return {
+        (i["pk"]["S"], i["customer_id"]["S"]): int(i["expires_at"]["N"])
+        for i in table_items(runtime)
+        if i["sk"]["S"].startswith("W#")
+    }
+
+
+def test_one_watch_per_customer_and_product_lasting_from_the_latest_view(
+    runtime: LocalRuntime, dynamodb_calls: list[tuple[str, dict[str, Any]]]
+) -> None:
+    records = [
+        _viewed(1, "c-1", "p-1", AT + timedelta(minutes=2)),
+        _viewed(2, "c-1", "p-1", AT),  # an earlier view, later in the object
+        _viewed(3, "c-2", "p-1", AT),
+        _viewed(4, "c-1", "p-2", AT, kind=Kind.PAGE_VIEWED),  # not a kind that watches
+        _viewed(5, "", "p-3", AT),  # nobody's
+    ]
+    assert watchers.from_archive(records) == 2
+    assert [op for op, _ in dynamodb_calls] == ["BatchWriteItem"]
+    expiry = int((AT + watchers.WATCH_DAYS).timestamp())
+    assert _watches(runtime) == {("P#p-1", "c-1"): expiry + 120, ("P#p-1", "c-2"): expiry}
+
+
+def _put_object(runtime: LocalRuntime, key: str, body: bytes) -> None:
+    bucket = runtime.resources.archive_names["ArchiveBucket"]
+    aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+
+
+def _invoke(runtime: LocalRuntime, *bodies: dict[str, Any]) -> dict[str, Any]:
+    messages = [
+        {"MessageId": f"m-{n}", "ReceiptHandle": "r", "Body": json.dumps(b)} for n, b in enumerate(bodies)
+    ]
+    result: dict[str, Any] = runtime.invoke(
+        "WatchesFunction", {"Records": [sqs_record(m, "") for m in messages]}
+    )
+    return result
+
+
+def _notice(key: str) -> dict[str, Any]:
+    return {
+        "Records": [
+            {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": "b"}, "object": {"key": key}}}
+        ]
+    }
+
+
+def test_the_function_reads_the_object_a_notice_names_and_retries_only_what_failed(
+    runtime: LocalRuntime,
+) -> None:
+    lines = b"".join(r.line() for r in [_viewed(1, "c-1", "p-1", AT), _viewed(2, "c-2", "p-2", AT)])
+    _put_object(runtime, "events/dt=2026-12-01/a b", gzip.compress(lines))  # Firehose gzips
+    _put_object(runtime, "events/dt=2026-12-01/broken", b"not json\n")
+    s3_test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "b"}
+
+    result = _invoke(
+        runtime,
+        _notice("events/dt%3D2026-12-01/a+b"),  # S3 URL-encodes the key
+        s3_test_event,
+        _notice("events/dt=2026-12-01/erased-since"),
+        _notice("events/dt=2026-12-01/broken"),
+    )
+    assert result["batchItemFailures"] == [{"itemIdentifier": "m-3"}]
+    assert set(_watches(runtime)) == {("P#p-1", "c-1"), ("P#p-2", "c-2")}
+
+
+def _view(runtime: LocalRuntime, message_id: str, product: str) -> str:
+    headers, body = payloads.segment(
+        [
+            {
+                "type": "track",
+                "anonymousId": "watcher",
+                "messageId": message_id,
+                "event": "Product Viewed",
+                "properties": {"product_id": product},
+            }
+        ],
+        WRITE_KEY,
+    )
+    answer = runtime.http("POST", "/events", headers, body)
+    assert answer.status == 200, answer.body
+    return str(json.loads(answer.body)["customer_id"])
+
+
+def test_without_an_archive_the_watch_is_written_with_the_event(
+    runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch, dynamodb_calls: list[tuple[str, dict[str, Any]]]
+) -> None:
+    monkeypatch.delitem(runtime.function("WebEventFunction").environment, "ARCHIVE_STREAM")
+    customer = _view(runtime, "first", "p-9")
+    dynamodb_calls.clear()
+    _view(runtime, "second", "p-10")
+    assert [op for op, _ in dynamodb_calls] == ["BatchGetItem", "BatchWriteItem", "UpdateItem"]
+    assert set(_watches(runtime)) == {("P#p-9", customer), ("P#p-10", customer)}
+
+
+def test_dispatch_writes_pending_watches_and_reports_only_the_sends(runtime: LocalRuntime) -> None:
+    customer = _view(runtime, "seen", "p-11")
+    results = runtime.dispatch(datetime.now(UTC))
+    assert results["delivery"] == {"delivered": 0, "failed": 0}  # an archive notice is not a send
+    assert set(_watches(runtime)) == {("P#p-11", customer)}
