@@ -80,3 +80,32 @@ def test_a_slow_provider_does_not_hold_up_a_webhook(served_runtime: LocalRuntime
         sending.join()
     assert answer.status == 200
     assert waited < 2.0, f"/events waited {waited:.1f} s behind the Sender"
+
+
+def test_dispatch_returns_once_a_send_another_consumer_took_is_finished(served_runtime: LocalRuntime) -> None:
+    """`touchpoint dispatch` beside a running `serve`: serve's own drain may take the sends the
+    Dispatcher enqueued; the command still returns only when they are done."""
+    from touchpoint.local.runtime import scheduled_event
+    from touchpoint.profiles import store
+
+    runtime = served_runtime
+    with SendGridStub() as stub:
+        os.environ["SENDGRID_API_HOST"] = stub.url
+        stub.delay_seconds = 1.5
+        now = datetime.now(UTC)
+        body = json.dumps(Shop.checkout(71, at=now)).encode()
+        headers = Shop.headers("checkouts/create", body)
+        assert runtime.http("POST", "/webhooks/shopify/checkouts", headers, body).status == 200
+        due = now + timedelta(hours=2)
+        runtime.invoke("DispatcherFunction", scheduled_event(due, "DispatcherFunction"))
+        serve = threading.Thread(target=runtime.drain, kwargs={"functions": ["SenderFunction"]})
+        serve.start()
+        deadline = time.monotonic() + 10
+        while stub.received == 0 and time.monotonic() < deadline:  # the other consumer is sending
+            time.sleep(0.05)
+        assert stub.received == 1
+        runtime.dispatch(due)
+        customer = store.find_customer("shopper71@example.com") or ""
+        statuses = {m.step: m.status for m in store.load(customer)[1]}
+        serve.join()
+    assert statuses["email_1h"] == "sent"

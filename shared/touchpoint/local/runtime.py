@@ -249,7 +249,22 @@ class LocalRuntime:
         for fn in self.scheduled():
             results[fn.logical_id] = self.invoke(fn.logical_id, scheduled_event(at, fn.logical_id))
         results["delivery"] = self.drain(functions=[SENDER])
+        self._settle(SENDER)
         return results
+
+    def _settle(self, logical_id: str, timeout: float = 30.0) -> None:
+        """Wait while another consumer (a running `serve`) still holds messages of this function's
+        queues: a send it took is finished when `dispatch` returns."""
+        sqs, deadline = aws.client("sqs"), time.monotonic() + timeout
+        for queue, _ in self.function(logical_id).queues:
+            url = self.resources.queue_urls[queue]
+            while time.monotonic() < deadline:
+                held = sqs.get_queue_attributes(
+                    QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+                )["Attributes"]["ApproximateNumberOfMessagesNotVisible"]
+                if int(held) == 0:
+                    break
+                time.sleep(0.1)
 
     def background(
         self, stop: threading.Event, drain_every: float = 1.0, dispatch_every: float = 60.0
