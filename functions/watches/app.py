@@ -1,5 +1,6 @@
 """Watches: writes product watches from the event archive's new objects (S3 notifications on a
-queue), off the events' request path; failed records are reported for retry, never lost."""
+queue), off the events' request path, and removes from each new object the events of customers
+erased since they arrived (archive/erasures.py); failed records are reported for retry."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from touchpoint.archive import erasures
 from touchpoint.archive import store as archive
 from touchpoint.catalog import watchers
 
@@ -34,7 +36,7 @@ def record_handler(record: SQSRecord) -> int:
     written = 0
     for entry in objects:
         key = unquote_plus(entry.s3.get_object.key)  # S3 URL-encodes keys in notifications
-        written += watchers.from_archive(archive.records_in(key))
+        written += watchers.from_archive(erasures.settle(key, archive.records_in(key)))
     metrics.add_metric(name="WatchesWritten", unit=MetricUnit.Count, value=written)
     return written
 

@@ -134,3 +134,32 @@ def test_dispatch_writes_pending_watches_and_reports_only_the_sends(runtime: Loc
     results = runtime.dispatch(datetime.now(UTC))
     assert results["delivery"] == {"delivered": 0, "failed": 0}  # an archive notice is not a send
     assert set(_watches(runtime)) == {("P#p-11", customer)}
+
+
+def test_events_landing_after_their_customers_erasure_are_removed_and_watch_nothing(
+    runtime: LocalRuntime,
+) -> None:
+    """Firehose buffers minutes of events: an erased customer's last events reach the archive
+    after `forget` rewrote it. The Watches function removes them as they land."""
+    from touchpoint.archive import store as archive
+    from touchpoint.profiles import privacy
+
+    erased = _view(runtime, "before-forget", "p-20")
+    runtime.drain()
+    with runtime.as_function("CustomerFunction"):
+        privacy.forget(erased)
+        erasure_time = datetime.now(UTC)
+    late = [
+        _viewed(30, erased, "p-21", erasure_time - timedelta(seconds=30)),  # in the buffer during forget
+        _viewed(31, "c-other", "p-21", erasure_time - timedelta(seconds=30)),
+        _viewed(32, erased, "p-22", erasure_time + timedelta(seconds=1)),  # the shopper came back
+    ]
+    _put_object(runtime, "events/dt=2026-12-05/late", gzip.compress(b"".join(r.line() for r in late)))
+    runtime.drain(functions=["WatchesFunction"])
+
+    kept = archive.records_in("events/dt=2026-12-05/late")
+    assert [r.event.event_id for r in kept] == ["v-31", "v-32"]
+    assert set(_watches(runtime)) == {("P#p-21", "c-other"), ("P#p-22", erased)}
+    [erasure] = [i for i in table_items(runtime) if i["pk"]["S"] == f"ERASED#{erased}"]
+    expected = (erasure_time + timedelta(days=2)).timestamp()
+    assert abs(int(erasure["expires_at"]["N"]) - expected) <= 5  # kept two days, then gone

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ class Archived:
     received_at: datetime
     customer_id: str
     event: TouchpointEvent
+    read_as: bytes | None = field(default=None, compare=False, repr=False)  # the line it was parsed from
 
     def line(self) -> bytes:
         body = {
@@ -34,4 +35,5 @@ class Archived:
             received_at=datetime.fromisoformat(data["received_at"]),
             customer_id=str(data.get("customer_id") or ""),
             event=TouchpointEvent.model_validate(data["event"]),
+            read_as=line.encode() if isinstance(line, str) else line,
         )

@@ -16,7 +16,7 @@ from datetime import datetime
 from touchpoint import aws, config
 from touchpoint.archive.record import Archived
 
-__all__ = ["Archived", "enabled", "erase", "of_customers", "put", "read", "records_in"]
+__all__ = ["Archived", "enabled", "erase", "of_customers", "put", "read", "records_in", "rewrite"]
 from touchpoint.events import TouchpointEvent
 
 PREFIX = "events/"
@@ -98,15 +98,26 @@ def erase(customer_ids: Iterable[str]) -> int:
     wanted = set(customer_ids)
     if not wanted:
         return 0
-    s3, name, removed = aws.client("s3"), bucket(), 0
+    removed = 0
     for key in list(_keys()):
         lines = _lines(key)
         kept = [line for line in lines if Archived.parse(line).customer_id not in wanted]
         if len(kept) == len(lines):
             continue
         removed += len(lines) - len(kept)
-        if kept:
-            s3.put_object(Bucket=name, Key=key, Body=gzip.compress(b"\n".join(kept) + b"\n", mtime=0))
-        else:
-            s3.delete_object(Bucket=name, Key=key)
+        _rewrite(key, kept)
     return removed
+
+
+def rewrite(key: str, records: list[Archived]) -> None:
+    """Replace an object's events with these (the rest erased), each as it was read; an object
+    left empty goes."""
+    _rewrite(key, [(record.read_as or record.line()).rstrip(b"\n") for record in records])
+
+
+def _rewrite(key: str, lines: list[bytes]) -> None:
+    s3 = aws.client("s3")
+    if lines:
+        s3.put_object(Bucket=bucket(), Key=key, Body=gzip.compress(b"\n".join(lines) + b"\n", mtime=0))
+    else:
+        s3.delete_object(Bucket=bucket(), Key=key)

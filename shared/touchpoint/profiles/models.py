@@ -235,6 +235,24 @@ class WatchItem(Model):
 WATCH_PREFIX = "W#"
 
 
+class ErasureItem(Model):
+    """`ERASED#<customer>` / `ERASED`: when the customer was erased. Their events received before
+    then can still reach the archive afterwards (Firehose buffers minutes); archive/erasures.py
+    removes them as they land. Expires after erasures.KEPT."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="ERASED")
+    erased_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+
+
+def erasure_pk(customer_id: str) -> str:
+    return f"ERASED#{customer_id}"
+
+
 def product_pk(product_id: str) -> str:
     return f"P#{product_id}"
 
@@ -247,6 +265,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     ProductItem,
     InventoryAlias,
     WatchItem,
+    ErasureItem,
 )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
+from touchpoint.archive import erasures
 from touchpoint.archive import store as archive
 from touchpoint.profiles import store
 from touchpoint.profiles.models import (
@@ -59,9 +61,11 @@ def _shown(profile: dict[str, Any]) -> dict[str, Any]:
 
 def forget(customer_id: str) -> int:
     """Delete profile, aliases, messages, product interest, every profile merged into it, and their
-    archived events (the archive objects are rewritten without them); returns how many items went."""
+    archived events (the archive objects are rewritten without them, and events still in
+    Firehose's buffer are removed as they land: archive/erasures.py); returns how many items went."""
     profile, _ = store.load(customer_id)
     everyone = (customer_id, *sorted(profile.get("merged_from") or ()))
+    erasures.record(everyone, datetime.now(UTC))
     return sum(_erase(one) for one in everyone) + archive.erase(everyone)
 
 
