@@ -93,13 +93,20 @@ def test_export_and_forget_follow_a_merge(shop: Shop, runtime: LocalRuntime) -> 
     assert [m["customer_id"] for m in exported["merged"]] == [browsing["customer_id"]]
     assert privacy.forget(survivor) > 0
     statistics = ("CO", "SOLD", "PRODUCT")  # product-level counts: about products, not people
+    items = table_items(runtime)
     left = [
         i
-        for i in table_items(runtime)
-        if not i["pk"]["S"].startswith("EVT#")
+        for i in items
+        if not i["pk"]["S"].startswith(("EVT#", "ERASED#"))
         and not (i["pk"]["S"].startswith("P#") and i["sk"]["S"] in statistics)
     ]
     assert left == []  # the merged-away profile, its aliases, messages and product interest went too
+    # for two days, when each was erased (archive objects landing late are cleaned against it)
+    erased = [i for i in items if i["pk"]["S"].startswith("ERASED#")]
+    assert sorted(i["pk"]["S"] for i in erased) == sorted(
+        f"ERASED#{c}" for c in (survivor, browsing["customer_id"])
+    )
+    assert all(set(i) == {"pk", "sk", "erased_at", "expires_at"} for i in erased)
     for key in ("shopper91@example.com", "anon-3", "+4915112345671"):
         assert store.find_customer(key) is None
 

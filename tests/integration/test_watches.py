@@ -163,3 +163,19 @@ def test_events_landing_after_their_customers_erasure_are_removed_and_watch_noth
     [erasure] = [i for i in table_items(runtime) if i["pk"]["S"] == f"ERASED#{erased}"]
     expected = (erasure_time + timedelta(days=2)).timestamp()
     assert abs(int(erasure["expires_at"]["N"]) - expected) <= 5  # kept two days, then gone
+
+
+def test_forget_deletes_the_watches_of_products_the_capped_profile_no_longer_names(
+    runtime: LocalRuntime,
+) -> None:
+    from touchpoint.profiles import privacy, store
+
+    customer = ""
+    for n in range(45):  # the profile keeps 30 viewed products, trimmed past 40
+        customer = _view(runtime, f"many-{n}", f"p-{100 + n}")
+    runtime.drain()
+    assert len(store.load_profile(customer)["viewed"]) < 45
+    assert len(_watches(runtime)) == 45
+    with runtime.as_function("CustomerFunction"):
+        privacy.forget(customer)
+    assert _watches(runtime) == {}

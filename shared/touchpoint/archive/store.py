@@ -92,20 +92,17 @@ def of_customers(customer_ids: Iterable[str]) -> list[Archived]:
     return [r for r in read() if r.customer_id in wanted]
 
 
-def erase(customer_ids: Iterable[str]) -> int:
-    """Rewrite every object holding these customers' events without them; returns events removed.
-    Cost: one GET per archive object, one PUT (or DELETE) per object that changed."""
+def erase(customer_ids: Iterable[str]) -> list[Archived]:
+    """Rewrite every object holding these customers' events without them; returns the events
+    removed. Cost: one GET per archive object, one PUT (or DELETE) per object that changed."""
     wanted = set(customer_ids)
-    if not wanted:
-        return 0
-    removed = 0
-    for key in list(_keys()):
-        lines = _lines(key)
-        kept = [line for line in lines if Archived.parse(line).customer_id not in wanted]
-        if len(kept) == len(lines):
-            continue
-        removed += len(lines) - len(kept)
-        _rewrite(key, kept)
+    removed: list[Archived] = []
+    for key in list(_keys()) if wanted else []:
+        records = [Archived.parse(line) for line in _lines(key)]
+        kept = [r for r in records if r.customer_id not in wanted]
+        if len(kept) < len(records):
+            removed.extend(r for r in records if r.customer_id in wanted)
+            rewrite(key, kept)
     return removed
 
 

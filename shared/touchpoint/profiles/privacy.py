@@ -8,6 +8,7 @@ from typing import Any
 
 from touchpoint.archive import erasures
 from touchpoint.archive import store as archive
+from touchpoint.catalog import watchers
 from touchpoint.profiles import store
 from touchpoint.profiles.models import (
     PROFILE_SK,
@@ -66,10 +67,23 @@ def forget(customer_id: str) -> int:
     profile, _ = store.load(customer_id)
     everyone = (customer_id, *sorted(profile.get("merged_from") or ()))
     erasures.record(everyone, datetime.now(UTC))
-    return sum(_erase(one) for one in everyone) + archive.erase(everyone)
+    interest: set[tuple[str, str]] = set()  # (customer, product) watches to delete
+    deleted = sum(_erase(one, interest) for one in everyone)
+    removed = archive.erase(everyone)
+    for record in removed:  # products the profile's capped sets no longer name
+        interest.update((record.customer_id, product) for product in watchers.products_watched(record.event))
+    return deleted + _forget_interest(interest) + len(removed)
 
 
-def _erase(customer_id: str) -> int:
+def _forget_interest(interest: set[tuple[str, str]]) -> int:
+    with WatchItem.batch_write() as watches:
+        for customer_id, product in sorted(interest):
+            watches.delete(WatchItem(product_pk(product), WATCH_PREFIX + customer_id))
+    return len(interest)
+
+
+def _erase(customer_id: str, interest: set[tuple[str, str]]) -> int:
+    """Messages, aliases and the profile; the products it shows interest in go into `interest`."""
     profile, messages = store.load(customer_id)
     pk = customer_pk(customer_id)
     deleted = 0
@@ -82,10 +96,9 @@ def _erase(customer_id: str) -> int:
             aliases.delete(AliasItem(key, "ALIAS"))
             deleted += 1
     # interest in products (catalog/watchers.py) is recorded only for viewed and carted ones
-    with WatchItem.batch_write() as watches:
-        for product in sorted(set(profile.get("viewed") or ()) | set(profile.get("carted") or ())):
-            watches.delete(WatchItem(product_pk(product), WATCH_PREFIX + customer_id))
-            deleted += 1
+    interest.update(
+        (customer_id, p) for p in set(profile.get("viewed") or ()) | set(profile.get("carted") or ())
+    )
     if profile:
         ProfileItem(pk, PROFILE_SK).delete()
         deleted += 1
