@@ -419,7 +419,7 @@ class Measured:
 
 def _measure(runtime: Any, counter: CallCounter, name: str, make: Any, target: int, rounds: int) -> Measured:
     times, trips, ours, units, reads = [], [], [], [], []  # ours: the time outside AWS calls
-    aside: list[tuple[int, int]] = []
+    aside: list[tuple[int, int, float]] = []
     outside = []  # the time outside the emulator: our code and botocore
     table, operations = runtime.resources.table_name, Counter[str]()
     for i in range(rounds):
@@ -445,7 +445,8 @@ def _measure(runtime: Any, counter: CallCounter, name: str, make: Any, target: i
         aside.append(_aside(runtime, counter))
     kinds = f"{_kinds(operations)}; {statistics.median(ours[5:]):.1f} ms outside AWS calls"
     counter.calls.clear()
-    aside_units = statistics.mean(u for _, u in aside[5:])
+    aside_units = statistics.mean(u for _, u, _ in aside[5:])
+    aside_reads = statistics.mean(r for _, _, r in aside[5:])
     return Measured(
         name,
         statistics.median(times[5:]),
@@ -453,20 +454,22 @@ def _measure(runtime: Any, counter: CallCounter, name: str, make: Any, target: i
         target,
         kinds,
         statistics.mean(units[5:]) + aside_units,
-        statistics.mean(reads[5:]),
+        statistics.mean(reads[5:]) + aside_reads,
         statistics.median(outside[5:]),
-        aside_trips=statistics.mean(t for t, _ in aside),
+        aside_trips=statistics.mean(t for t, _, _ in aside),
         aside_units=aside_units,
     )
 
 
-def _aside(runtime: Any, counter: CallCounter) -> tuple[int, int]:
+def _aside(runtime: Any, counter: CallCounter) -> tuple[int, int, float]:
     """What the request left for later: the Watches function reading its archive object (in moto
-    one object per event; Firehose puts minutes of events in one). DynamoDB calls, and write
-    units: one per watch written, changed or not (a watch item is well under 1 KB)."""
-    calls_before, written_before = counter.calls.copy(), counter.batch_writes
+    one object per event; Firehose puts minutes of events in one): DynamoDB calls, write units
+    (one per watch written, changed or not: a watch item is well under 1 KB) and read units (the
+    object's customers' erasures: half a unit per key looked up, found or not)."""
+    calls_before, written_before, read_before = counter.calls.copy(), counter.batch_writes, counter.read_units
     runtime.drain()
-    return (counter.calls - calls_before).total(), counter.batch_writes - written_before
+    calls = (counter.calls - calls_before).total()
+    return calls, counter.batch_writes - written_before, counter.read_units - read_before
 
 
 def _raw_update_ms(counter: CallCounter, table: str, rounds: int = 200) -> float:
@@ -754,8 +757,9 @@ def _print_trips(rows: list[Measured], decimals: int) -> None:
     for row in rows:
         verdict = "met" if row.trips <= row.target else "NOT met"
         aside = (
-            f"; off the path, the Watches function: {row.aside_trips:.1f} BatchWriteItem,"
-            f" {row.aside_units:.1f} write units (counted in the capacity below)"
+            f"; off the path, the Watches function: {row.aside_trips:.1f} calls (erasures"
+            f" BatchGetItem, watches BatchWriteItem), {row.aside_units:.1f} write units (counted"
+            " in the capacity below)"
             if row.aside_trips
             else ""
         )

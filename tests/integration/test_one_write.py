@@ -70,7 +70,7 @@ def test_a_product_view_is_one_profile_update_and_its_watch_comes_from_the_archi
     assert (
         runtime.drain(functions=["WatchesFunction"])["delivered"] == 1
     )  # S3's notice of the event's archive object
-    assert [op for op, _ in dynamodb_calls] == ["BatchWriteItem"]
+    assert [op for op, _ in dynamodb_calls] == ["BatchGetItem", "BatchWriteItem"]  # erasures since, the watch
     watches = [i for i in table_items(runtime) if i["pk"]["S"] == "P#7000000000001"]
     assert [w["customer_id"]["S"] for w in watches] == [customer]
 

@@ -120,8 +120,13 @@ def test_data_request_and_redact(shop: Shop, runtime: LocalRuntime) -> None:
     status, _ = shop.post("customers", "customers/redact", {**request, "orders_to_redact": []})
     assert status == 200
     assert store.find_customer("shopper92@example.com") is None
-    leftovers = [i for i in table_items(runtime) if not i["pk"]["S"].startswith("EVT#")]
+    items = table_items(runtime)
+    leftovers = [i for i in items if not i["pk"]["S"].startswith(("EVT#", "ERASED#"))]
     assert leftovers == []
+    # when the customer was erased, and nothing else: late archive objects are cleaned against it
+    assert [set(i) for i in items if i["pk"]["S"].startswith("ERASED#")] == [
+        {"pk", "sk", "erased_at", "expires_at"}
+    ]
 
 
 def test_orders_feed_co_purchases_and_best_sellers(shop: Shop, runtime: LocalRuntime) -> None:
