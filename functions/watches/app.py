@@ -8,6 +8,7 @@ from touchpoint import coldstart  # first: the collector waits while the functio
 
 # isort: split
 import json
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -33,10 +34,10 @@ def record_handler(record: SQSRecord) -> int:
     sent when the notification is configured, names none."""
     notice = S3Event(json.loads(record.body))
     objects = list(notice.records) if notice.raw_event.get("Records") else []
-    written = 0
+    written, now = 0, datetime.now(UTC)
     for entry in objects:
         key = unquote_plus(entry.s3.get_object.key)  # S3 URL-encodes keys in notifications
-        written += watchers.from_archive(erasures.settle(key, archive.records_in(key)))
+        written += watchers.from_archive(erasures.settle(key, archive.records_in(key)), now)
     metrics.add_metric(name="WatchesWritten", unit=MetricUnit.Count, value=written)
     return written
 

@@ -42,6 +42,16 @@ def _watches(runtime: LocalRuntime) -> dict[tuple[str, str], int]:
     }
 
 
+def test_an_old_object_an_erasure_rewrote_sets_back_no_watch(runtime: LocalRuntime) -> None:
+    """A view in an object from last month, read again because an erasure rewrote the object,
+    must not set back the expiry of the watch this week's view moved."""
+    now = AT + timedelta(days=30)
+    assert watchers.from_archive([_viewed(1, "c-1", "p-1", now - timedelta(minutes=3))], now) == 1
+    assert watchers.from_archive([_viewed(2, "c-1", "p-1", AT)], now) == 0
+    expiry = int((now - timedelta(minutes=3) + watchers.WATCH_DAYS).timestamp())
+    assert _watches(runtime) == {("P#p-1", "c-1"): expiry}
+
+
 def test_one_watch_per_customer_and_product_lasting_from_the_latest_view(
     runtime: LocalRuntime, dynamodb_calls: list[tuple[str, dict[str, Any]]]
 ) -> None:
@@ -52,7 +62,7 @@ def test_one_watch_per_customer_and_product_lasting_from_the_latest_view(
         _viewed(4, "c-1", "p-2", AT, kind=Kind.PAGE_VIEWED),  # not a kind that watches
         _viewed(5, "", "p-3", AT),  # nobody's
     ]
-    assert watchers.from_archive(records) == 2
+    assert watchers.from_archive(records, now=AT + timedelta(minutes=5)) == 2
     assert [op for op, _ in dynamodb_calls] == ["BatchWriteItem"]
     expiry = int((AT + watchers.WATCH_DAYS).timestamp())
     assert _watches(runtime) == {("P#p-1", "c-1"): expiry + 120, ("P#p-1", "c-2"): expiry}
@@ -84,7 +94,8 @@ def _notice(key: str) -> dict[str, Any]:
 def test_the_function_reads_the_object_a_notice_names_and_retries_only_what_failed(
     runtime: LocalRuntime,
 ) -> None:
-    lines = b"".join(r.line() for r in [_viewed(1, "c-1", "p-1", AT), _viewed(2, "c-2", "p-2", AT)])
+    now = datetime.now(UTC)
+    lines = b"".join(r.line() for r in [_viewed(1, "c-1", "p-1", now), _viewed(2, "c-2", "p-2", now)])
     _put_object(runtime, "events/dt=2026-12-01/a b", gzip.compress(lines))  # Firehose gzips
     _put_object(runtime, "events/dt=2026-12-01/broken", b"not json\n")
     s3_test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": "b"}

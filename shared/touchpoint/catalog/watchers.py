@@ -24,6 +24,8 @@ from touchpoint.profiles.models import WATCH_PREFIX, WatchItem, product_pk
 WATCH_DAYS = timedelta(days=60)
 MAX_PER_EVENT = 5  # a checkout with many lines watches its first few: a bounded write
 MAX_FANOUT = 1000  # customers told about one change in one invocation
+# Firehose delivers an object within minutes of its events, retrying a failing delivery up to a day
+LANDS_WITHIN = timedelta(days=1)
 
 
 def products_watched(event: TouchpointEvent) -> list[str]:
@@ -53,13 +55,16 @@ def put(customer_id: str, event: TouchpointEvent) -> None:
         _write(_watches(customer_id, products))
 
 
-def from_archive(records: Iterable[Archived]) -> int:
+def from_archive(records: Iterable[Archived], now: datetime) -> int:
     """The watches of archived events, one per customer and product (the latest view counts), in
-    BatchWriteItems of 25; returns how many. Idempotent: an object read twice, or rewritten by an
-    erasure, writes the same items again."""
+    BatchWriteItems of 25; returns how many. An object read twice writes the same items again.
+    Events older than LANDS_WITHIN are left alone: such an object is an old one an erasure
+    rewrote, whose watches were written when it landed, and writing them again would set back
+    the expiry a later view moved."""
     latest: dict[tuple[str, str], datetime] = {}
     for record in records:
-        for product in products_watched(record.event) if record.customer_id else []:
+        fresh = record.customer_id and record.received_at >= now - LANDS_WITHIN
+        for product in products_watched(record.event) if fresh else []:
             key = (record.customer_id, product)
             latest[key] = max(latest.get(key, record.received_at), record.received_at)
     _write(
