@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from touchpoint import aws
-from touchpoint.archive.record import Archived
+from touchpoint.archive.record import Archived, Landed
 from touchpoint.catalog import watchers
 from touchpoint.events import Kind, LineItem, TouchpointEvent
 from touchpoint.local.runtime import LocalRuntime, sqs_record
@@ -33,6 +33,11 @@ def _viewed(n: int, customer: str, product: str, at: datetime, kind: Kind = Kind
     return Archived(at, customer, event)
 
 
+def _landed(record: Archived) -> Landed:
+    """The record as the Watches function reads it from its archive object."""
+    return Landed.parse(record.line())
+
+
 def _watches(runtime: LocalRuntime) -> dict[tuple[str, str], int]:
     """(product key, customer) -> expiry (epoch seconds)."""
     return {
@@ -46,8 +51,8 @@ def test_an_old_object_an_erasure_rewrote_sets_back_no_watch(runtime: LocalRunti
     """A view in an object from last month, read again because an erasure rewrote the object,
     must not set back the expiry of the watch this week's view moved."""
     now = AT + timedelta(days=30)
-    assert watchers.from_archive([_viewed(1, "c-1", "p-1", now - timedelta(minutes=3))], now) == 1
-    assert watchers.from_archive([_viewed(2, "c-1", "p-1", AT)], now) == 0
+    assert watchers.from_archive([_landed(_viewed(1, "c-1", "p-1", now - timedelta(minutes=3)))], now) == 1
+    assert watchers.from_archive([_landed(_viewed(2, "c-1", "p-1", AT))], now) == 0
     expiry = int((now - timedelta(minutes=3) + watchers.WATCH_DAYS).timestamp())
     assert _watches(runtime) == {("P#p-1", "c-1"): expiry}
 
@@ -62,7 +67,7 @@ def test_one_watch_per_customer_and_product_lasting_from_the_latest_view(
         _viewed(4, "c-1", "p-2", AT, kind=Kind.PAGE_VIEWED),  # not a kind that watches
         _viewed(5, "", "p-3", AT),  # nobody's
     ]
-    assert watchers.from_archive(records, now=AT + timedelta(minutes=5)) == 2
+    assert watchers.from_archive([_landed(r) for r in records], now=AT + timedelta(minutes=5)) == 2
     assert [op for op, _ in dynamodb_calls] == ["BatchWriteItem"]
     expiry = int((AT + watchers.WATCH_DAYS).timestamp())
     assert _watches(runtime) == {("P#p-1", "c-1"): expiry + 120, ("P#p-1", "c-2"): expiry}
@@ -169,7 +174,7 @@ def test_events_landing_after_their_customers_erasure_are_removed_and_watch_noth
     runtime.drain(functions=["WatchesFunction"])
 
     kept = archive.records_in("events/dt=2026-12-05/late")
-    assert [r.event.event_id for r in kept] == ["v-31", "v-32"]
+    assert [r.event["event_id"] for r in kept] == ["v-31", "v-32"]
     assert set(_watches(runtime)) == {("P#p-21", "c-other"), ("P#p-22", erased)}
     [erasure] = [i for i in table_items(runtime) if i["pk"]["S"] == f"ERASED#{erased}"]
     expected = (erasure_time + timedelta(days=2)).timestamp()

@@ -71,3 +71,12 @@ def test_the_dispatcher_starts_without_the_playbook_or_the_event_models() -> Non
     )
     # the same look at a function that does need them finds them
     assert sender == ["touchpoint.events", "touchpoint.decide", "touchpoint.pipeline"]
+
+
+def test_the_watches_function_starts_without_pydantic() -> None:
+    """It reads archived lines as JSON: the event models would only lengthen its cold start."""
+    seen = _run(
+        "import runpy, sys; runpy.run_path('functions/watches/app.py');"
+        "print(*[m for m in ('pydantic', 'touchpoint.events', 'touchpoint.pipeline') if m in sys.modules])"
+    )
+    assert seen == []

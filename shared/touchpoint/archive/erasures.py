@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from touchpoint.archive import store
-from touchpoint.archive.record import Archived
+from touchpoint.archive.record import Landed
 from touchpoint.profiles.models import ErasureItem, erasure_pk
 
 # Firehose retries a failing delivery to S3 for up to a day; a late object after that is not expected
@@ -36,7 +36,7 @@ def erased(customer_ids: Iterable[str]) -> dict[str, datetime]:
     return {wanted[item.pk]: item.erased_at for item in found}
 
 
-def settle(key: str, records: list[Archived]) -> list[Archived]:
+def settle(key: str, records: list[Landed]) -> list[Landed]:
     """The object's events without those of customers erased after they arrived; the object is
     rewritten without them (S3 then announces it again: the second reading finds nothing to do)."""
     gone = erased(r.customer_id for r in records if r.customer_id)

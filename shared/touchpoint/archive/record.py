@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from touchpoint.events import TouchpointEvent
+if TYPE_CHECKING:
+    from touchpoint.events import TouchpointEvent
 
 
 @dataclass(frozen=True)
@@ -15,7 +16,6 @@ class Archived:
     received_at: datetime
     customer_id: str
     event: TouchpointEvent
-    read_as: bytes | None = field(default=None, compare=False, repr=False)  # the line it was parsed from
 
     def line(self) -> bytes:
         body = {
@@ -30,10 +30,32 @@ class Archived:
 
     @classmethod
     def parse(cls, line: str | bytes) -> Archived:
+        return Landed.parse(line).archived()
+
+
+@dataclass(frozen=True)
+class Landed:
+    """An archived line as read, the event left in its JSON form: what the Watches function and
+    erasure need, without building the event model (pydantic stays off that function's start)."""
+
+    received_at: datetime
+    customer_id: str
+    kind: str
+    event: dict[str, Any]  # the canonical event, as Archived.line wrote it
+    line: bytes
+
+    @classmethod
+    def parse(cls, line: str | bytes) -> Landed:
         data: dict[str, Any] = json.loads(line)
         return cls(
             received_at=datetime.fromisoformat(data["received_at"]),
             customer_id=str(data.get("customer_id") or ""),
-            event=TouchpointEvent.model_validate(data["event"]),
-            read_as=line.encode() if isinstance(line, str) else line,
+            kind=str(data.get("kind") or ""),
+            event=data["event"],
+            line=line.encode() if isinstance(line, str) else line,
         )
+
+    def archived(self) -> Archived:
+        from touchpoint.events import TouchpointEvent
+
+        return Archived(self.received_at, self.customer_id, TouchpointEvent.model_validate(self.event))

@@ -12,12 +12,15 @@ from __future__ import annotations
 import gzip
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from touchpoint import aws, config
-from touchpoint.archive.record import Archived
+from touchpoint.archive.record import Archived, Landed
 
-__all__ = ["Archived", "enabled", "erase", "of_customers", "put", "read", "records_in", "rewrite"]
-from touchpoint.events import TouchpointEvent
+if TYPE_CHECKING:
+    from touchpoint.events import TouchpointEvent
+
+__all__ = ["Archived", "Landed", "enabled", "erase", "of_customers", "put", "read", "records_in", "rewrite"]
 
 PREFIX = "events/"
 LOCAL_BUCKET = "touchpoint-archivebucket"  # what `touchpoint serve` names the template's ArchiveBucket
@@ -59,11 +62,11 @@ def _lines(key: str) -> list[bytes]:
     return [line for line in body.splitlines() if line.strip()]
 
 
-def records_in(key: str) -> list[Archived]:
+def records_in(key: str) -> list[Landed]:
     """The events of one archive object (what an S3 notification names), as written; none when
     an erasure deleted the object since."""
     try:
-        return [Archived.parse(line) for line in _lines(key)]
+        return [Landed.parse(line) for line in _lines(key)]
     except aws.client("s3").exceptions.NoSuchKey:
         return []
 
@@ -98,23 +101,20 @@ def erase(customer_ids: Iterable[str]) -> list[Archived]:
     wanted = set(customer_ids)
     removed: list[Archived] = []
     for key in list(_keys()) if wanted else []:
-        records = [Archived.parse(line) for line in _lines(key)]
+        records = [Landed.parse(line) for line in _lines(key)]
         kept = [r for r in records if r.customer_id not in wanted]
         if len(kept) < len(records):
-            removed.extend(r for r in records if r.customer_id in wanted)
+            removed.extend(r.archived() for r in records if r.customer_id in wanted)
             rewrite(key, kept)
     return removed
 
 
-def rewrite(key: str, records: list[Archived]) -> None:
+def rewrite(key: str, records: list[Landed]) -> None:
     """Replace an object's events with these (the rest erased), each as it was read; an object
     left empty goes."""
-    _rewrite(key, [(record.read_as or record.line()).rstrip(b"\n") for record in records])
-
-
-def _rewrite(key: str, lines: list[bytes]) -> None:
     s3 = aws.client("s3")
-    if lines:
-        s3.put_object(Bucket=bucket(), Key=key, Body=gzip.compress(b"\n".join(lines) + b"\n", mtime=0))
+    if records:
+        body = b"\n".join(record.line.rstrip(b"\n") for record in records) + b"\n"
+        s3.put_object(Bucket=bucket(), Key=key, Body=gzip.compress(body, mtime=0))
     else:
         s3.delete_object(Bucket=bucket(), Key=key)

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-
-from pynamodb.transactions import TransactWrite
+from typing import TYPE_CHECKING, Any
 
 from touchpoint.archive import store as archive
-from touchpoint.archive.record import Archived
-from touchpoint.events import TouchpointEvent
+from touchpoint.archive.record import Landed
 from touchpoint.kinds import WATCH_KINDS
 from touchpoint.profiles.models import WATCH_PREFIX, WatchItem, product_pk
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
+
+    from touchpoint.events import TouchpointEvent
 
 WATCH_DAYS = timedelta(days=60)
 MAX_PER_EVENT = 5  # a checkout with many lines watches its first few: a bounded write
@@ -29,10 +32,16 @@ LANDS_WITHIN = timedelta(days=1)
 
 
 def products_watched(event: TouchpointEvent) -> list[str]:
-    if event.kind not in WATCH_KINDS:
+    return watched_in(event.kind.value, event.model_dump(mode="json", include={"checkout", "products"}))
+
+
+def watched_in(kind: str, event: dict[str, Any]) -> list[str]:
+    """The products an event shows interest in, from its JSON form (as archived): a checkout's
+    lines, else the products viewed or added; the first few."""
+    if kind not in WATCH_KINDS:
         return []
-    lines = event.checkout.items if event.checkout else event.products
-    return list(dict.fromkeys(line.product_id for line in lines))[:MAX_PER_EVENT]
+    lines = (event.get("checkout") or {}).get("items") if event.get("checkout") else event.get("products")
+    return list(dict.fromkeys(str(line["product_id"]) for line in lines or ()))[:MAX_PER_EVENT]
 
 
 def with_the_event() -> bool:
@@ -55,7 +64,7 @@ def put(customer_id: str, event: TouchpointEvent) -> None:
         _write(_watches(customer_id, products))
 
 
-def from_archive(records: Iterable[Archived], now: datetime) -> int:
+def from_archive(records: Iterable[Landed], now: datetime) -> int:
     """The watches of archived events, one per customer and product (the latest view counts), in
     BatchWriteItems of 25; returns how many. An object read twice writes the same items again.
     Events older than LANDS_WITHIN are left alone: such an object is an old one an erasure
@@ -64,7 +73,7 @@ def from_archive(records: Iterable[Archived], now: datetime) -> int:
     latest: dict[tuple[str, str], datetime] = {}
     for record in records:
         fresh = record.customer_id and record.received_at >= now - LANDS_WITHIN
-        for product in products_watched(record.event) if fresh else []:
+        for product in watched_in(record.kind, record.event) if fresh else []:
             key = (record.customer_id, product)
             latest[key] = max(latest.get(key, record.received_at), record.received_at)
     _write(
