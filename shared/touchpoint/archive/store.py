@@ -95,16 +95,16 @@ def of_customers(customer_ids: Iterable[str]) -> list[Archived]:
     return [r for r in read() if r.customer_id in wanted]
 
 
-def erase(customer_ids: Iterable[str]) -> list[Archived]:
+def erase(customer_ids: Iterable[str]) -> list[Landed]:
     """Rewrite every object holding these customers' events without them; returns the events
-    removed. Cost: one GET per archive object, one PUT (or DELETE) per object that changed."""
+    removed, as read. Cost: one GET per archive object, one PUT (or DELETE) per object that changed."""
     wanted = set(customer_ids)
-    removed: list[Archived] = []
+    removed: list[Landed] = []
     for key in list(_keys()) if wanted else []:
         records = [Landed.parse(line) for line in _lines(key)]
         kept = [r for r in records if r.customer_id not in wanted]
         if len(kept) < len(records):
-            removed.extend(r.archived() for r in records if r.customer_id in wanted)
+            removed.extend(r for r in records if r.customer_id in wanted)
             rewrite(key, kept)
     return removed
 

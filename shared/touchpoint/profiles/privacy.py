@@ -71,7 +71,9 @@ def forget(customer_id: str) -> int:
     deleted = sum(_erase(one, interest) for one in everyone)
     removed = archive.erase(everyone)
     for record in removed:  # products the profile's capped sets no longer name
-        interest.update((record.customer_id, product) for product in watchers.products_watched(record.event))
+        interest.update(
+            (record.customer_id, product) for product in watchers.watched_in(record.kind, record.event)
+        )
     return deleted + _forget_interest(interest) + len(removed)
 
 
