@@ -37,7 +37,8 @@ def record_handler(record: SQSRecord) -> int:
     written, now = 0, datetime.now(UTC)
     for entry in objects:
         key = unquote_plus(entry.s3.get_object.key)  # S3 URL-encodes keys in notifications
-        written += watchers.from_archive(erasures.settle(key, archive.records_in(key)), now)
+        interest = watchers.Interest.read(archive.records_in(key), now)  # one pass, streamed
+        written += interest.write(erased=erasures.settle(key, interest.customers))
     metrics.add_metric(name="WatchesWritten", unit=MetricUnit.Count, value=written)
     return written
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import tracemalloc
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -38,6 +39,12 @@ def _landed(record: Archived) -> Landed:
     return Landed.parse(record.line())
 
 
+def _write(records: list[Archived], now: datetime) -> int:
+    """The watches of these records, as the Watches function writes those of an object no
+    customer of which was erased."""
+    return watchers.Interest.read([_landed(r) for r in records], now).write(erased={})
+
+
 def _watches(runtime: LocalRuntime) -> dict[tuple[str, str], int]:
     """(product key, customer) -> expiry (epoch seconds)."""
     return {
@@ -51,8 +58,8 @@ def test_an_old_object_an_erasure_rewrote_sets_back_no_watch(runtime: LocalRunti
     """A view in an object from last month, read again because an erasure rewrote the object,
     must not set back the expiry of the watch this week's view moved."""
     now = AT + timedelta(days=30)
-    assert watchers.from_archive([_landed(_viewed(1, "c-1", "p-1", now - timedelta(minutes=3)))], now) == 1
-    assert watchers.from_archive([_landed(_viewed(2, "c-1", "p-1", AT))], now) == 0
+    assert _write([_viewed(1, "c-1", "p-1", now - timedelta(minutes=3))], now) == 1
+    assert _write([_viewed(2, "c-1", "p-1", AT)], now) == 0
     expiry = int((now - timedelta(minutes=3) + watchers.WATCH_DAYS).timestamp())
     assert _watches(runtime) == {("P#p-1", "c-1"): expiry}
 
@@ -67,7 +74,7 @@ def test_one_watch_per_customer_and_product_lasting_from_the_latest_view(
         _viewed(4, "c-1", "p-2", AT, kind=Kind.PAGE_VIEWED),  # not a kind that watches
         _viewed(5, "", "p-3", AT),  # nobody's
     ]
-    assert watchers.from_archive([_landed(r) for r in records], now=AT + timedelta(minutes=5)) == 2
+    assert _write(records, now=AT + timedelta(minutes=5)) == 2
     assert [op for op, _ in dynamodb_calls] == ["BatchWriteItem"]
     expiry = int((AT + watchers.WATCH_DAYS).timestamp())
     assert _watches(runtime) == {("P#p-1", "c-1"): expiry + 120, ("P#p-1", "c-2"): expiry}
@@ -173,12 +180,51 @@ def test_events_landing_after_their_customers_erasure_are_removed_and_watch_noth
     _put_object(runtime, "events/dt=2026-12-05/late", gzip.compress(b"".join(r.line() for r in late)))
     runtime.drain(functions=["WatchesFunction"])
 
-    kept = archive.records_in("events/dt=2026-12-05/late")
+    kept = list(archive.records_in("events/dt=2026-12-05/late"))
     assert [r.event["event_id"] for r in kept] == ["v-31", "v-32"]
     assert set(_watches(runtime)) == {("P#p-21", "c-other"), ("P#p-22", erased)}
     [erasure] = [i for i in table_items(runtime) if i["pk"]["S"] == f"ERASED#{erased}"]
     expected = (erasure_time + timedelta(days=2)).timestamp()
     assert abs(int(erasure["expires_at"]["N"]) - expected) <= 5  # kept two days, then gone
+
+
+def test_a_large_object_is_streamed_its_memory_bounded_by_customers_not_events(runtime: LocalRuntime) -> None:
+    """Firehose writes up to 64 MB of events into one object and the function has 512 MB: it
+    must hold neither the object nor its events at once, also when an erasure rewrites it."""
+    from touchpoint.archive import erasures
+    from touchpoint.archive import store as archive
+
+    now = datetime.now(UTC)
+    one = _viewed(0, "c-0", "p-0", now).line()
+
+    def events(count: int) -> bytes:
+        return b"".join(
+            one.replace(b'"v-0"', f'"v-{n}"'.encode())
+            .replace(b'"c-0"', f'"c-{n % 50}"'.encode())
+            .replace(b'"p-0"', f'"p-{n % 7}"'.encode())
+            for n in range(count)
+        )
+
+    body = events(30_000)
+    _put_object(runtime, "events/dt=2026-12-05/small", gzip.compress(events(100)))
+    _put_object(runtime, "events/dt=2026-12-05/large", gzip.compress(body))
+    erasures.record(["c-7"], now + timedelta(seconds=1))  # erased after these events arrived
+    # the same work on a small object first: what a first use imports is not what an object costs
+    assert _invoke(runtime, _notice("events/dt=2026-12-05/small"))["batchItemFailures"] == []
+
+    tracemalloc.start()
+    try:
+        result = _invoke(runtime, _notice("events/dt=2026-12-05/large"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert result["batchItemFailures"] == []
+    assert peak < len(body) / 4, f"{peak / 2**20:.1f} MB at the peak for a {len(body) / 2**20:.1f} MB object"
+    kept = {r.customer_id for r in archive.records_in("events/dt=2026-12-05/large")}
+    assert len(kept) == 49 and "c-7" not in kept
+    watches = _watches(runtime)
+    assert len(watches) == 49 * 7 and not any(customer == "c-7" for _, customer in watches)
 
 
 def test_forget_deletes_the_watches_of_products_the_capped_profile_no_longer_names(

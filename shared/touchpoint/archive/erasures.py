@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from touchpoint.archive import store
-from touchpoint.archive.record import Landed
 from touchpoint.profiles.models import ErasureItem, erasure_pk
 
 # Firehose retries a failing delivery to S3 for up to a day; a late object after that is not expected
@@ -36,11 +35,11 @@ def erased(customer_ids: Iterable[str]) -> dict[str, datetime]:
     return {wanted[item.pk]: item.erased_at for item in found}
 
 
-def settle(key: str, records: list[Landed]) -> list[Landed]:
-    """The object's events without those of customers erased after they arrived; the object is
-    rewritten without them (S3 then announces it again: the second reading finds nothing to do)."""
-    gone = erased(r.customer_id for r in records if r.customer_id)
-    kept = [r for r in records if not (r.customer_id in gone and r.received_at <= gone[r.customer_id])]
-    if len(kept) < len(records):
-        store.rewrite(key, kept)
-    return kept
+def settle(key: str, customer_ids: Iterable[str]) -> dict[str, datetime]:
+    """The erasures of the object's customers made after their events arrived; when there are
+    any, the object is rewritten without those events (S3 then announces it again: the second
+    reading finds nothing to do). An event received after its customer's erasure stays."""
+    gone = erased(customer_ids)
+    if gone:
+        store.rewrite_without(key, lambda r: r.customer_id in gone and r.received_at <= gone[r.customer_id])
+    return gone

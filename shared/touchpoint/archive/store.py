@@ -10,9 +10,10 @@ readers keep the first record of each (source, event id).
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterable, Iterator
+import io
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from touchpoint import aws, config
 from touchpoint.archive.record import Archived, Landed
@@ -20,10 +21,22 @@ from touchpoint.archive.record import Archived, Landed
 if TYPE_CHECKING:
     from touchpoint.events import TouchpointEvent
 
-__all__ = ["Archived", "Landed", "enabled", "erase", "of_customers", "put", "read", "records_in", "rewrite"]
+__all__ = [
+    "Archived",
+    "Landed",
+    "enabled",
+    "erase",
+    "of_customers",
+    "put",
+    "read",
+    "records_in",
+    "rewrite_without",
+]
 
 PREFIX = "events/"
 LOCAL_BUCKET = "touchpoint-archivebucket"  # what `touchpoint serve` names the template's ArchiveBucket
+STREAM_CHUNK = 1 << 20  # bytes read from S3 at a time
+SPOOLED_IN_MEMORY = 8 << 20  # a rewritten object's compressed bytes kept in memory before /tmp
 
 
 def bucket() -> str:
@@ -55,20 +68,46 @@ def _keys() -> Iterator[str]:
         return
 
 
-def _lines(key: str) -> list[bytes]:
-    body = aws.client("s3").get_object(Bucket=bucket(), Key=key)["Body"].read()
-    if body[:2] == b"\x1f\x8b":  # Firehose's GZIP compression
-        body = gzip.decompress(body)
-    return [line for line in body.splitlines() if line.strip()]
+class _Peeked(io.RawIOBase):
+    """A stream with its first bytes read already (to tell gzip from plain) put back in front."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            data, self._head = self._head[: len(buffer)], self._head[len(buffer) :]
+        else:
+            data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
-def records_in(key: str) -> list[Landed]:
-    """The events of one archive object (what an S3 notification names), as written; none when
-    an erasure deleted the object since."""
+def _lines(key: str) -> Iterator[bytes]:
+    """An object's lines, streamed: Firehose's objects hold up to 64 MB of events, more than a
+    reader's memory should, so none is read whole."""
+    body = aws.client("s3").get_object(Bucket=bucket(), Key=key)["Body"]
+    head = body.read(2)
+    stream: io.BufferedIOBase = io.BufferedReader(_Peeked(head, body), STREAM_CHUNK)
+    if head == b"\x1f\x8b":  # Firehose's GZIP compression
+        stream = gzip.GzipFile(fileobj=stream)
+    with stream:
+        for line in stream:
+            if line.strip():
+                yield line.rstrip(b"\r\n")
+
+
+def records_in(key: str) -> Iterator[Landed]:
+    """The events of one archive object (what an S3 notification names), as written, one at a
+    time; none when an erasure deleted the object since."""
     try:
-        return [Landed.parse(line) for line in _lines(key)]
+        for line in _lines(key):
+            yield Landed.parse(line)
     except aws.client("s3").exceptions.NoSuchKey:
-        return []
+        return
 
 
 def read(since: datetime | None = None, until: datetime | None = None) -> list[Archived]:
@@ -97,24 +136,36 @@ def of_customers(customer_ids: Iterable[str]) -> list[Archived]:
 
 def erase(customer_ids: Iterable[str]) -> list[Landed]:
     """Rewrite every object holding these customers' events without them; returns the events
-    removed, as read. Cost: one GET per archive object, one PUT (or DELETE) per object that changed."""
+    removed, as read. Cost: one GET per archive object, and a second GET and one PUT (or DELETE)
+    per object that changed; memory holds the removed events, never a whole object."""
     wanted = set(customer_ids)
     removed: list[Landed] = []
     for key in list(_keys()) if wanted else []:
-        records = [Landed.parse(line) for line in _lines(key)]
-        kept = [r for r in records if r.customer_id not in wanted]
-        if len(kept) < len(records):
-            removed.extend(r for r in records if r.customer_id in wanted)
-            rewrite(key, kept)
+        found = [record for record in records_in(key) if record.customer_id in wanted]
+        if found:
+            removed.extend(found)
+            rewrite_without(key, lambda record: record.customer_id in wanted)
     return removed
 
 
-def rewrite(key: str, records: list[Landed]) -> None:
-    """Replace an object's events with these (the rest erased), each as it was read; an object
-    left empty goes."""
-    s3 = aws.client("s3")
-    if records:
-        body = b"\n".join(record.line.rstrip(b"\n") for record in records) + b"\n"
-        s3.put_object(Bucket=bucket(), Key=key, Body=gzip.compress(body, mtime=0))
-    else:
-        s3.delete_object(Bucket=bucket(), Key=key)
+def rewrite_without(key: str, drop: Callable[[Landed], bool]) -> int:
+    """Replace the object with its events less those `drop` picks (each kept line as it was
+    read), streamed through a temporary file; an object left empty goes. Returns how many went."""
+    from tempfile import SpooledTemporaryFile  # the rare path: off the Watches function's start
+
+    dropped = kept = 0
+    with SpooledTemporaryFile(max_size=SPOOLED_IN_MEMORY) as spool:
+        with gzip.GzipFile(fileobj=spool, mode="wb", mtime=0) as packed:
+            for record in records_in(key):
+                if drop(record):
+                    dropped += 1
+                else:
+                    packed.write(record.line.rstrip(b"\n") + b"\n")
+                    kept += 1
+        spool.seek(0)
+        s3 = aws.client("s3")
+        if kept:
+            s3.put_object(Bucket=bucket(), Key=key, Body=spool)
+        elif dropped:
+            s3.delete_object(Bucket=bucket(), Key=key)
+    return dropped

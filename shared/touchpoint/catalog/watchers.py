@@ -10,7 +10,8 @@ are written with the event, as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -64,23 +65,45 @@ def put(customer_id: str, event: TouchpointEvent) -> None:
         _write(_watches(customer_id, products))
 
 
-def from_archive(records: Iterable[Landed], now: datetime) -> int:
-    """The watches of archived events, one per customer and product (the latest view counts), in
-    BatchWriteItems of 25; returns how many. An object read twice writes the same items again.
-    Events older than LANDS_WITHIN are left alone: such an object is an old one an erasure
-    rewrote, whose watches were written when it landed, and writing them again would set back
-    the expiry a later view moved."""
-    latest: dict[tuple[str, str], datetime] = {}
-    for record in records:
-        fresh = record.customer_id and record.received_at >= now - LANDS_WITHIN
-        for product in watched_in(record.kind, record.event) if fresh else []:
-            key = (record.customer_id, product)
-            latest[key] = max(latest.get(key, record.received_at), record.received_at)
-    _write(
-        _watch(customer_id, product, received_at + WATCH_DAYS)
-        for (customer_id, product), received_at in sorted(latest.items())
-    )
-    return len(latest)
+@dataclass
+class Interest:
+    """What one archive object shows, read once: whose events it holds (for their erasures) and
+    each customer's latest interest in each product. Its size grows with the customers and
+    products, not with the object's events."""
+
+    customers: set[str] = field(default_factory=set)
+    latest: dict[tuple[str, str], datetime] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, records: Iterable[Landed], now: datetime) -> Interest:
+        """Events older than LANDS_WITHIN show none: such an object is an old one an erasure
+        rewrote, whose watches were written when it landed, and writing them again would set
+        back the expiry a later view moved."""
+        interest = cls()
+        for record in records:
+            if not record.customer_id:
+                continue
+            interest.customers.add(record.customer_id)
+            fresh = record.received_at >= now - LANDS_WITHIN
+            for product in watched_in(record.kind, record.event) if fresh else []:
+                key = (record.customer_id, product)
+                interest.latest[key] = max(interest.latest.get(key, record.received_at), record.received_at)
+        return interest
+
+    def write(self, erased: Mapping[str, datetime]) -> int:
+        """One watch per customer and product (the latest view sets its expiry), in
+        BatchWriteItems of 25, but none whose events an erasure removed; returns how many. An
+        object read twice writes the same items again."""
+        standing = {
+            (customer_id, product): received_at
+            for (customer_id, product), received_at in self.latest.items()
+            if customer_id not in erased or received_at > erased[customer_id]
+        }
+        _write(
+            _watch(customer_id, product, received_at + WATCH_DAYS)
+            for (customer_id, product), received_at in sorted(standing.items())
+        )
+        return len(standing)
 
 
 def _write(items: Iterable[WatchItem]) -> None:
