@@ -29,6 +29,11 @@ def outbound_queue_url() -> str:
     return env("OUTBOUND_QUEUE_URL")
 
 
+def watch_queue_url() -> str:
+    """The Watches function's queue: S3's notices of new archive objects, and erasure sweeps."""
+    return env("WATCH_QUEUE_URL")
+
+
 def sendgrid_host() -> str:
     return env("SENDGRID_API_HOST", "https://api.sendgrid.com")
 

@@ -6,13 +6,19 @@ before it writes them, so an erased customer's latest events can land in the arc
 Watches function, which reads every new archive object anyway, removes the events of erased
 customers received before their erasure: one BatchGetItem per object, and a rewrite only when
 there is something to remove.
+
+The sweep of the objects that exist reads every one of them, more than a webhook can wait for:
+`forget` on a request sweeps for a moment, then queues the rest (`resume_later`) for the
+Watches function, which sweeps until its time is nearly up and queues the rest again.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from touchpoint import aws, config
 from touchpoint.archive import store
 from touchpoint.profiles.models import ErasureItem, erasure_pk
 
@@ -43,3 +49,15 @@ def settle(key: str, customer_ids: Iterable[str]) -> dict[str, datetime]:
     if gone:
         store.rewrite_without(key, lambda r: r.customer_id in gone and r.received_at <= gone[r.customer_id])
     return gone
+
+
+def can_resume_later() -> bool:
+    """A sweep of the archive can go on in the background (the Watches function's queue)."""
+    return bool(config.watch_queue_url())
+
+
+def resume_later(customer_ids: Iterable[str], after: str) -> None:
+    """The rest of a sweep, for the Watches function: raises when the queue refuses, so the
+    caller's retry sweeps again (an object swept twice has nothing left to remove)."""
+    body = {"erase": {"customers": sorted(customer_ids), "after": after}}
+    aws.client("sqs").send_message(QueueUrl=config.watch_queue_url(), MessageBody=json.dumps(body))

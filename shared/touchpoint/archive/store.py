@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Archived",
     "Landed",
+    "Sweep",
     "enabled",
     "erase",
     "of_customers",
@@ -57,11 +60,13 @@ def put(event: TouchpointEvent, customer_id: str, received_at: datetime) -> None
     )
 
 
-def _keys() -> Iterator[str]:
-    """Every archive object; none when the bucket does not exist (a deployment without an archive)."""
+def _keys(after: str = "") -> Iterator[str]:
+    """Every archive object (those sorting after `after`, when given), in key order; none when
+    the bucket does not exist (a deployment without an archive)."""
     s3 = aws.client("s3")
+    listing = {"Bucket": bucket(), "Prefix": PREFIX, **({"StartAfter": after} if after else {})}
     try:
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket(), Prefix=PREFIX):
+        for page in s3.get_paginator("list_objects_v2").paginate(**listing):
             for entry in page.get("Contents", []):
                 yield entry["Key"]
     except s3.exceptions.NoSuchBucket:
@@ -134,18 +139,32 @@ def of_customers(customer_ids: Iterable[str]) -> list[Archived]:
     return [r for r in read() if r.customer_id in wanted]
 
 
-def erase(customer_ids: Iterable[str]) -> list[Landed]:
-    """Rewrite every object holding these customers' events without them; returns the events
-    removed, as read. Cost: one GET per archive object, and a second GET and one PUT (or DELETE)
-    per object that changed; memory holds the removed events, never a whole object."""
+@dataclass
+class Sweep:
+    """What one pass of an erasure over the archive removed, and where it stopped: the key to
+    resume after, or None when it reached the end."""
+
+    removed: list[Landed] = field(default_factory=list)
+    resume_after: str | None = None
+
+
+def erase(customer_ids: Iterable[str], after: str = "", deadline: float | None = None) -> Sweep:
+    """Rewrite every object holding these customers' events (those after `after`) without them,
+    until `time.monotonic()` passes `deadline` (at least one object per call, so a sweep always
+    moves on). Cost: one GET per archive object, and a second GET and one PUT (or DELETE) per
+    object that changed; memory holds the removed events, never a whole object."""
     wanted = set(customer_ids)
-    removed: list[Landed] = []
-    for key in list(_keys()) if wanted else []:
+    sweep = Sweep()
+    for key in _keys(after) if wanted else ():
+        if deadline is not None and time.monotonic() >= deadline and sweep.resume_after is not None:
+            return sweep
         found = [record for record in records_in(key) if record.customer_id in wanted]
         if found:
-            removed.extend(found)
+            sweep.removed.extend(found)
             rewrite_without(key, lambda record: record.customer_id in wanted)
-    return removed
+        sweep.resume_after = key
+    sweep.resume_after = None
+    return sweep
 
 
 def rewrite_without(key: str, drop: Callable[[Landed], bool]) -> int:

@@ -40,9 +40,11 @@ class Context:
     invoked_function_arn: str = ""
     log_group_name: str = ""
     log_stream_name: str = ""
+    deadline: float = 0.0  # time.monotonic() when the function's Timeout runs out
 
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        """As Lambda counts it; nothing stops a local invocation at its end."""
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,7 @@ class LocalRuntime:
             function_name=logical_id,
             aws_request_id=str(uuid.uuid4()),
             invoked_function_arn=f"arn:aws:lambda:{aws.region()}:123456789012:function:{logical_id}",
+            deadline=time.monotonic() + fn.timeout,
         )
         service = fn.environment.get("POWERTOOLS_SERVICE_NAME")
         with self.as_function(logical_id), _logs_as(service if isinstance(service, str) else None):

@@ -64,6 +64,7 @@ class Function:
     routes: list[Route] = field(default_factory=list)
     queues: list[tuple[str, int]] = field(default_factory=list)  # (queue logical id, batch size)
     schedules: list[str] = field(default_factory=list)
+    timeout: float = 3.0  # seconds (Lambda's default): what the context says remains
 
 
 @dataclass
@@ -103,6 +104,7 @@ def load(path: Path) -> Template:
             code_dir=path.parent / str(props.get("CodeUri", ".")),
             handler=str(props.get("Handler") or globals_fn.get("Handler") or "app.lambda_handler"),
             environment=env,
+            timeout=float(props.get("Timeout") or globals_fn.get("Timeout") or 3),
         )
         for event in (props.get("Events") or {}).values():
             eprops = event.get("Properties") or {}

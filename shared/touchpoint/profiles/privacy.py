@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +22,9 @@ from touchpoint.profiles.models import (
     customer_pk,
     product_pk,
 )
+
+# a webhook (Shopify waits 5 s) sweeps the archive this long; the Watches function does the rest
+SWEEP_ON_REQUEST = 2.0
 
 
 def jsonable(value: Any) -> Any:
@@ -60,21 +65,33 @@ def _shown(profile: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in profile.items() if k not in ("pk", "sk", "aliases")}
 
 
-def forget(customer_id: str) -> int:
+def forget(customer_id: str, sweep_for: float | None = None) -> int:
     """Delete profile, aliases, messages, product interest, every profile merged into it, and their
     archived events (the archive objects are rewritten without them, and events still in
-    Firehose's buffer are removed as they land: archive/erasures.py); returns how many items went."""
+    Firehose's buffer are removed as they land: archive/erasures.py); returns how many items and
+    events went. The archive sweep reads every object, which no webhook may wait for: with
+    `sweep_for` seconds it goes on in the background (the Watches function) after that long."""
     profile, _ = store.load(customer_id)
     everyone = (customer_id, *sorted(profile.get("merged_from") or ()))
     erasures.record(everyone, datetime.now(UTC))
     interest: set[tuple[str, str]] = set()  # (customer, product) watches to delete
-    deleted = sum(_erase(one, interest) for one in everyone)
-    removed = archive.erase(everyone)
-    for record in removed:  # products the profile's capped sets no longer name
-        interest.update(
-            (record.customer_id, product) for product in watchers.watched_in(record.kind, record.event)
-        )
-    return deleted + _forget_interest(interest) + len(removed)
+    deleted = sum(_erase(one, interest) for one in everyone) + _forget_interest(interest)
+    deadline = None
+    if sweep_for is not None and erasures.can_resume_later():
+        deadline = time.monotonic() + sweep_for
+    return deleted + sweep(everyone, after="", deadline=deadline)
+
+
+def sweep(customer_ids: Iterable[str], after: str, deadline: float | None) -> int:
+    """One pass of an erasure over the archive objects after `after`: their events go, and the
+    watches of the products in them (the capped profile may no longer name them); what the
+    deadline leaves is queued for the Watches function. Returns how many events and watches went."""
+    customers = sorted(set(customer_ids))
+    done = archive.erase(customers, after, deadline)
+    interest = {(r.customer_id, p) for r in done.removed for p in watchers.watched_in(r.kind, r.event)}
+    if done.resume_after is not None:
+        erasures.resume_later(customers, done.resume_after)
+    return len(done.removed) + _forget_interest(interest)
 
 
 def _forget_interest(interest: set[tuple[str, str]]) -> int:
