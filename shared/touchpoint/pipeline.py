@@ -392,6 +392,6 @@ def _privacy(event: TouchpointEvent, customer_id: str | None) -> Outcome:
     if customer_id is None:
         return Outcome(customer_id=None, export={} if event.kind == Kind.PRIVACY_EXPORT else None)
     if event.kind == Kind.PRIVACY_EXPORT:
-        return Outcome(customer_id=customer_id, export=privacy.export(customer_id))
+        return Outcome(customer_id=customer_id, export=privacy.export(customer_id, privacy.SWEEP_ON_REQUEST))
     privacy.forget(customer_id, sweep_for=privacy.SWEEP_ON_REQUEST)
     return Outcome(customer_id=customer_id)

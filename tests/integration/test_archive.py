@@ -60,3 +60,21 @@ def test_export_includes_and_redact_erases_the_archived_events(shop: Shop) -> No
     remaining = archive.read()
     assert "shopper42@example.com" not in json.dumps([r.event.model_dump(mode="json") for r in remaining])
     assert [r.event.identity.email for r in remaining] == ["shopper43@example.com"]
+
+
+def test_an_export_cut_short_by_its_deadline_says_so_and_one_without_reads_everything(shop: Shop) -> None:
+    """A webhook's export reads the archive for a moment at most (it reads every object): when
+    that is not enough, the answer says the archived events are incomplete."""
+    from touchpoint.profiles import privacy
+
+    for n in range(3):  # three events, three archive objects
+        shop.post(
+            "checkouts", "checkouts/create", shop.checkout(44, at=datetime.now(UTC) + timedelta(minutes=n))
+        )
+    customer = store.find_customer("shopper44@example.com")
+    assert customer
+
+    cut_short = privacy.export(customer, read_archive_for=0.0)
+    assert cut_short["archived_events"] == [] and cut_short["archived_events_incomplete"] is True
+    whole = privacy.export(customer)
+    assert len(whole["archived_events"]) == 3 and "archived_events_incomplete" not in whole

@@ -117,26 +117,38 @@ def records_in(key: str) -> Iterator[Landed]:
 
 def read(since: datetime | None = None, until: datetime | None = None) -> list[Archived]:
     """Every archived event received in [since, until), first copy of each, in received order."""
+    found, _ = _first_copies(
+        lambda r: (since is None or r.received_at >= since) and (until is None or r.received_at < until)
+    )
+    return found
+
+
+def of_customers(customer_ids: Iterable[str], deadline: float | None = None) -> tuple[list[Archived], bool]:
+    """These customers' archived events (the others are passed over as they stream by), and
+    whether every object was read before `time.monotonic()` passed `deadline`."""
+    wanted = set(customer_ids)
+    return _first_copies(lambda r: r.customer_id in wanted, deadline)
+
+
+def _first_copies(
+    keep: Callable[[Landed], bool], deadline: float | None = None
+) -> tuple[list[Archived], bool]:
+    """The events `keep` picks, first copy of each (source, event id), in received order; only
+    those are held and built as event models. False with them when the deadline cut it short."""
     seen: set[tuple[str, str]] = set()
     found = []
+    complete = True
     for key in sorted(_keys()):
-        for line in _lines(key):
-            record = Archived.parse(line)
-            identity = (record.event.source, record.event.event_id)
-            if (
-                identity in seen
-                or (since and record.received_at < since)
-                or (until and record.received_at >= until)
-            ):
+        if deadline is not None and time.monotonic() >= deadline:
+            complete = False
+            break
+        for landed in records_in(key):
+            identity = (str(landed.event.get("source")), str(landed.event.get("event_id")))
+            if identity in seen or not keep(landed):
                 continue
             seen.add(identity)
-            found.append(record)
-    return sorted(found, key=lambda r: (r.received_at, r.event.dedup_key))
-
-
-def of_customers(customer_ids: Iterable[str]) -> list[Archived]:
-    wanted = set(customer_ids)
-    return [r for r in read() if r.customer_id in wanted]
+            found.append(landed.archived())
+    return sorted(found, key=lambda r: (r.received_at, r.event.dedup_key)), complete
 
 
 @dataclass

@@ -23,7 +23,8 @@ from touchpoint.profiles.models import (
     product_pk,
 )
 
-# a webhook (Shopify waits 5 s) sweeps the archive this long; the Watches function does the rest
+# a webhook (Shopify waits 5 s) reads the archive this long: an erasure's sweep goes on in the
+# Watches function, an export says it is incomplete
 SWEEP_ON_REQUEST = 2.0
 
 
@@ -39,9 +40,12 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def export(customer_id: str) -> dict[str, Any]:
+def export(customer_id: str, read_archive_for: float | None = None) -> dict[str, Any]:
     """Everything kept about the customer: the profile, every identifier it is known by (e-mail
-    and phone as the hashes stored), its messages, and the profiles merged into it."""
+    and phone as the hashes stored), its messages, the profiles merged into it, and their
+    archived events. A webhook reads the archive `read_archive_for` seconds at most (it reads
+    every object); when that cuts it short, `archived_events_incomplete` says so, and
+    `touchpoint export KEY`, which has no limit, gives them all."""
     profile, messages = store.load(customer_id)
     merged = []
     for other in sorted(profile.get("merged_from") or ()):
@@ -50,15 +54,18 @@ def export(customer_id: str) -> dict[str, Any]:
             {"customer_id": other, "profile": _shown(raw), "messages": [store.raw(m) for m in other_messages]}
         )
     everyone = {customer_id, *(profile.get("merged_from") or ())}
-    return jsonable(
-        {
-            "profile": _shown(profile),
-            "aliases": sorted(profile.get("aliases") or ()),
-            "messages": [store.raw(m) for m in messages],
-            "merged": merged,
-            "archived_events": [json.loads(r.line()) for r in archive.of_customers(everyone)],
-        }
-    )
+    deadline = None if read_archive_for is None else time.monotonic() + read_archive_for
+    archived, complete = archive.of_customers(everyone, deadline)
+    exported: dict[str, Any] = {
+        "profile": _shown(profile),
+        "aliases": sorted(profile.get("aliases") or ()),
+        "messages": [store.raw(m) for m in messages],
+        "merged": merged,
+        "archived_events": [json.loads(r.line()) for r in archived],
+    }
+    if not complete:
+        exported["archived_events_incomplete"] = True
+    return jsonable(exported)
 
 
 def _shown(profile: dict[str, Any]) -> dict[str, Any]:
