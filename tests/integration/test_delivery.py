@@ -453,3 +453,35 @@ def test_a_reminder_enqueued_before_the_order_came_is_not_sent(
     assert runtime.drain(functions=["SenderFunction"])["delivered"] == 1
     assert sendgrid.requests == []
     assert statuses("shopper82@example.com")["email_1h"] == ("cancelled", 0)
+
+
+def test_a_run_enqueues_the_oldest_it_may_and_the_next_run_the_rest(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backlog (after an outage) drains run by run, oldest first across the due index's
+    shards, instead of one run reading all of it and running out of time."""
+    from touchpoint import aws
+    from touchpoint.plan import dispatch
+
+    monkeypatch.setattr(dispatch, "MOST_PER_RUN", 2)
+    now = datetime.now(UTC)
+    for n in (85, 86, 87):
+        shop.post("checkouts", "checkouts/create", shop.checkout(n, at=now))
+    customers = {store.find_customer(f"shopper{n}@example.com"): n for n in (85, 86, 87)}
+    first_due = {
+        n: min(m.due_sk or "" for m in store.load(str(customer))[1] if m.due_sk)
+        for customer, n in customers.items()
+    }
+    oldest_first = sorted(first_due, key=lambda n: first_due[n])
+    queue = runtime.resources.queue_urls["OutboundQueue"]
+
+    def enqueued_by_a_run() -> list[int]:
+        runtime.invoke("DispatcherFunction", scheduled_event(now + timedelta(hours=2), "DispatcherFunction"))
+        entries = aws.client("sqs").receive_message(
+            QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0
+        )
+        return sorted(customers[json.loads(e["Body"])["pk"][2:]] for e in entries.get("Messages", []))
+
+    assert enqueued_by_a_run() == sorted(oldest_first[:2])
+    assert runtime.drain(functions=["SenderFunction"])["delivered"] == 2
+    assert enqueued_by_a_run() == oldest_first[2:]
