@@ -5,7 +5,10 @@ before its timeout, until no object holds the customer's events and their watche
 from __future__ import annotations
 
 import gzip
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botocore.exceptions import ClientError
 
 from touchpoint import aws
 from touchpoint.archive import erasures
@@ -13,9 +16,9 @@ from touchpoint.archive import store as archive
 from touchpoint.archive.record import Archived
 from touchpoint.events import Kind, LineItem, TouchpointEvent
 from touchpoint.local.runtime import LocalRuntime
-from touchpoint.profiles import privacy
+from touchpoint.profiles import privacy, store
 
-from ..conftest import table_items
+from ..conftest import Shop, table_items
 
 KEYS = [f"events/dt=2026-12-0{day}/object" for day in (1, 2, 3)]
 
@@ -96,3 +99,25 @@ def _queued(runtime: LocalRuntime) -> list[str]:
     url = runtime.resources.queue_urls["WatchQueue"]
     answer = aws.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10)
     return [m["Body"] for m in answer.get("Messages", [])]
+
+
+def test_when_the_rest_cannot_be_queued_nothing_is_deleted_yet_and_the_retry_erases(
+    shop: Shop, runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archive is swept before the customer's items go: if queueing the rest fails, the
+    webhook answers 5xx and Shopify's retry still finds the customer by their aliases."""
+    shop.post("checkouts", "checkouts/create", shop.checkout(95))
+    shop.post("checkouts", "checkouts/create", shop.checkout(95, at=datetime.now(UTC) + timedelta(minutes=1)))
+    customer = store.find_customer("shopper95@example.com")
+    assert customer and len([r for r in archive.read() if r.customer_id == customer]) == 2
+    with runtime.as_function("CustomerFunction"):
+        monkeypatch.setenv("WATCH_QUEUE_URL", runtime.resources.queue_urls["WatchQueue"] + "-gone")
+        with pytest.raises(ClientError):
+            privacy.forget(customer, sweep_for=0.0)
+        assert store.find_customer("shopper95@example.com") == customer
+        monkeypatch.undo()
+    with runtime.as_function("CustomerFunction"):
+        privacy.forget(customer, sweep_for=0.0)
+    runtime.drain(functions=["WatchesFunction"])
+    assert store.find_customer("shopper95@example.com") is None
+    assert [r for r in archive.read() if r.customer_id == customer] == []

@@ -81,12 +81,14 @@ def forget(customer_id: str, sweep_for: float | None = None) -> int:
     profile, _ = store.load(customer_id)
     everyone = (customer_id, *sorted(profile.get("merged_from") or ()))
     erasures.record(everyone, datetime.now(UTC))
-    interest: set[tuple[str, str]] = set()  # (customer, product) watches to delete
-    deleted = sum(_erase(one, interest) for one in everyone) + _forget_interest(interest)
     deadline = None
     if sweep_for is not None and erasures.can_resume_later():
         deadline = time.monotonic() + sweep_for
-    return deleted + sweep(everyone, after="", deadline=deadline)
+    # the archive first: should queueing its rest fail, the webhook's retry still finds the
+    # customer by their aliases and starts again (every step can run twice)
+    swept = sweep(everyone, after="", deadline=deadline)
+    interest: set[tuple[str, str]] = set()  # (customer, product) watches to delete
+    return swept + sum(_erase(one, interest) for one in everyone) + _forget_interest(interest)
 
 
 def sweep(customer_ids: Iterable[str], after: str, deadline: float | None) -> int:
