@@ -6,6 +6,8 @@ import base64
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import store
 
@@ -126,3 +128,56 @@ def test_two_guests_sharing_a_phone_stay_two_customers(shop: Shop, runtime: Loca
     assert store.load(ben)[0]["email"] == "shopper94@example.com"
     assert store.load(anna)[0]["checkout"]["token"] == "guest-anna"
     assert store.load(ben)[0]["checkout"]["token"] == "guest-ben"
+
+
+def test_a_fault_while_forgetting_leaves_the_customer_findable_and_the_retry_erases_all(
+    shop: Shop, runtime: LocalRuntime
+) -> None:
+    """The profiles merged in go first and the customer's own aliases and profile last, in one
+    transaction: a fault on the way leaves what a retry needs to find everyone again."""
+    from botocore.exceptions import ClientError
+    from pynamodb.exceptions import TransactWriteError
+
+    from touchpoint import aws
+    from touchpoint.profiles import privacy
+
+    from ..conftest import table_items
+
+    browsing = track(runtime, viewed("m30", "anon-30", "p9", context={"traits": {"phone": "+4915112345630"}}))
+    status, bought = shop.post("orders", "orders/create", shop.order(93, at=datetime.now(UTC)))
+    assert status == 200
+    track(
+        runtime,
+        {
+            "type": "identify",
+            "messageId": "m31",
+            "anonymousId": "anon-30",
+            "traits": {"email": "shopper93@example.com"},
+        },
+    )
+    survivor = bought["customer_id"]
+    assert privacy.export(survivor)["merged"][0]["customer_id"] == browsing["customer_id"]
+
+    failed: list[str] = []
+
+    def fault(params: dict, **_: object) -> None:
+        if not failed:
+            failed.append(json.dumps(params, default=str))
+            raise ClientError(
+                {"Error": {"Code": "InternalServerError", "Message": "injected"}}, "TransactWriteItems"
+            )
+
+    client = aws.connection().client
+    client.meta.events.register_first("before-call.dynamodb.TransactWriteItems", fault)
+    try:
+        with pytest.raises(TransactWriteError):
+            privacy.forget(survivor)
+    finally:
+        client.meta.events.unregister("before-call.dynamodb.TransactWriteItems", fault)
+    assert failed and browsing["customer_id"] in failed[0]  # the merged profile's, first
+    assert store.find_customer("shopper93@example.com") == survivor
+
+    privacy.forget(survivor)
+    assert store.find_customer("shopper93@example.com") is None
+    people = [i for i in table_items(runtime) if i["sk"]["S"] in ("PROFILE", "ALIAS")]
+    assert people == []

@@ -8,6 +8,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from pynamodb.transactions import TransactWrite
+
+from touchpoint import aws
 from touchpoint.archive import erasures
 from touchpoint.archive import store as archive
 from touchpoint.catalog import watchers
@@ -26,6 +29,7 @@ from touchpoint.profiles.models import (
 # a webhook (Shopify waits 5 s) reads the archive this long: an erasure's sweep goes on in the
 # Watches function, an export says it is incomplete
 SWEEP_ON_REQUEST = 2.0
+TRANSACTION_ITEMS = 100  # DynamoDB's limit
 
 
 def jsonable(value: Any) -> Any:
@@ -87,8 +91,13 @@ def forget(customer_id: str, sweep_for: float | None = None) -> int:
     # the archive first: should queueing its rest fail, the webhook's retry still finds the
     # customer by their aliases and starts again (every step can run twice)
     swept = sweep(everyone, after="", deadline=deadline)
+    # the profiles merged in first and the customer's own last: until then a retry finds them all
     interest: set[tuple[str, str]] = set()  # (customer, product) watches to delete
-    return swept + sum(_erase(one, interest) for one in everyone) + _forget_interest(interest)
+    merged = sum(_erase(other, interest) for other in everyone[1:])
+    own, messages = store.load(customer_id)
+    interest |= _interest_of(customer_id, own)
+    deleted = merged + _forget_interest(interest) + _delete_messages(messages)
+    return swept + deleted + _delete_identity(customer_id, own)
 
 
 def sweep(customer_ids: Iterable[str], after: str, deadline: float | None) -> int:
@@ -113,21 +122,34 @@ def _forget_interest(interest: set[tuple[str, str]]) -> int:
 def _erase(customer_id: str, interest: set[tuple[str, str]]) -> int:
     """Messages, aliases and the profile; the products it shows interest in go into `interest`."""
     profile, messages = store.load(customer_id)
-    pk = customer_pk(customer_id)
-    deleted = 0
+    interest |= _interest_of(customer_id, profile)
+    return _delete_messages(messages) + _delete_identity(customer_id, profile)
+
+
+def _interest_of(customer_id: str, profile: dict[str, Any]) -> set[tuple[str, str]]:
+    """Interest in products (catalog/watchers.py) is recorded only for viewed and carted ones."""
+    return {(customer_id, p) for p in set(profile.get("viewed") or ()) | set(profile.get("carted") or ())}
+
+
+def _delete_messages(messages: list[MessageItem]) -> int:
     with MessageItem.batch_write() as batch:
         for item in messages:
             batch.delete(item)
-            deleted += 1
-    with AliasItem.batch_write() as aliases:
-        for key in profile.get("aliases") or ():
+    return len(messages)
+
+
+def _delete_identity(customer_id: str, profile: dict[str, Any]) -> int:
+    """The aliases and the profile in one transaction: never a profile no alias leads to, nor
+    aliases naming a profile that is gone (a retry finds the customer, or there is nothing left)."""
+    keys = sorted(profile.get("aliases") or ())
+    if not profile:
+        return 0
+    spill, together = keys[: -TRANSACTION_ITEMS + 1], keys[-TRANSACTION_ITEMS + 1 :]
+    with AliasItem.batch_write() as aliases:  # beyond what one transaction holds (never seen)
+        for key in spill:
             aliases.delete(AliasItem(key, "ALIAS"))
-            deleted += 1
-    # interest in products (catalog/watchers.py) is recorded only for viewed and carted ones
-    interest.update(
-        (customer_id, p) for p in set(profile.get("viewed") or ()) | set(profile.get("carted") or ())
-    )
-    if profile:
-        ProfileItem(pk, PROFILE_SK).delete()
-        deleted += 1
-    return deleted
+    with TransactWrite(connection=aws.connection()) as tx:
+        for key in together:
+            tx.delete(AliasItem(key, "ALIAS"))
+        tx.delete(ProfileItem(customer_pk(customer_id), PROFILE_SK))
+    return len(keys) + 1
