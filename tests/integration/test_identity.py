@@ -72,24 +72,27 @@ def test_two_known_profiles_are_merged_when_an_event_links_them(shop: Shop, runt
     assert tombstone["merged_into"] == bought["customer_id"]
 
 
+def _browser_who_bought(
+    shop: Shop, runtime: LocalRuntime, n: int, anonymous_id: str, phone: str | None = None
+) -> tuple[dict, str]:
+    """A browser (a phone in their traits) and a Shopify buyer, merged when the browser signs
+    in with the buyer's e-mail: the browsing profile's event and the surviving customer id."""
+    traits = {"phone": f"+49151123456{n:02d}"}
+    browsing = track(runtime, viewed(f"m{n}a", anonymous_id, "p9", context={"traits": traits}))
+    status, bought = shop.post("orders", "orders/create", shop.order(n, at=datetime.now(UTC)))
+    assert status == 200
+    signed_in = {"email": f"shopper{n}@example.com", **({"phone": phone} if phone else {})}
+    identify = {"type": "identify", "messageId": f"m{n}b", "anonymousId": anonymous_id, "traits": signed_in}
+    track(runtime, identify)
+    return browsing, bought["customer_id"]
+
+
 def test_export_and_forget_follow_a_merge(shop: Shop, runtime: LocalRuntime) -> None:
     from touchpoint.profiles import privacy
 
     from ..conftest import table_items
 
-    browsing = track(runtime, viewed("m20", "anon-3", "p9", context={"traits": {"phone": "+4915112345670"}}))
-    status, bought = shop.post("orders", "orders/create", shop.order(91, at=datetime.now(UTC)))
-    assert status == 200
-    track(
-        runtime,
-        {
-            "type": "identify",
-            "messageId": "m21",
-            "anonymousId": "anon-3",
-            "traits": {"email": "shopper91@example.com", "phone": "+4915112345671"},
-        },
-    )
-    survivor = bought["customer_id"]
+    browsing, survivor = _browser_who_bought(shop, runtime, 91, "anon-3", phone="+4915112345671")
     exported = privacy.export(survivor)
     assert "ID#anon#anon-3" in exported["aliases"] and "ID#platform#shopify:7091" in exported["aliases"]
     assert [m["customer_id"] for m in exported["merged"]] == [browsing["customer_id"]]
@@ -143,19 +146,7 @@ def test_a_fault_while_forgetting_leaves_the_customer_findable_and_the_retry_era
 
     from ..conftest import table_items
 
-    browsing = track(runtime, viewed("m30", "anon-30", "p9", context={"traits": {"phone": "+4915112345630"}}))
-    status, bought = shop.post("orders", "orders/create", shop.order(93, at=datetime.now(UTC)))
-    assert status == 200
-    track(
-        runtime,
-        {
-            "type": "identify",
-            "messageId": "m31",
-            "anonymousId": "anon-30",
-            "traits": {"email": "shopper93@example.com"},
-        },
-    )
-    survivor = bought["customer_id"]
+    browsing, survivor = _browser_who_bought(shop, runtime, 93, "anon-30")
     assert privacy.export(survivor)["merged"][0]["customer_id"] == browsing["customer_id"]
 
     failed: list[str] = []
