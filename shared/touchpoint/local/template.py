@@ -55,6 +55,9 @@ class Route:
     function: str
 
 
+LAMBDA_DEFAULT_TIMEOUT = 3.0  # seconds, when neither the function nor Globals sets Timeout
+
+
 @dataclass
 class Function:
     logical_id: str
@@ -64,7 +67,7 @@ class Function:
     routes: list[Route] = field(default_factory=list)
     queues: list[tuple[str, int]] = field(default_factory=list)  # (queue logical id, batch size)
     schedules: list[str] = field(default_factory=list)
-    timeout: float = 3.0  # seconds (Lambda's default): what the context says remains
+    timeout: float = LAMBDA_DEFAULT_TIMEOUT  # seconds: what the context says remains
 
 
 @dataclass
@@ -104,7 +107,7 @@ def load(path: Path) -> Template:
             code_dir=path.parent / str(props.get("CodeUri", ".")),
             handler=str(props.get("Handler") or globals_fn.get("Handler") or "app.lambda_handler"),
             environment=env,
-            timeout=float(props.get("Timeout") or globals_fn.get("Timeout") or 3),
+            timeout=float(props.get("Timeout") or globals_fn.get("Timeout") or LAMBDA_DEFAULT_TIMEOUT),
         )
         for event in (props.get("Events") or {}).values():
             eprops = event.get("Properties") or {}

@@ -94,7 +94,7 @@ def forget(customer_id: str, sweep_for: float | None = None) -> int:
     # the profiles merged in first and the customer's own last: until then a retry finds them all
     interest: set[tuple[str, str]] = set()  # (customer, product) watches to delete
     merged = sum(_erase(other, interest) for other in everyone[1:])
-    own, messages = store.load(customer_id)
+    own, messages = store.load(customer_id)  # read again: what events planned during the sweep goes too
     interest |= _interest_of(customer_id, own)
     deleted = merged + _forget_interest(interest) + _delete_messages(messages)
     return swept + deleted + _delete_identity(customer_id, own)
