@@ -374,7 +374,8 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
         return _storefront(f"{tag}-{i}", type="page", name=f"b{i}", **seen)
 
     def buyer_page_elsewhere(i: int) -> Request:
-        """The same, in a container that has not seen the shopper: no remembered owner to guess."""
+        """The same, in a container that has not seen the shopper: no remembered owner, so the
+        profile fetched with the aliases is the one they would mint (the e-mail's)."""
         from touchpoint.profiles import store
 
         request = buyer_page(i, "pe")
@@ -653,12 +654,15 @@ def bench_cold_without_bytecode(function: str = "web_event") -> float:
     return _fresh_ms(timed.format(str(ROOT / "functions" / function / "app.py")), runs=3, bytecode=False)
 
 
-# what a webhook function loads before any code of ours: the named libraries, pydantic's models
-# (the events are validated with them) and Powertools' HTTP resolver, logger and metrics
+# what a webhook function loads before any code of ours: the named libraries, pydantic with one
+# model defined (the events are validated with models, as Powertools' parser wants; defining the
+# first model imports pydantic's fields, types and schema machinery, which importing BaseModel
+# alone does not) and Powertools' HTTP resolver, logger and metrics
 BASELINE_IMPORTS = "import pynamodb.models, boto3"
 REQUIRED_BY_A_WEBHOOK = (
     f"{BASELINE_IMPORTS}; from pydantic import BaseModel; "
-    "import aws_lambda_powertools.event_handler; from aws_lambda_powertools import Logger, Metrics"
+    "import aws_lambda_powertools.event_handler; from aws_lambda_powertools import Logger, Metrics; "
+    "type('One', (BaseModel,), {'__annotations__': {'x': int}})"
 )
 
 
@@ -866,8 +870,8 @@ def print_cold_imports() -> None:
     baseline, floor, imports = bench_cold_imports()
     print(f"  baseline: import pynamodb, boto3  {baseline:.0f} ms")
     print(
-        f"  floor of a webhook function: the same with pydantic's BaseModel and Powertools' event handler,"
-        f" Logger and Metrics  {floor:.0f} ms, {floor / baseline:4.2f}x before any code of ours"
+        f"  floor of a webhook function: the same with one pydantic model defined and Powertools' event"
+        f" handler, Logger and Metrics  {floor:.0f} ms, {floor / baseline:4.2f}x before any code of ours"
         f" (target <= 1.5x {'met' if floor <= 1.5 * baseline else 'NOT met'} by the libraries alone)"
     )
     raw = bench_cold_without_bytecode()
@@ -879,7 +883,8 @@ def print_cold_imports() -> None:
         verdict = "met" if first <= 1.5 * baseline else "NOT met"
         print(
             f"  {name:<16} module {alone:5.0f} ms ({alone / baseline:4.2f}x); with the first request's imports "
-            f"and playbook {first:5.0f} ms, {first / baseline:4.2f}x the baseline (target <= 1.5x {verdict})"
+            f"and playbook {first:5.0f} ms, {first / baseline:4.2f}x the baseline (target <= 1.5x {verdict}; "
+            f"{first - floor:+4.0f} ms against the floor)"
         )
 
 
