@@ -207,16 +207,17 @@ def backtest_showcase(out: Path) -> str:
 
 
 def _held_out_shopper() -> int:
-    """A shopper number whose Shopify customer hashes into the holdout group."""
+    """A shopper number whose customer id (made from their e-mail, which their first checkout
+    names) hashes into the holdout group."""
     from touchpoint.decide.engine import in_holdout
-    from touchpoint.identity import alias_key, customer_id_for
+    from touchpoint.identity import alias_key, minted_id
     from touchpoint.pipeline import current_playbook
 
     playbook = current_playbook()
     return next(
         n
         for n in range(100, 1000)
-        if in_holdout(customer_id_for(alias_key("platform", f"shopify:{7000 + n}")), playbook)
+        if in_holdout(minted_id([alias_key("email", f"shopper{n}@example.com")]), playbook)
     )
 
 

@@ -65,8 +65,20 @@ def marker_key(dedup_key: str) -> str:
 
 
 def customer_id_for(alias: str) -> str:
-    """A new customer's id, derived from its first alias so concurrent first events agree."""
+    """A customer's id as derived from one alias key: the same key always gives the same id."""
     return "c_" + sha256(alias)[:24]
+
+
+EMAIL_ALIAS = "ID#email#"
+
+
+def minted_id(keys: list[str]) -> str:
+    """A new customer's id, from the alias keys of its first event (strongest first): the
+    e-mail's when the event names one, else the strongest's. Derived, so concurrent first events
+    agree. The e-mail is what most sources name (Shopify, the help desk, a signed-in storefront),
+    so a later event from another source can guess the profile's key from its own aliases and
+    read it on the same trip as them."""
+    return customer_id_for(next((key for key in keys if key.startswith(EMAIL_ALIAS)), keys[0]))
 
 
 def stable_bucket(*parts: str) -> float:

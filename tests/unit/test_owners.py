@@ -1,14 +1,24 @@
 """The resolver's remembered owners: a bounded guess, most recently used kept."""
 
-from touchpoint.identity import customer_id_for
+from touchpoint.identity import customer_id_for, minted_id
 from touchpoint.profiles.store import Owners
 
 
-def test_the_first_remembered_alias_names_the_guess_else_the_first_alias() -> None:
+def test_the_first_remembered_alias_names_the_guess_else_the_id_the_aliases_mint() -> None:
     owners = Owners()
-    assert owners.guess(["ID#email#a", "ID#anon#b"]) == customer_id_for("ID#email#a")
+    keys = ["ID#platform#shopify:1", "ID#email#a", "ID#anon#b"]
+    assert owners.guess(keys) == customer_id_for("ID#email#a")
     owners.remember({"ID#anon#b": "c_b"})
-    assert owners.guess(["ID#email#a", "ID#anon#b"]) == "c_b"
+    assert owners.guess(keys) == "c_b"
+
+
+def test_a_new_id_is_made_from_the_email_when_the_event_names_one_else_the_strongest_alias() -> None:
+    """Shopify names the platform id and the e-mail, a signed-in storefront the e-mail and a
+    browser id: both make the same id, so either can find the other's profile by its key."""
+    shopify = ["ID#platform#shopify:7", "ID#email#h", "ID#anon#checkout-token"]
+    storefront = ["ID#email#h", "ID#anon#browser"]
+    assert minted_id(shopify) == minted_id(storefront) == customer_id_for("ID#email#h")
+    assert minted_id(["ID#platform#shopify:7", "ID#anon#x"]) == customer_id_for("ID#platform#shopify:7")
 
 
 def test_the_least_recently_used_go_first() -> None:

@@ -12,7 +12,7 @@ from pynamodb.attributes import MapAttribute
 from pynamodb.constants import BATCH_GET_PAGE_LIMIT
 
 from touchpoint.events import Identity
-from touchpoint.identity import alias_key, customer_id_for, normalize_email, normalize_phone
+from touchpoint.identity import alias_key, minted_id, normalize_email, normalize_phone
 from touchpoint.profiles.models import (
     MESSAGE_PREFIX,
     PROFILE_SK,
@@ -111,10 +111,10 @@ def resolve_with(identity: Identity, lookup: Callable[[list[str]], dict[str, str
         return Resolution(customer_id=owner, known=known, wanted=set(keys))
     weak = next((known[k] for k in keys if k in known), None)
     if weak is None:
-        return Resolution(customer_id=customer_id_for(keys[0]), known=known, wanted=set(keys))
+        return Resolution(customer_id=minted_id(keys), known=known, wanted=set(keys))
     # a shared phone or a reused anonymous id must not hand a named shopper's event to someone
     # else: the weak match stands only if that customer is anonymous (checked on load)
-    named = customer_id_for(strong[0]) if strong else None
+    named = minted_id(strong) if strong else None
     return Resolution(customer_id=weak, known=known, wanted=set(keys), unless_named=named)
 
 
@@ -157,10 +157,10 @@ def _batch_read(keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
 class Owners:
     """Alias key -> customer id, as this container last read them: a guess, never an answer.
 
-    A returning shopper's event rarely names the alias their customer id was made from (a
-    storefront page names an e-mail and a browser id, the id came from the Shopify customer), so
-    the guess from the first alias misses and the profile costs a second trip. The owners read on
-    earlier events name the right profile to fetch with the aliases. The aliases read on the same
+    A returning shopper's event need not name the alias their customer id was made from (a
+    customer first seen on an order without an e-mail, or before ids were made from the e-mail:
+    `minted_id`), and then the guess from its aliases misses and the profile costs a second trip.
+    The owners read on earlier events name the right profile to fetch with the aliases. The aliases read on the same
     trip still decide whose the event is, so a stale entry (a merge since) costs only the
     second trip it was meant to save. Bounded: the least recently used go first."""
 
@@ -170,13 +170,13 @@ class Owners:
         self._owners: OrderedDict[str, str] = OrderedDict()
 
     def guess(self, keys: list[str]) -> str:
-        """The customer the first remembered alias names, else the id the first alias makes."""
+        """The customer the first remembered alias names, else the id these aliases would mint."""
         for key in keys:
             owner = self._owners.get(key)
             if owner is not None:
                 self._owners.move_to_end(key)
                 return owner
-        return customer_id_for(keys[0])
+        return minted_id(keys)
 
     def remember(self, stored: dict[str, str]) -> None:
         for key, owner in stored.items():
@@ -202,9 +202,9 @@ class Fetched:
 
 def resolve_fetching(identity: Identity) -> tuple[Resolution | None, Fetched | None]:
     """`resolve`, with a guessed profile on the same BatchGetItem: the customer an alias of the
-    event named when this container last read it (`Owners`), else the one the event's first alias
-    would name (`customer_id_for`: a new customer's, and a returning one's whose first event named
-    it too). When the guess is right, the event needs no second read while the profile shows no
+    event named when this container last read it (`Owners`), else the one the event's aliases
+    would mint (`minted_id`: a new customer's, and a returning one's whose first event named the
+    same e-mail, or the same strongest alias). When the guess is right, the event needs no second read while the profile shows no
     messages (messages.may_have). Eventually consistent, as `load`."""
     keys = alias_keys(identity)
     if identity.customer_id or not keys:
