@@ -641,8 +641,11 @@ def _fresh_ms(code: str, runs: int = 5, bytecode: bool = True) -> float:
 # never loads either.
 FIRST_REQUEST = "import touchpoint.pipeline as p; p.current_playbook()"
 # these load neither the pipeline nor the playbook on a request; the Watches function's first
-# record imports boto3 for its S3 client (as for every function, making the clients is not counted)
+# record imports boto3 for its S3 client (as for every function, making the clients is not counted).
+# The Preferences function's first request is taken to be a one-click unsubscribe, what mail
+# providers post; a first preference page adds Jinja2 (PREFERENCE_PAGE)
 FIRST_REQUEST_OF = {"dispatcher": "pass", "watches": "import boto3"}
+PREFERENCE_PAGE = f"{FIRST_REQUEST}; import touchpoint.preferences.center as c; c._pages()"
 
 
 def bench_cold_without_bytecode(function: str = "web_event") -> float:
@@ -686,6 +689,9 @@ def bench_cold_imports() -> tuple[float, float, list[tuple[str, float, float]]]:
         )
         for app in sorted(ROOT.glob("functions/*/app.py"))
     ]
+    preferences = ROOT / "functions" / "preferences" / "app.py"
+    page = _fresh_ms(timed.format(f"runpy.run_path({str(preferences)!r}); {PREFERENCE_PAGE}"))
+    rows.append(("preferences page", rows[[r[0] for r in rows].index("preferences")][1], page))
     return baseline, floor, rows
 
 

@@ -80,3 +80,13 @@ def test_the_watches_function_starts_without_pydantic() -> None:
         "print(*[m for m in ('pydantic', 'touchpoint.events', 'touchpoint.pipeline') if m in sys.modules])"
     )
     assert seen == []
+
+
+def test_the_preferences_function_starts_without_jinja2() -> None:
+    """A one-click unsubscribe, what mail providers post, renders nothing: Jinja2 waits for the
+    first preference page."""
+    look = "print(*[m for m in ('jinja2', 'touchpoint.pipeline') if m in sys.modules])"
+    seen = _run(f"import runpy, sys; runpy.run_path('functions/preferences/app.py'); {look}")
+    assert seen == ["touchpoint.pipeline"]
+    sender = _run(f"import runpy, sys; runpy.run_path('functions/sender/app.py'); {look}")
+    assert sender == ["jinja2", "touchpoint.pipeline"]  # it renders every message: loaded at start
