@@ -691,7 +691,8 @@ def bench_cold_imports() -> tuple[float, float, list[tuple[str, float, float]]]:
     ]
     preferences = ROOT / "functions" / "preferences" / "app.py"
     page = _fresh_ms(timed.format(f"runpy.run_path({str(preferences)!r}); {PREFERENCE_PAGE}"))
-    rows.append(("preferences page", rows[[r[0] for r in rows].index("preferences")][1], page))
+    module = next(alone for name, alone, _ in rows if name == "preferences")
+    rows.append(("preferences page", module, page))
     return baseline, floor, rows
 
 

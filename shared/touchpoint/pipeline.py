@@ -3,8 +3,7 @@
 Round trips per event: one BatchGetItem (aliases, and the profile of the customer an alias named
 when this container last read it, else the one its aliases would mint: identity.minted_id), one
 Query (profile and messages) unless that profile is the event's and shows no messages, then one
-write, and one
-Firehose PutRecord into the event archive. The write is a single conditional
+write, and one Firehose PutRecord into the event archive. The write is a single conditional
 UpdateItem of the profile when the event changes nothing else (a storefront view, an open),
 else one TransactWriteItems (event marker, aliases, profile update, message writes, an order's
 product counters). Product watches are written from the archive, off this path

@@ -125,21 +125,18 @@ def _consents(channels: set[str], current: dict[str, Any], now: datetime) -> tup
 
 def page(token: str, current: dict[str, Any], playbook: Playbook, notice: str = "") -> str:
     """The preference page for this token's customer, as a self-contained HTML form."""
-    return (
-        _pages()
-        .get_template("page.html")
-        .render(
-            shop=playbook.brand.shop_name,
-            color=playbook.brand.primary_color,
-            action=f"/preferences/{token}",
-            csrf=csrf_for(token),
-            email=current.get("email", False),
-            sms=current.get("sms", False),
-            sms_known=current.get("sms_known", False),
-            topics=TOPICS,
-            topics_off=current.get("topics_off", ()),
-            frequencies=FREQUENCIES,
-            frequency=current.get("frequency", "normal"),
-            notice=notice,
-        )
+    template = _pages().get_template("page.html")
+    return template.render(
+        shop=playbook.brand.shop_name,
+        color=playbook.brand.primary_color,
+        action=f"/preferences/{token}",
+        csrf=csrf_for(token),
+        email=current.get("email", False),
+        sms=current.get("sms", False),
+        sms_known=current.get("sms_known", False),
+        topics=TOPICS,
+        topics_off=current.get("topics_off", ()),
+        frequencies=FREQUENCIES,
+        frequency=current.get("frequency", "normal"),
+        notice=notice,
     )

@@ -160,9 +160,10 @@ class Owners:
     A returning shopper's event need not name the alias their customer id was made from (a
     customer first seen on an order without an e-mail, or before ids were made from the e-mail:
     `minted_id`), and then the guess from its aliases misses and the profile costs a second trip.
-    The owners read on earlier events name the right profile to fetch with the aliases. The aliases read on the same
-    trip still decide whose the event is, so a stale entry (a merge since) costs only the
-    second trip it was meant to save. Bounded: the least recently used go first."""
+    The owners read on earlier events name the right profile to fetch with the aliases. The
+    aliases read on the same trip still decide whose the event is, so a stale entry (a merge
+    since) costs only the second trip it was meant to save. Bounded: the least recently used go
+    first."""
 
     KEPT = 10_000
 
@@ -204,8 +205,9 @@ def resolve_fetching(identity: Identity) -> tuple[Resolution | None, Fetched | N
     """`resolve`, with a guessed profile on the same BatchGetItem: the customer an alias of the
     event named when this container last read it (`Owners`), else the one the event's aliases
     would mint (`minted_id`: a new customer's, and a returning one's whose first event named the
-    same e-mail, or the same strongest alias). When the guess is right, the event needs no second read while the profile shows no
-    messages (messages.may_have). Eventually consistent, as `load`."""
+    same e-mail, or the same strongest alias). When the guess is right, the event needs no second
+    read while the profile shows no messages (messages.may_have). Eventually consistent, as
+    `load`."""
     keys = alias_keys(identity)
     if identity.customer_id or not keys:
         return resolve(identity), None
