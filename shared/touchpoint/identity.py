@@ -52,11 +52,22 @@ def key_part(value: str) -> str:
     return value if len(value.encode("utf-8")) <= KEY_PART_LIMIT else "sha256:" + sha256(value)
 
 
+STRONG_KINDS = ("platform", "user", "email")  # identify a person; phone and anonymous ids only hint
+
+
+def alias_prefix(kind: str) -> str:
+    """What every alias key of this kind starts with."""
+    return f"ID#{kind}#"
+
+
+STRONG_PREFIXES = tuple(alias_prefix(kind) for kind in STRONG_KINDS)
+
+
 def alias_key(kind: str, value: str) -> str:
     """Partition key of an alias item; e-mail and phone are hashed, long ids too."""
     if kind in ("email", "phone"):
         value = sha256(value)
-    return f"ID#{kind}#{key_part(value)}"
+    return alias_prefix(kind) + key_part(value)
 
 
 def marker_key(dedup_key: str) -> str:
@@ -69,16 +80,14 @@ def customer_id_for(alias: str) -> str:
     return "c_" + sha256(alias)[:24]
 
 
-EMAIL_ALIAS = "ID#email#"
-
-
 def minted_id(keys: list[str]) -> str:
     """A new customer's id, from the alias keys of its first event (strongest first): the
     e-mail's when the event names one, else the strongest's. Derived, so concurrent first events
     agree. The e-mail is what most sources name (Shopify, the help desk, a signed-in storefront),
     so a later event from another source can guess the profile's key from its own aliases and
     read it on the same trip as them."""
-    return customer_id_for(next((key for key in keys if key.startswith(EMAIL_ALIAS)), keys[0]))
+    email = alias_prefix("email")
+    return customer_id_for(next((key for key in keys if key.startswith(email)), keys[0]))
 
 
 def stable_bucket(*parts: str) -> float:

@@ -12,7 +12,14 @@ from pynamodb.attributes import MapAttribute
 from pynamodb.constants import BATCH_GET_PAGE_LIMIT
 
 from touchpoint.events import Identity
-from touchpoint.identity import alias_key, minted_id, normalize_email, normalize_phone
+from touchpoint.identity import (
+    STRONG_KINDS,
+    STRONG_PREFIXES,
+    alias_key,
+    minted_id,
+    normalize_email,
+    normalize_phone,
+)
 from touchpoint.profiles.models import (
     MESSAGE_PREFIX,
     PROFILE_SK,
@@ -22,8 +29,6 @@ from touchpoint.profiles.models import (
     customer_pk,
     unexpired,
 )
-
-STRONG_KINDS = ("platform", "user", "email")  # identify a person; phone and anonymous ids only hint
 
 
 def _kind(key: str) -> str:
@@ -70,8 +75,9 @@ class Resolution:
 
 def anonymous(raw: dict[str, Any]) -> bool:
     """A profile no strong identifier names (browsing, a guest without an address yet)."""
-    strong = tuple(f"ID#{kind}#" for kind in STRONG_KINDS)
-    return not raw.get("email") and not any(str(a).startswith(strong) for a in raw.get("aliases") or ())
+    return not raw.get("email") and not any(
+        str(a).startswith(STRONG_PREFIXES) for a in raw.get("aliases") or ()
+    )
 
 
 def alias_keys(identity: Identity) -> list[str]:
