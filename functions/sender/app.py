@@ -17,8 +17,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint.pipeline import current_playbook
 from touchpoint.plan import delivery
+from touchpoint.playbook_in_use import current_playbook
 
 logger = Logger()
 metrics = Metrics()

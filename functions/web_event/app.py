@@ -10,7 +10,7 @@ from typing import Any
 
 from touchpoint.decide.onsite import personalize
 from touchpoint.http import default_response, webhook_handler
-from touchpoint.pipeline import current_playbook
+from touchpoint.playbook_in_use import current_playbook
 from touchpoint.sources import segment
 
 

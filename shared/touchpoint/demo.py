@@ -97,7 +97,7 @@ def _emails(shop: DemoShop, folder: Path) -> list[str]:
     """One e-mail per flow for the report: the first one the SendGrid stub received, else (for
     flows the story does not reach) what the Sender would send Ava, rendered by `preview`."""
     from touchpoint.content.preview import render_html
-    from touchpoint.pipeline import current_playbook
+    from touchpoint.playbook_in_use import current_playbook
     from touchpoint.profiles import changes, store
 
     playbook = current_playbook()
@@ -211,7 +211,7 @@ def _held_out_shopper() -> int:
     names) hashes into the holdout group."""
     from touchpoint.decide.engine import in_holdout
     from touchpoint.identity import alias_key, minted_id
-    from touchpoint.pipeline import current_playbook
+    from touchpoint.playbook_in_use import current_playbook
 
     playbook = current_playbook()
     return next(

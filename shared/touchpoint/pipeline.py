@@ -27,17 +27,17 @@ from aws_lambda_powertools import Logger
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from touchpoint import aws, config
+from touchpoint import aws
 from touchpoint.archive import store as archive
 from touchpoint.catalog import statistics, watchers
 from touchpoint.decide import Decision, Playbook, Profile, looks_at_messages
-from touchpoint.decide import playbook as playbooks
 from touchpoint.decide.model import Status
 from touchpoint.errors import Ignored
 from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.identity import marker_key
 from touchpoint.measure.attribution import attribute
 from touchpoint.plan import staging
+from touchpoint.playbook_in_use import current_playbook
 from touchpoint.profiles import changes, merge, messages, privacy, recent, store, update
 from touchpoint.profiles.models import (
     PROFILE_SK,
@@ -83,10 +83,6 @@ class Outcome:
         if self.export is not None:
             body["export"] = self.export
         return body
-
-
-def current_playbook() -> Playbook:
-    return playbooks.load(config.playbook_path())
 
 
 def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:

@@ -12,7 +12,7 @@ from touchpoint import config
 from touchpoint.decide import Action, Decision, MessageView, Profile, Status, decide, recheck
 from touchpoint.decide.model import ConsentRecord
 from touchpoint.events import Checkout, Consent, Identity, Kind, LineItem, Order, Ticket, TouchpointEvent
-from touchpoint.pipeline import current_playbook
+from touchpoint.playbook_in_use import current_playbook
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 PLAYBOOK = current_playbook()

@@ -9,7 +9,7 @@ from touchpoint.catalog.model import Product
 from touchpoint.content.render import Message, render
 from touchpoint.decide import Profile
 from touchpoint.decide.playbook import parse
-from touchpoint.pipeline import current_playbook
+from touchpoint.playbook_in_use import current_playbook
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 HAT = Product(

@@ -13,6 +13,7 @@ from touchpoint.catalog import store, watchers
 from touchpoint.catalog.model import InventoryLevel, Product
 from touchpoint.errors import Ignored
 from touchpoint.events import Identity, Kind, LineItem, TouchpointEvent
+from touchpoint.playbook_in_use import current_playbook
 
 
 def signal(before: Product | None, after: Product | None, drop_share: float) -> Kind | None:
@@ -46,7 +47,7 @@ def _event(kind: Kind, product: Product, customer_id: str) -> TouchpointEvent:
 def apply(change: Product | InventoryLevel) -> store.CatalogOutcome:
     """Store the change, then tell whoever was waiting for it."""
     outcome = store.apply(change)
-    playbook = pipeline.current_playbook()
+    playbook = current_playbook()
     kind = signal(outcome.before, outcome.after, playbook.catalog.price_drop_share)
     if kind is None or outcome.after is None:
         return outcome

@@ -9,14 +9,16 @@ adapter speaks the low-level API rather than a pynamodb model.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.transactions import TransactWrite
 
 from touchpoint import aws, config
 from touchpoint.catalog.cache import Expiring
-from touchpoint.events import LineItem
 from touchpoint.identity import key_part, sha256
+
+if TYPE_CHECKING:  # the Sender reads statistics: the event models would lengthen its cold start
+    from touchpoint.events import LineItem
 
 TOP_SHARDS = 4
 MAX_ITEMS = 10

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from touchpoint.decide import guardrails, runs
 from touchpoint.decide.channel_choice import choose_channel
@@ -21,8 +21,10 @@ from touchpoint.decide.offers import offer_for
 from touchpoint.decide.playbook import Flow, Playbook, Step
 from touchpoint.decide.products import recommend
 from touchpoint.decide.scheduling import plan_time
-from touchpoint.events import TouchpointEvent
 from touchpoint.identity import stable_bucket
+
+if TYPE_CHECKING:  # types only: the event models stay off the Sender's start
+    from touchpoint.events import TouchpointEvent
 
 __all__ = ["decide", "in_holdout", "looks_at_messages", "recheck"]
 AUDIENCE_REMOVAL = "audience_removal"

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from touchpoint.decide.model import MessageView, Profile, Status
 from touchpoint.decide.playbook import Flow, Playbook, Step
 from touchpoint.decide.timing import next_allowed
-from touchpoint.events import TouchpointEvent
 from touchpoint.identity import stable_bucket
+
+if TYPE_CHECKING:  # types only: the event models stay off the Sender's start
+    from touchpoint.events import TouchpointEvent
 
 IN_FLIGHT = frozenset({Status.QUEUED, Status.SENDING})  # claimed for sending: going out now
 IGNORED_AFTER = 3  # marketing e-mails sent since the last open or click

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from touchpoint.content.checked import vouched
-from touchpoint.events import Kind
+from touchpoint.kinds import Kind
 
 if TYPE_CHECKING:
     import yaml

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from touchpoint.decide.model import PENDING_STATUSES, Action, Decision, MessageView, Profile, Status
 from touchpoint.decide.playbook import Flow
-from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.identity import sha256
-from touchpoint.kinds import CATALOG_KINDS
+from touchpoint.kinds import CATALOG_KINDS, Kind
+
+if TYPE_CHECKING:  # types only: the event models stay off the Sender's start
+    from touchpoint.events import TouchpointEvent
 
 OPT_IN_SOURCES = {Kind.CUSTOMER_UPDATED, Kind.IDENTIFY}
 FRESH_OPT_IN = timedelta(days=2)

@@ -11,14 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from touchpoint.decide import affinity, lifecycle
 from touchpoint.decide.model import ConsentRecord, MessageView, Profile
-from touchpoint.events import Kind, LineItem, TouchpointEvent
 from touchpoint.identity import normalize_email, normalize_phone
-from touchpoint.kinds import TRACKED_KINDS
+from touchpoint.kinds import TRACKED_KINDS, Kind
 from touchpoint.profiles import bounds
+
+if TYPE_CHECKING:  # types only: the event models stay off the Sender's start
+    from touchpoint.events import LineItem, TouchpointEvent
 
 
 @dataclass
@@ -262,7 +264,7 @@ def add_set(change: Change, attr: str, values: set[str]) -> None:
         change.add[attr] = (existing if isinstance(existing, set) else set()) | values
 
 
-Reducer = Callable[[Change, TouchpointEvent, dict[str, Any]], None]
+Reducer = Callable[[Change, "TouchpointEvent", dict[str, Any]], None]
 REDUCERS: dict[Kind, Reducer] = {
     Kind.CHECKOUT_UPDATED: _checkout_updated,
     Kind.CHECKOUT_COMPLETED: _checkout_closed,

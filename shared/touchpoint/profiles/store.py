@@ -6,12 +6,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import MapAttribute
 from pynamodb.constants import BATCH_GET_PAGE_LIMIT
 
-from touchpoint.events import Identity
 from touchpoint.identity import (
     STRONG_KINDS,
     STRONG_PREFIXES,
@@ -29,6 +28,9 @@ from touchpoint.profiles.models import (
     customer_pk,
     unexpired,
 )
+
+if TYPE_CHECKING:  # types only: the event models stay off the Sender's start
+    from touchpoint.events import Identity
 
 
 def _kind(key: str) -> str:
