@@ -2,9 +2,11 @@
 
 - decide() decisions per second, alone (pure)
 - warm handler time per event and DynamoDB round trips per event, per touchpoint (moto in-process),
-  with Shopify checkouts and orders, storefront page and product views and redeliveries
+  with Shopify checkouts and orders, storefront page and product views and redeliveries, and page
+  views of visitors with 100 and 1,000 earlier product views
 - DynamoDB capacity units per event from the sizes of the items each request changed and read,
-  the cost per million, and the blend the issue names (Lambda added, API Gateway beside it)
+  the largest item each wrote, the cost per million, and the blend the issue names (Lambda
+  added, API Gateway beside it)
 - a returning visitor's profile size, write units and cost by history length
 - the Dispatcher and Sender per delivered message: a welcome mail (about no product) and a cart
   reminder (its lines read fresh)
@@ -247,6 +249,12 @@ def _write_units(
     return table + index
 
 
+def _largest_changed(before: dict[Any, tuple[int, str]], after: dict[Any, tuple[int, str]]) -> int:
+    """The billed size in bytes of the largest item a request changed (before or after)."""
+    changed = [k for k in set(before) | set(after) if before.get(k) != after.get(k)]
+    return max((max(before.get(k, (0, ""))[0], after.get(k, (0, ""))[0]) for k in changed), default=0)
+
+
 def _stored(entry: tuple[int, str] | None) -> dict[str, Any] | None:
     return json.loads(entry[1]) if entry else None
 
@@ -345,6 +353,28 @@ def _storefront(message_id: str, **event: Any) -> Request:
     return "/events", headers, body
 
 
+def _after_views(runtime: Any, earlier: int) -> Any:
+    """A page view of a visitor who viewed `earlier` other products first (posted unmeasured
+    before the first round): the profile's caps keep what each request reads and writes flat."""
+    visitor = f"bench-history-{earlier}"
+
+    def page(i: int) -> Request:
+        if i == 0:
+            for n in range(earlier):
+                view = {"product_id": f"{9_000_000 + n}"}
+                runtime.http(
+                    "POST",
+                    *_storefront(
+                        f"h{earlier}-{n}", event="Product Viewed", anonymousId=visitor, properties=view
+                    ),
+                )
+                if n % 50 == 49:
+                    runtime.drain()  # the Watches function's share, as the archive would bring it
+        return _storefront(f"hp{earlier}-{i}", type="page", name=f"h{i}", anonymousId=visitor)
+
+    return page
+
+
 def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
     """Per touchpoint, the i-th request of a warm run (the first 5 are not in the medians), and
     the issue's target for its DynamoDB round trips (orders 3, every other event 2)."""
@@ -416,6 +446,8 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
         ),
         "WebEvent (page view, a buyer with messages)": (buyer_page, 2),
         "WebEvent (the same, a container new to them)": (buyer_page_elsewhere, 2),
+        "WebEvent (page view after 100 product views)": (_after_views(runtime, 100), 2),
+        "WebEvent (page view after 1,000 product views)": (_after_views(runtime, 1000), 2),
         "WebEvent (product view, returning visitor)": (view, 2),
         "WebEvent (duplicate view)": (redelivered, 2),
     }
@@ -436,6 +468,7 @@ class Measured:
     index_units: float = 0.0  # the due index's share of write_units, where measured apart
     aside_trips: float = 0.0  # DynamoDB calls off the request's path (the Watches function), mean
     aside_units: float = 0.0  # their write units, also in write_units
+    largest_bytes: int = 0  # the largest item any of its requests changed
 
     @property
     def dollars_per_million(self) -> float:
@@ -444,6 +477,7 @@ class Measured:
 
 def _measure(runtime: Any, counter: CallCounter, name: str, make: Any, target: int, rounds: int) -> Measured:
     times, trips, ours, units, reads = [], [], [], [], []  # ours: the time outside AWS calls
+    largest = 0
     aside: list[tuple[int, int, float]] = []
     outside = []  # the time outside the emulator: our code and botocore
     table, operations = runtime.resources.table_name, Counter[str]()
@@ -462,7 +496,9 @@ def _measure(runtime: Any, counter: CallCounter, name: str, make: Any, target: i
         elapsed -= counter.bookkeeping - bookkeeping_before  # the counter's sizing of what was read
         assert response.status == 200, response.body
         transactional = counter.calls["TransactWriteItems"] > transactions
-        units.append(_write_units(items_before, _snapshot(counter, table), transactional))
+        items_after = _snapshot(counter, table)
+        units.append(_write_units(items_before, items_after, transactional))
+        largest = max(largest, _largest_changed(items_before, items_after))
         reads.append(counter.read_units - read_before)
         times.append(elapsed * 1000)
         ours.append((elapsed - (counter.seconds - aws_before)) * 1000)
@@ -485,6 +521,7 @@ def _measure(runtime: Any, counter: CallCounter, name: str, make: Any, target: i
         statistics.median(outside[5:]),
         aside_trips=statistics.mean(t for t, _, _ in aside),
         aside_units=aside_units,
+        largest_bytes=largest,
     )
 
 
@@ -827,6 +864,13 @@ def _print_trips(rows: list[Measured], decimals: int) -> None:
         )
 
 
+def _largest(size: int) -> str:
+    if not size:
+        return "the request changed no item"
+    verdict = "met" if size <= 4096 else "NOT met"
+    return f"largest item the request changed {size / 1024:.1f} KB (target <= 4 KB {verdict})"
+
+
 def print_handlers() -> None:
     print("\nper event, warm, moto in-process (median ms; DynamoDB round trips per event, mean)")
     rows, raw = _with_sendgrid(bench_handlers)
@@ -842,7 +886,7 @@ def print_handlers() -> None:
     for row in rows:
         print(
             f"  {row.name:<44} {row.write_units:4.1f} write units, {row.read_units:4.1f} read units:"
-            f" ${row.dollars_per_million:.2f} per million"
+            f" ${row.dollars_per_million:.2f} per million; {_largest(row.largest_bytes)}"
         )
     print_blend({row.name: row for row in rows})
 
