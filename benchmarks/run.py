@@ -239,20 +239,22 @@ def _write_units(
     before and after, twice that in a transaction; and the due index's writes (never doubled)."""
     from touchpoint.measure.item_size import index_write_units, write_units
 
-    changed = [k for k in set(before) | set(after) if before.get(k) != after.get(k)]
-    table = sum(
-        write_units(max(before.get(k, (0, ""))[0], after.get(k, (0, ""))[0]), transactional) for k in changed
-    )
+    changed = _changed_sizes(before, after)
+    table = sum(write_units(size, transactional) for size in changed.values())
     index = sum(
         index_write_units(_stored(before.get(k)), _stored(after.get(k)), DUE_INDEX_KEYS) for k in changed
     )
     return table + index
 
 
-def _largest_changed(before: dict[Any, tuple[int, str]], after: dict[Any, tuple[int, str]]) -> int:
-    """The billed size in bytes of the largest item a request changed (before or after)."""
-    changed = [k for k in set(before) | set(after) if before.get(k) != after.get(k)]
-    return max((max(before.get(k, (0, ""))[0], after.get(k, (0, ""))[0]) for k in changed), default=0)
+def _changed_sizes(before: dict[Any, tuple[int, str]], after: dict[Any, tuple[int, str]]) -> dict[Any, int]:
+    """Each item a request changed, with the billed size DynamoDB charges it by: the larger of its
+    sizes before and after."""
+    return {
+        k: max(before.get(k, (0, ""))[0], after.get(k, (0, ""))[0])
+        for k in set(before) | set(after)
+        if before.get(k) != after.get(k)
+    }
 
 
 def _stored(entry: tuple[int, str] | None) -> dict[str, Any] | None:
@@ -498,7 +500,7 @@ def _measure(runtime: Any, counter: CallCounter, name: str, make: Any, target: i
         transactional = counter.calls["TransactWriteItems"] > transactions
         items_after = _snapshot(counter, table)
         units.append(_write_units(items_before, items_after, transactional))
-        largest = max(largest, _largest_changed(items_before, items_after))
+        largest = max(largest, *_changed_sizes(items_before, items_after).values(), 0)
         reads.append(counter.read_units - read_before)
         times.append(elapsed * 1000)
         ours.append((elapsed - (counter.seconds - aws_before)) * 1000)

@@ -75,7 +75,7 @@ def test_the_dispatcher_starts_without_the_playbook_or_the_event_models() -> Non
 
 def test_the_sender_starts_with_the_playbook_but_without_the_event_models_or_the_pipeline() -> None:
     """It rechecks and renders but never parses or handles an event: the event models and the
-    pipeline's modules would add about 20 ms to its cold start."""
+    pipeline's modules would add a few ms to its cold start."""
     seen = _run(
         "import runpy, sys; runpy.run_path('functions/sender/app.py');"
         "print(*[m for m in ('touchpoint.events', 'touchpoint.decide', 'touchpoint.pipeline') if m in sys.modules])"
