@@ -97,7 +97,11 @@ class CallCounter:
         self.batch_writes = 0  # items put or deleted by BatchWriteItem, changed or not: each is billed
         self.indexed = False  # read each updated item before its UpdateItem (uncounted) for index_units
         self.seconds = 0.0  # time inside AWS calls (botocore and the emulator)
-        self.paused = False  # the bench's own scans are not the handler's calls
+        self.paused = False  # the bench's own reads are not the handler's calls
+        # with a table named, each item of it a write names, as it was before the request's
+        # first write of it (None: absent), read uncounted: the items a request changed
+        self.tracked: str | None = None
+        self.touched: dict[tuple[str, str], dict[str, Any] | None] = {}
         self.emulated = 0.0  # time inside moto answering requests: what real DynamoDB would spend
         self.bookkeeping = 0.0  # time this counter spends sizing items: the bench's, not the handler's
 
@@ -112,7 +116,8 @@ class CallCounter:
             try:
                 return answer(stubber, *args, **kwargs)
             finally:
-                self.emulated += time.perf_counter() - started
+                if not self.paused:  # the bench's own reads are neither the handler's nor AWS's time
+                    self.emulated += time.perf_counter() - started
 
         setattr(BotocoreStubber, "__call__", timed)  # noqa: B010
 
@@ -127,6 +132,8 @@ class CallCounter:
                     counter.batch_writes += sum(len(writes) for writes in params["RequestItems"].values())
             sizing = time.perf_counter()
             before = counter.item_before(client, operation, params) if dynamodb else None
+            if dynamodb and counter.tracked:
+                counter.track(client, operation, params)
             started = time.perf_counter()
             counter.bookkeeping += started - sizing
             try:
@@ -145,6 +152,23 @@ class CallCounter:
             return result
 
         setattr(BaseClient, "_make_api_call", counting)  # noqa: B010
+
+    def track(self, client: Any, operation: str, params: dict[str, Any]) -> None:
+        """Before a write, the items it names in the tracked table that no earlier write of this
+        request named, as they are now."""
+        for key in _written_keys(operation, params, str(self.tracked)):
+            if key not in self.touched:
+                self.touched[key] = self.read_uncounted(client, str(self.tracked), key)
+
+    def read_uncounted(self, client: Any, table: str, key: tuple[str, str]) -> dict[str, Any] | None:
+        self.paused = True
+        try:
+            found = client.get_item(
+                TableName=table, Key={"pk": {"S": key[0]}, "sk": {"S": key[1]}}, ConsistentRead=True
+            )
+        finally:
+            self.paused = False
+        return found.get("Item")
 
     def item_before(self, client: Any, operation: str, params: dict[str, Any]) -> dict[str, Any] | None:
         """The item an UpdateItem is about to change, read uncounted (`indexed` only)."""
@@ -168,6 +192,34 @@ def _due_index_units(before: dict[str, Any], result: dict[str, Any]) -> float:
     if "Attributes" not in result:
         return 0.0
     return float(index_write_units(before, result["Attributes"], DUE_INDEX_KEYS))
+
+
+READ_ONLY = {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable", "ListTables"}
+
+
+def _written_keys(operation: str, params: dict[str, Any], table: str) -> list[tuple[str, str]]:
+    """The keys of `table` a write operation names; an operation this does not know stops the
+    bench, rather than leave its writes out of the units."""
+    if operation in READ_ONLY:
+        return []
+    if operation in ("PutItem", "UpdateItem", "DeleteItem"):
+        named = [(params["TableName"], params.get("Key") or params.get("Item") or {})]
+    elif operation == "TransactWriteItems":
+        named = [
+            (op["TableName"], op.get("Key") or op.get("Item") or {})
+            for entry in params["TransactItems"]
+            for op in entry.values()
+        ]
+    elif operation == "BatchWriteItem":
+        named = [
+            (name, request.get("Key") or request.get("Item") or {})
+            for name, writes in params["RequestItems"].items()
+            for write in writes
+            for request in write.values()
+        ]
+    else:
+        raise NotImplementedError(f"the bench cannot tell which items {operation} writes")
+    return [(key["pk"]["S"], key["sk"]["S"]) for name, key in named if name == table]
 
 
 def _items_read(result: dict[str, Any]) -> int:
@@ -216,20 +268,26 @@ def _update_units(operation: str, result: dict[str, Any]) -> float:
     return float(write_units(item_size(_plain(result["Attributes"])), transactional=False))
 
 
-def _snapshot(counter: CallCounter, table: str) -> dict[tuple[str, str], tuple[int, str]]:
-    """Every item's key, billed size and content (a scan the counter does not count)."""
-    from touchpoint import aws
+def _sized(item: dict[str, Any]) -> tuple[int, str]:
+    """An item's billed size and content, as `_write_units` compares them."""
     from touchpoint.measure.item_size import item_size
 
-    counter.paused = True
-    try:
-        pages = aws.client("dynamodb").get_paginator("scan").paginate(TableName=table)
-        items = [i for page in pages for i in page["Items"]]
-    finally:
-        counter.paused = False
-    return {
-        (i["pk"]["S"], i["sk"]["S"]): (item_size(_plain(i)), json.dumps(i, sort_keys=True)) for i in items
-    }
+    return item_size(_plain(item)), json.dumps(item, sort_keys=True)
+
+
+def _touched(
+    counter: CallCounter, table: str
+) -> tuple[dict[tuple[str, str], tuple[int, str]], dict[tuple[str, str], tuple[int, str]]]:
+    """The items the request's writes named, before its first write of each and now: every item
+    it can have changed, without scanning a table that grows through the run."""
+    from touchpoint import aws
+
+    client = aws.client("dynamodb")
+    after = {key: counter.read_uncounted(client, table, key) for key in counter.touched}
+    return (
+        {key: _sized(item) for key, item in counter.touched.items() if item is not None},
+        {key: _sized(item) for key, item in after.items() if item is not None},
+    )
 
 
 def _write_units(
@@ -489,16 +547,17 @@ def _measure(runtime: Any, counter: CallCounter, name: str, make: Any, target: i
         calls_before, aws_before, read_before = counter.calls.copy(), counter.seconds, counter.read_units
         bookkeeping_before = counter.bookkeeping
         transactions = counter.calls["TransactWriteItems"]
-        items_before = _snapshot(counter, table)
-        emulated_before = counter.emulated  # after the snapshot's scan: that is the bench's, not the event's
+        emulated_before = counter.emulated
+        counter.tracked, counter.touched = table, {}
         start = time.perf_counter()
         response = runtime.http("POST", path, headers, body)
         elapsed = time.perf_counter() - start
-        emulated = counter.emulated - emulated_before  # read now: the snapshot below is the bench's
-        elapsed -= counter.bookkeeping - bookkeeping_before  # the counter's sizing of what was read
+        counter.tracked = None
+        emulated = counter.emulated - emulated_before
+        elapsed -= counter.bookkeeping - bookkeeping_before  # the counter's sizing and tracking
         assert response.status == 200, response.body
         transactional = counter.calls["TransactWriteItems"] > transactions
-        items_after = _snapshot(counter, table)
+        items_before, items_after = _touched(counter, table)
         units.append(_write_units(items_before, items_after, transactional))
         largest = max(largest, *_changed_sizes(items_before, items_after).values(), 0)
         reads.append(counter.read_units - read_before)
