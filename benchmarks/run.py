@@ -445,6 +445,14 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
             "/webhooks/shopify/checkouts", "checkouts/create", payloads.checkout(1000 + i, at=now), f"c-{i}"
         )
 
+    def checkout_updated(i: int) -> Request:
+        """The i-th checkout above again, a minute later with another total: Shopify posts
+        checkouts/update as the shopper edits the cart. The customer now has the reminders the
+        first one planned, so the pipeline reads their messages, and the reminders are re-timed."""
+        later = (now + timedelta(minutes=1)).isoformat()
+        cart = {**payloads.checkout(1000 + i, at=now), "updated_at": later, "total_price": "91.00"}
+        return _shopify("/webhooks/shopify/checkouts", "checkouts/update", cart, f"cu-{i}")
+
     def view(i: int) -> Request:
         return _storefront(f"pv-{i}", event="Product Viewed", properties={"product_id": f"{7_000_000 + i}"})
 
@@ -492,6 +500,7 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
 
     return {
         "CartAbandoned (checkout)": (checkout, 2),
+        "CartAbandoned (the same checkout updated)": (checkout_updated, 2),
         "Purchase (order after checkout)": (
             lambda i: _shopify(
                 "/webhooks/shopify/orders", "orders/create", payloads.order(1000 + i, at=now), f"o-{i}"
