@@ -161,6 +161,7 @@ class CallCounter:
                 self.touched[key] = self.read_uncounted(client, str(self.tracked), key)
 
     def read_uncounted(self, client: Any, table: str, key: tuple[str, str]) -> dict[str, Any] | None:
+        """An item as it is now (None: absent), by a consistent read the counter does not count."""
         self.paused = True
         try:
             found = client.get_item(
@@ -174,12 +175,8 @@ class CallCounter:
         """The item an UpdateItem is about to change, read uncounted (`indexed` only)."""
         if not self.indexed or operation != "UpdateItem":
             return None
-        self.paused = True
-        try:
-            found = client.get_item(TableName=params["TableName"], Key=params["Key"], ConsistentRead=True)
-        finally:
-            self.paused = False
-        return dict(found.get("Item") or {})
+        key = params["Key"]
+        return self.read_uncounted(client, params["TableName"], (key["pk"]["S"], key["sk"]["S"])) or {}
 
 
 DUE_INDEX_KEYS = ("due_pk", "due_sk")
