@@ -1,11 +1,13 @@
 """handle(event): apply it to the profile, decide, plan; all effects in one write.
 
 Round trips per event: one BatchGetItem (aliases, and the profile of the customer an alias named
-when this container last read it, else the one its aliases would mint: identity.minted_id), one
-Query (profile and messages) unless that profile is the event's and shows no messages, then one
-write, and one Firehose PutRecord into the event archive. The write is a single conditional
-UpdateItem of the profile when the event changes nothing else (a storefront view, an open),
-else one TransactWriteItems (event marker, aliases, profile update, message writes, an order's
+when this container last read or wrote it, else the one its aliases would mint:
+identity.minted_id), one Query (profile and messages) unless that profile is the event's and shows
+no messages, then one write, and one Firehose PutRecord into the event archive. An event that
+needs the messages of a customer this container has seen every alias of skips the BatchGetItem:
+the Query's profile lists the aliases it owns (store.confirmed). The write is a single conditional
+UpdateItem of the profile when the event changes nothing else (a storefront view, an open), else
+one TransactWriteItems (event marker, aliases, profile update, message writes, an order's
 product counters). Product watches are written from the archive, off this path
 (catalog/watchers.py); only without an archive do they go with the event. Either way the profile
 update is conditioned on the event's key being absent from the profile's recent map
@@ -87,11 +89,11 @@ class Outcome:
 
 def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
     now = now or datetime.now(UTC)
-    found, fetched = store.resolve_fetching(event.identity)
+    playbook = current_playbook()
+    found, fetched = store.resolve_fetching(event.identity, now if _wants_messages(event, playbook) else None)
     resolution = admit(event, found)  # refuses events that may not create a customer
     if event.kind in (Kind.PRIVACY_REDACT, Kind.PRIVACY_EXPORT):
         return _privacy(event, resolution.customer_id if resolution.known else None)
-    playbook = current_playbook()
     handling = uuid.uuid4().hex  # written into the marker: our own write is never a duplicate
     for attempt in range(ATTEMPTS):
         if attempt:  # read everything again
@@ -142,6 +144,7 @@ def _apply(
         verdict = _transact(commit, message_items, now, absorbed, handling)
     if verdict is not APPLIED:
         return verdict
+    store.owners.remember(dict.fromkeys(commit.new_aliases, customer_id))  # this container wrote them
     logger.info(
         "event applied",
         extra={
@@ -172,9 +175,7 @@ def _read(
     now: datetime,
 ) -> Read:
     """The customer's profile and, where the event needs them, live messages."""
-    # decide() looks at messages only for an event a flow starts or stops on; an order credits
-    # one (attribution), and a merge moves them
-    wanted = event.kind in MARKED_KINDS or looks_at_messages(event, playbook)
+    wanted = _wants_messages(event, playbook)
     before, message_items = _load(resolution.customer_id, fetched, now, wanted or bool(resolution.others))
     if not resolution.stands(before):
         resolution = resolution.instead()
@@ -184,6 +185,12 @@ def _read(
     return Read(bounded(resolution, before), before, message_items)
 
 
+def _wants_messages(event: TouchpointEvent, playbook: Playbook) -> bool:
+    """decide() looks at messages only for an event a flow starts or stops on; an order credits
+    one (attribution). (A merge moves them too: `_read` adds that case.)"""
+    return event.kind in MARKED_KINDS or looks_at_messages(event, playbook)
+
+
 def _load(
     customer_id: str, fetched: store.Fetched | None, now: datetime, wanted: bool
 ) -> tuple[dict[str, Any], list[MessageItem] | None]:
@@ -191,6 +198,8 @@ def _load(
     resolving trip read it) when the event has no use for messages, or the profile shows there
     are none."""
     if fetched is not None and fetched.customer_id == customer_id:
+        if fetched.messages is not None:
+            return fetched.profile, fetched.messages
         if not messages.may_have(fetched.profile):
             return fetched.profile, []
         if not wanted:

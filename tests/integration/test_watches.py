@@ -148,7 +148,7 @@ def test_without_an_archive_the_watch_is_written_with_the_event(
     customer = _view(runtime, "first", "p-9")
     dynamodb_calls.clear()
     _view(runtime, "second", "p-10")
-    assert [op for op, _ in dynamodb_calls] == ["BatchGetItem", "BatchWriteItem", "UpdateItem"]
+    assert [op for op, _ in dynamodb_calls] == ["Query", "BatchWriteItem", "UpdateItem"]
     assert set(_watches(runtime)) == {("P#p-9", customer), ("P#p-10", customer)}
 
 

@@ -178,6 +178,15 @@ class Owners:
     def __init__(self) -> None:
         self._owners: OrderedDict[str, str] = OrderedDict()
 
+    def owner_of_all(self, keys: list[str]) -> str | None:
+        """The one customer every key was last seen naming, else None."""
+        seen = {self._owners.get(key) for key in keys}
+        owner = seen.pop() if len(seen) == 1 else None
+        if owner is not None:
+            for key in keys:
+                self._owners.move_to_end(key)
+        return owner
+
     def guess(self, keys: list[str]) -> str:
         """The customer the first remembered alias names, else the id these aliases would mint."""
         for key in keys:
@@ -207,24 +216,48 @@ class Fetched:
 
     customer_id: str
     profile: dict[str, Any]  # raw; empty when there is none
+    messages: list[MessageItem] | None = None  # live ones, where the trip read them (a Query)
 
 
-def resolve_fetching(identity: Identity) -> tuple[Resolution | None, Fetched | None]:
+def resolve_fetching(
+    identity: Identity, live_at: datetime | None = None
+) -> tuple[Resolution | None, Fetched | None]:
     """`resolve`, with a guessed profile on the same BatchGetItem: the customer an alias of the
     event named when this container last read it (`Owners`), else the one the event's aliases
     would mint (`minted_id`: a new customer's, and a returning one's whose first event named the
     same e-mail, or the same strongest alias). When the guess is right, the event needs no second
     read while the profile shows no messages (messages.may_have). Eventually consistent, as
-    `load`."""
+    `load`.
+
+    With `live_at` (the event needs the customer's live messages), a customer this container saw
+    every alias of is read with one Query instead (`confirmed`), and the aliases not at all."""
     keys = alias_keys(identity)
     if identity.customer_id or not keys:
         return resolve(identity), None
+    known = owners.owner_of_all(keys) if live_at is not None else None
+    seen = confirmed(known, keys, live_at) if known is not None and live_at is not None else None
+    if seen is not None:
+        return seen
     guess = owners.guess(keys)
     found = _batch_read([*((k, "ALIAS") for k in keys), (customer_pk(guess), PROFILE_SK)])
     stored = {d["pk"]["S"]: d["customer_id"]["S"] for d in found if d["sk"]["S"] == "ALIAS"}
     owners.remember(stored)
     profile = next((raw(ProfileItem.from_raw_data(d)) for d in found if d["sk"]["S"] == PROFILE_SK), {})
     return resolve_with(identity, lambda _: stored), Fetched(guess, profile)
+
+
+def confirmed(customer_id: str, keys: list[str], live_at: datetime) -> tuple[Resolution, Fetched] | None:
+    """The customer's profile and live messages in one Query, as the event's resolution when the
+    profile lists every alias key the event names and was not merged away; else None (read the
+    aliases). A profile's `aliases` are written in the transaction that writes the alias items,
+    and an alias leaves a profile only by a merge (which marks it `merged_into`) or an erasure
+    (which deletes it), so a profile that still lists a key is the one that key names. The
+    event's write is conditioned on the profile as read, as on the aliases' trip."""
+    profile, items = load(customer_id, live_at=live_at)
+    if not profile or profile.get("merged_into") or not set(keys) <= set(profile.get("aliases") or ()):
+        return None
+    resolution = Resolution(customer_id=customer_id, known=dict.fromkeys(keys, customer_id), wanted=set(keys))
+    return resolution, Fetched(customer_id, profile, items)
 
 
 def load(
