@@ -442,13 +442,22 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
             "/webhooks/shopify/checkouts", "checkouts/create", payloads.checkout(1000 + i, at=now), f"c-{i}"
         )
 
-    def checkout_updated(i: int) -> Request:
+    def checkout_updated(i: int, minutes: int = 1) -> Request:
         """The i-th checkout above again, a minute later with another total: Shopify posts
         checkouts/update as the shopper edits the cart. The customer now has the reminders the
-        first one planned, so the pipeline reads their messages, and the reminders are re-timed."""
-        later = (now + timedelta(minutes=1)).isoformat()
+        first one planned, so the pipeline reads their messages, and the reminders are re-timed.
+        This container saw the checkout, so profile and messages come on one Query."""
+        later = (now + timedelta(minutes=minutes)).isoformat()
         cart = {**payloads.checkout(1000 + i, at=now), "updated_at": later, "total_price": "91.00"}
-        return _shopify("/webhooks/shopify/checkouts", "checkouts/update", cart, f"cu-{i}")
+        return _shopify("/webhooks/shopify/checkouts", "checkouts/update", cart, f"cu{minutes}-{i}")
+
+    def checkout_updated_elsewhere(i: int) -> Request:
+        """The same a minute later again, in a container that has not seen the shopper: the
+        aliases come first (with the profile their e-mail names), then the Query."""
+        from touchpoint.profiles import store
+
+        store.owners.clear()
+        return checkout_updated(i, minutes=2)
 
     def view(i: int) -> Request:
         return _storefront(f"pv-{i}", event="Product Viewed", properties={"product_id": f"{7_000_000 + i}"})
@@ -498,6 +507,7 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
     return {
         "CartAbandoned (checkout)": (checkout, 2),
         "CartAbandoned (the same checkout updated)": (checkout_updated, 2),
+        "CartAbandoned (updated, a container new to them)": (checkout_updated_elsewhere, 2),
         "Purchase (order after checkout)": (
             lambda i: _shopify(
                 "/webhooks/shopify/orders", "orders/create", payloads.order(1000 + i, at=now), f"o-{i}"
