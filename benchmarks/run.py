@@ -459,6 +459,12 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
         store.owners.clear()
         return checkout_updated(i, minutes=2)
 
+    def ticket(i: int) -> Request:
+        """The shopper of the i-th checkout above opens a help-desk ticket (Zendesk): their
+        flows pause while it is open, so the pipeline reads their messages."""
+        headers, body = payloads.zendesk(f"T-{i}", f"shopper{1000 + i}@example.com", "open", now, "bench")
+        return "/webhooks/zendesk/tickets", headers, body
+
     def view(i: int) -> Request:
         return _storefront(f"pv-{i}", event="Product Viewed", properties={"product_id": f"{7_000_000 + i}"})
 
@@ -516,6 +522,7 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
         ),
         "Purchase (order of 5 products)": (order_of_five, 3),
         "CartAbandoned (duplicate)": (checkout, 2),  # the same checkouts again
+        "SupportTicket (opened by a buyer)": (ticket, 2),
         "WebEvent (page view, returning visitor)": (
             lambda i: _storefront(f"pg-{i}", type="page", name=f"p{i}"),
             2,
