@@ -234,10 +234,11 @@ def resolve_fetching(
     keys = alias_keys(identity)
     if identity.customer_id or not keys:
         return resolve(identity), None
-    known = owners.owner_of_all(keys) if live_at is not None else None
-    seen = confirmed(known, keys, live_at) if known is not None and live_at is not None else None
-    if seen is not None:
-        return seen
+    if live_at is not None:
+        known = owners.owner_of_all(keys)
+        seen = confirmed(known, keys, live_at) if known is not None else None
+        if seen is not None:
+            return seen
     guess = owners.guess(keys)
     found = _batch_read([*((k, "ALIAS") for k in keys), (customer_pk(guess), PROFILE_SK)])
     stored = {d["pk"]["S"]: d["customer_id"]["S"] for d in found if d["sk"]["S"] == "ALIAS"}
