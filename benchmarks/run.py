@@ -460,8 +460,9 @@ def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
         return checkout_updated(i, minutes=2)
 
     def ticket(i: int) -> Request:
-        """The shopper of the i-th checkout above opens a help-desk ticket (Zendesk): their
-        flows pause while it is open, so the pipeline reads their messages."""
+        """The shopper of the i-th checkout above opens a help-desk ticket (Zendesk). An open
+        ticket holds promotions back when they are due to send (the Sender's re-check), so the
+        event itself reads no messages: it changes the profile alone."""
         headers, body = payloads.zendesk(f"T-{i}", f"shopper{1000 + i}@example.com", "open", now, "bench")
         return "/webhooks/zendesk/tickets", headers, body
 
