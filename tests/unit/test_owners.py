@@ -29,3 +29,23 @@ def test_the_least_recently_used_go_first() -> None:
     owners.remember({"k3": "c3"})
     assert owners.guess(["k2"]) == customer_id_for("k2")
     assert (owners.guess(["k1"]), owners.guess(["k3"])) == ("c1", "c3")
+
+
+def test_only_aliases_all_remembered_as_one_customers_name_that_customer() -> None:
+    """The one-Query read (store.confirmed) is tried only for such an event."""
+    owners = Owners()
+    owners.remember({"k1": "c1", "k2": "c1", "k3": "c3"})
+    assert owners.owner_of_all(["k1", "k2"]) == "c1"
+    assert owners.owner_of_all(["k1", "k3"]) is None  # two customers: a merge may be due
+    assert owners.owner_of_all(["k1", "k4"]) is None  # an alias this container never saw
+    assert owners.owner_of_all([]) is None
+
+
+def test_naming_all_of_them_keeps_them_recent() -> None:
+    owners = Owners()
+    owners.KEPT = 3
+    owners.remember({"k1": "c1", "k2": "c1", "k3": "c3"})
+    assert owners.owner_of_all(["k1", "k2"]) == "c1"
+    owners.remember({"k4": "c4"})  # k3 is now the least recently used
+    assert owners.owner_of_all(["k1", "k2"]) == "c1"
+    assert owners.owner_of_all(["k3"]) is None
