@@ -3,9 +3,10 @@
 Round trips per event: one BatchGetItem (aliases, and the profile of the customer an alias named
 when this container last read or wrote it, else the one its aliases would mint:
 identity.minted_id), one Query (profile and messages) unless that profile is the event's and shows
-no messages, then one write, and one Firehose PutRecord into the event archive. An event that
-needs the messages of a customer this container has seen every alias of skips the BatchGetItem:
-the Query's profile lists the aliases it owns (store.confirmed). The write is a single conditional
+no messages, then one write, and one Firehose PutRecord into the event archive. An event of a
+customer this container has seen every alias of skips the BatchGetItem: the profile lists the
+aliases it owns, so one GetItem (or the Query, where the event needs messages) confirms whose
+event it is (store.confirmed). The write is a single conditional
 UpdateItem of the profile when the event changes nothing else (a storefront view, an open), else
 one TransactWriteItems (event marker, aliases, profile update, message writes, an order's
 product counters). Product watches are written from the archive, off this path

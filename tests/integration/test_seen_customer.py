@@ -1,6 +1,6 @@
-"""An event that needs a customer's messages, from a customer this container has seen every alias
-of, reads profile and messages with one Query and no alias items: the profile lists the aliases
-it owns. A profile merged away, or one that does not list every alias the event names, is never
+"""An event from a customer this container has seen every alias of reads no alias items: the
+profile lists the aliases it owns. One Query brings profile and messages where the event needs
+the messages, one GetItem the profile alone where it does not. A profile merged away, or one that does not list every alias the event names, is never
 taken for the event's: the aliases are read, and decide, as in a container new to the customer."""
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import store
@@ -104,12 +106,17 @@ def _storefront(runtime: LocalRuntime, message_id: str, **call: Any) -> dict[str
     return result
 
 
+@pytest.mark.parametrize(
+    ("next_event", "first_read"),
+    [({"properties": {"product_id": "p-3"}}, "Query"), ({"type": "page", "name": "Home"}, "GetItem")],
+    ids=["product view: profile and messages", "page view: the profile alone"],
+)
 def test_a_profile_merged_away_is_not_taken_for_the_events_customer(
-    shop: Shop, runtime: LocalRuntime, dynamodb_calls: Calls
+    shop: Shop, runtime: LocalRuntime, dynamodb_calls: Calls, next_event: dict[str, Any], first_read: str
 ) -> None:
     """A browsing visitor signs in as a known shopper: their anonymous profile is merged into the
     shopper's, and still lists the browser's id. This container last read that id as the
-    anonymous customer's, so the next view's Query finds the tombstone, and the aliases decide."""
+    anonymous customer's, so the next event's read finds the tombstone, and the aliases decide."""
     browsing = _storefront(runtime, "merge-1", properties={"product_id": "p-1"})["customer_id"]
     status, known = shop.post("customers", "customers/create", shop.customer(36), "seen-36")
     assert status == 200
@@ -119,6 +126,6 @@ def test_a_profile_merged_away_is_not_taken_for_the_events_customer(
     assert store.load_profile(browsing)["merged_into"] == known["customer_id"]
     dynamodb_calls.clear()
 
-    viewed = _storefront(runtime, "merge-3", properties={"product_id": "p-3"})
-    assert viewed["customer_id"] == known["customer_id"]
-    assert _operations(dynamodb_calls)[:2] == ["Query", "BatchGetItem"]
+    after = _storefront(runtime, "merge-3", **next_event)
+    assert after["customer_id"] == known["customer_id"]
+    assert _operations(dynamodb_calls)[:2] == [first_read, "BatchGetItem"]

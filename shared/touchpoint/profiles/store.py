@@ -229,16 +229,16 @@ def resolve_fetching(
     read while the profile shows no messages (messages.may_have). Eventually consistent, as
     `load`.
 
-    With `live_at` (the event needs the customer's live messages), a customer this container saw
-    every alias of is read with one Query instead (`confirmed`), and the aliases not at all."""
+    A customer this container saw every alias of is read alone instead (`confirmed`): the
+    profile with one GetItem, or with `live_at` (the event needs the customer's live messages)
+    the profile and those messages with one Query; the aliases not at all."""
     keys = alias_keys(identity)
     if identity.customer_id or not keys:
         return resolve(identity), None
-    if live_at is not None:
-        known = owners.owner_of_all(keys)
-        seen = confirmed(known, keys, live_at) if known is not None else None
-        if seen is not None:
-            return seen
+    known = owners.owner_of_all(keys)
+    seen = confirmed(known, keys, live_at) if known is not None else None
+    if seen is not None:
+        return seen
     guess = owners.guess(keys)
     found = _batch_read([*((k, "ALIAS") for k in keys), (customer_pk(guess), PROFILE_SK)])
     stored = {d["pk"]["S"]: d["customer_id"]["S"] for d in found if d["sk"]["S"] == "ALIAS"}
@@ -247,14 +247,19 @@ def resolve_fetching(
     return resolve_with(identity, lambda _: stored), Fetched(guess, profile)
 
 
-def confirmed(customer_id: str, keys: list[str], live_at: datetime) -> tuple[Resolution, Fetched] | None:
-    """The customer's profile and live messages in one Query, as the event's resolution when the
-    profile lists every alias key the event names and was not merged away; else None (read the
-    aliases). A profile's `aliases` are written in the transaction that writes the alias items,
+def confirmed(
+    customer_id: str, keys: list[str], live_at: datetime | None
+) -> tuple[Resolution, Fetched] | None:
+    """The customer's profile (one GetItem), or with `live_at` the profile and live messages (one
+    Query), as the event's resolution when the profile lists every alias key the event names and
+    was not merged away; else None (read the aliases). A profile's `aliases` are written in the transaction that writes the alias items,
     and an alias leaves a profile only by a merge (which marks it `merged_into`) or an erasure
     (which deletes it), so a profile that still lists a key is the one that key names. The
     event's write is conditioned on the profile as read, as on the aliases' trip."""
-    profile, items = load(customer_id, live_at=live_at)
+    if live_at is None:
+        profile, items = load_profile(customer_id, consistent=False), None
+    else:
+        profile, items = load(customer_id, live_at=live_at)
     if not profile or profile.get("merged_into") or not set(keys) <= set(profile.get("aliases") or ()):
         return None
     resolution = Resolution(customer_id=customer_id, known=dict.fromkeys(keys, customer_id), wanted=set(keys))
