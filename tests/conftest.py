@@ -165,6 +165,15 @@ def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, 
     yield calls
 
 
+def storefront(runtime: LocalRuntime, call: dict[str, Any]) -> dict[str, Any]:
+    """One Segment call posted to /events with the test write key; its answer, which must be 200."""
+    headers, body = payloads.segment([call], WRITE_KEY)
+    answer = runtime.http("POST", "/events", headers, body)
+    assert answer.status == 200, answer.body
+    result: dict[str, Any] = json.loads(answer.body)
+    return result
+
+
 def table_items(runtime: LocalRuntime) -> list[dict[str, Any]]:
     """Every item in the table (a scan: tests only)."""
     items: list[dict[str, Any]] = aws.client("dynamodb").scan(TableName=runtime.resources.table_name)["Items"]

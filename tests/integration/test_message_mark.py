@@ -5,7 +5,6 @@ a customer the guess does not name are all read in full."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,20 +12,15 @@ from touchpoint.identity import alias_key, customer_id_for
 from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import changes, messages, store, update
 from touchpoint.profiles.models import PROFILE_SK, ProfileItem, customer_pk
-from touchpoint.sim import payloads
 
-from ..conftest import WRITE_KEY, Shop
+from ..conftest import Shop, storefront
 
 Calls = list[tuple[str, dict[str, Any]]]
 
 
 def _page(runtime: LocalRuntime, message_id: str, anonymous: str, **identity: Any) -> dict[str, Any]:
     call = {"type": "page", "name": "Home", "anonymousId": anonymous, "messageId": message_id, **identity}
-    headers, body = payloads.segment([call], WRITE_KEY)
-    answer = runtime.http("POST", "/events", headers, body)
-    assert answer.status == 200, answer.body
-    result: dict[str, Any] = json.loads(answer.body)
-    return result
+    return storefront(runtime, call)
 
 
 def _operations(calls: Calls) -> list[str]:

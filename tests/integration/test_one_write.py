@@ -4,28 +4,20 @@ orders keep their marker beyond the profile's memory of recent events."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import recent, store
 from touchpoint.profiles.models import ProfileItem
-from touchpoint.sim import payloads
 
-from ..conftest import WRITE_KEY, Shop, table_items
+from ..conftest import Shop, storefront, table_items
 from .test_lost_answers import _drop_first_answer
 
 VISITOR = "visitor-one-write"
 
 
 def _post(runtime: LocalRuntime, message_id: str, kind: str = "track", **fields: Any) -> dict[str, Any]:
-    headers, body = payloads.segment(
-        [{"type": kind, "anonymousId": VISITOR, "messageId": message_id, **fields}], WRITE_KEY
-    )
-    answer = runtime.http("POST", "/events", headers, body)
-    assert answer.status == 200, answer.body
-    result: dict[str, Any] = json.loads(answer.body)
-    return result
+    return storefront(runtime, {"type": kind, "anonymousId": VISITOR, "messageId": message_id, **fields})
 
 
 def _view(runtime: LocalRuntime, message_id: str, product: str) -> dict[str, Any]:

@@ -5,7 +5,6 @@ taken for the event's: the aliases are read, and decide, as in a container new t
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,9 +12,8 @@ import pytest
 
 from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import store
-from touchpoint.sim import payloads
 
-from ..conftest import WRITE_KEY, Shop
+from ..conftest import Shop, storefront
 
 Calls = list[tuple[str, dict[str, Any]]]
 START = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=40)
@@ -99,11 +97,7 @@ def test_a_profile_that_does_not_list_the_events_aliases_is_not_taken_for_its_cu
 
 def _storefront(runtime: LocalRuntime, message_id: str, **call: Any) -> dict[str, Any]:
     event = {"type": "track", "event": "Product Viewed", "anonymousId": "merged-visitor", **call}
-    headers, body = payloads.segment([{"messageId": message_id, **event}], WRITE_KEY)
-    answer = runtime.http("POST", "/events", headers, body)
-    assert answer.status == 200, answer.body
-    result: dict[str, Any] = json.loads(answer.body)
-    return result
+    return storefront(runtime, {"messageId": message_id, **event})
 
 
 @pytest.mark.parametrize(

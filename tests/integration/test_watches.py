@@ -16,9 +16,8 @@ from touchpoint.archive.record import Archived, Landed
 from touchpoint.catalog import watchers
 from touchpoint.events import Kind, LineItem, TouchpointEvent
 from touchpoint.local.runtime import LocalRuntime, sqs_record
-from touchpoint.sim import payloads
 
-from ..conftest import WRITE_KEY, table_items
+from ..conftest import storefront, table_items
 
 AT = datetime(2026, 12, 1, 12, tzinfo=UTC)
 
@@ -124,21 +123,14 @@ def test_the_function_reads_the_object_a_notice_names_and_retries_only_what_fail
 
 
 def _view(runtime: LocalRuntime, message_id: str, product: str) -> str:
-    headers, body = payloads.segment(
-        [
-            {
-                "type": "track",
-                "anonymousId": "watcher",
-                "messageId": message_id,
-                "event": "Product Viewed",
-                "properties": {"product_id": product},
-            }
-        ],
-        WRITE_KEY,
-    )
-    answer = runtime.http("POST", "/events", headers, body)
-    assert answer.status == 200, answer.body
-    return str(json.loads(answer.body)["customer_id"])
+    call = {
+        "type": "track",
+        "anonymousId": "watcher",
+        "messageId": message_id,
+        "event": "Product Viewed",
+        "properties": {"product_id": product},
+    }
+    return str(storefront(runtime, call)["customer_id"])
 
 
 def test_without_an_archive_the_watch_is_written_with_the_event(
