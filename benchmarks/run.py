@@ -12,9 +12,10 @@
   reminder (its lines read fresh)
 - the Dispatcher over 1,000, 10,000 and 100,000 customers with 1% due: items read per due message
 - cold start of each handler module (fresh interpreters), alone and with its first request's imports
+- where the time outside the emulator goes, by library (cProfile with moto's answers left out)
 
 `python benchmarks/run.py [SECTION ...]` runs some of them: decide, handlers, growth, delivery,
-dispatcher, cold, history.
+dispatcher, cold, history, profile.
 """
 
 from __future__ import annotations
@@ -845,6 +846,7 @@ def bench_cold_imports() -> tuple[float, float, list[tuple[str, float, float]]]:
 
 
 import history  # noqa: E402  (benchmarks/ is on the path when run as a script)
+import warm_profile  # noqa: E402
 
 
 def _history(views: int, bounded: bool = True) -> dict[str, Any]:
@@ -1050,6 +1052,45 @@ def print_cold_imports() -> None:
         )
 
 
+# one row per kind of write: a transaction of a new shopper, one with an order's statistics, a page
+# view and a product view of a known visitor, and a ticket (an UpdateItem of a buyer's profile)
+PROFILED = (
+    "CartAbandoned (checkout)",
+    "Purchase (order after checkout)",
+    "WebEvent (page view, a buyer with messages)",
+    "WebEvent (product view, returning visitor)",
+    "SupportTicket (opened by a buyer)",
+)
+
+
+def bench_profile(rounds: int = 60, warm: int = 10) -> list[tuple[str, dict[str, float]]]:
+    """Per row of PROFILED, the libraries' shares of the time outside the emulator, over `rounds`
+    warm requests (warm_profile.py)."""
+    with _emulated() as (runtime, _):
+        cases = _cases(datetime.now(UTC), runtime)
+        found = []
+        for name in PROFILED:
+            make = cases[name][0]
+            requests = []
+            for i in range(warm + rounds):
+                requests.append(make(i))
+                if i < warm:
+                    runtime.http("POST", *requests.pop())
+                runtime.drain()
+            found.append((name, warm_profile.profile(lambda r: runtime.http("POST", *r), requests)))
+            runtime.drain()
+    return found
+
+
+def print_profile() -> None:
+    print(
+        "\nwhere the time outside the emulator goes (cProfile of 60 warm requests per row, paused while moto"
+        " answers; each library's share, with the standard-library calls it made)"
+    )
+    for name, shares in _with_sendgrid(bench_profile):
+        print(f"  {name:<44} {warm_profile.line(shares)}")
+
+
 def print_decide() -> None:
     print(f"decide(): {bench_decide():,.0f} calls/s (a cart checkout: 4 steps each)")
 
@@ -1062,6 +1103,7 @@ SECTIONS = {
     "dispatcher": print_dispatcher,
     "cold": print_cold_imports,
     "history": history.main,
+    "profile": print_profile,
 }
 
 
