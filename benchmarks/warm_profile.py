@@ -3,9 +3,10 @@
 `make bench` prints the time outside the emulator per event against one raw UpdateItem (target
 3x). This says why it is not met: cProfile runs over warm requests with the profiler switched
 off while moto answers, and each function's own time is charged to the library it belongs to.
-A standard-library or built-in function (json, hmac, `isinstance`...) is charged to the library
-that called it, up through standard-library callers, so botocore's JSON encoding is botocore's. The shares hold under the profiler's
-own overhead, which slows every Python call alike; the absolute times do not, and are not printed.
+A standard-library or built-in function (json, hmac, `isinstance`...) is charged to the
+libraries that called it, up through standard-library callers, so botocore's JSON encoding is
+botocore's. The profiler costs a little per Python call, so the shares lean somewhat towards
+code that makes many small calls; the absolute times are inflated more, and are not printed.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def owners(stats: dict[Function, Any], function: Function, depth: int = 12) -> d
     """Which libraries a standard-library function works for, and in what proportion: its callers,
     weighted by the time spent in it on their behalf, followed up through standard-library callers
     (json.dumps calling the encoder) to the first library. Cycles and deep chains stay UNCHARGED."""
-    callers = stats[function][4]
+    callers = stats[function][4] if function in stats else {}
     weights = {caller: by_caller[3] for caller, by_caller in callers.items()}
     total = sum(weights.values())
     if depth == 0 or not total:
