@@ -105,6 +105,7 @@ class CallCounter:
         self.touched: dict[tuple[str, str], dict[str, Any] | None] = {}
         self.emulated = 0.0  # time inside moto answering requests: what real DynamoDB would spend
         self.bookkeeping = 0.0  # time this counter spends sizing items: the bench's, not the handler's
+        self._installed: tuple[tuple[Any, str, Any], ...] = ()  # what install() wrapped, to put back
 
     def install(self) -> None:
         from botocore.client import BaseClient
@@ -153,6 +154,14 @@ class CallCounter:
             return result
 
         setattr(BaseClient, "_make_api_call", counting)  # noqa: B010
+        self._installed = ((BotocoreStubber, "__call__", answer), (BaseClient, "_make_api_call", original))
+
+    def uninstall(self) -> None:
+        """Puts back what install() wrapped: a later section's counter must not run every call
+        through this one too (its sizing reads and bookkeeping would land in that section's times)."""
+        for owner, name, original in reversed(self._installed):
+            setattr(owner, name, original)
+        self._installed = ()
 
     def track(self, client: Any, operation: str, params: dict[str, Any]) -> None:
         """Before a write, the items it names in the tracked table that no earlier write of this
@@ -361,36 +370,41 @@ def _shop_of(runtime: Any, customers: int, now: datetime) -> None:
             batch = []
 
 
+def _dispatch_once(counter: CallCounter, size: int) -> tuple[int, float, float, float, float]:
+    """One shop of `size` customers, 1% due, and one Dispatcher run over it."""
+    from touchpoint.local.runtime import LocalRuntime, find_template
+    from touchpoint.local.template import load
+    from touchpoint.plan import dispatch
+
+    with mock_aws():
+        runtime = LocalRuntime(load(find_template(str(ROOT / "template.yaml"))))
+        runtime.bootstrap()
+        now = datetime.now(UTC)
+        _shop_of(runtime, size, now)
+        with runtime.as_function("DispatcherFunction"):
+            counter.calls.clear()
+            counter.items.clear()
+            counter.seconds = counter.bookkeeping = 0.0
+            started = time.perf_counter()
+            report = dispatch.run(now)
+            elapsed = time.perf_counter() - started
+        due = max(1, report.enqueued)
+        items, calls = sum(counter.items.values()) / due, sum(counter.calls.values()) / due
+        ours = 1000 * (elapsed - counter.seconds - counter.bookkeeping) / due
+        return size, items, calls, 1000 * elapsed / due, ours
+
+
 def bench_dispatcher_scale(
     sizes: tuple[int, ...] = (1_000, 10_000, 100_000),
 ) -> list[tuple[int, float, float, float, float]]:
     """The Dispatcher alone over shops of growing size with 1% due: items it reads and time per
     due message should not grow with the shop."""
-    from touchpoint.local.runtime import LocalRuntime, find_template
-    from touchpoint.local.template import load
-    from touchpoint.plan import dispatch
-
-    rows = []
     counter = CallCounter()
     counter.install()
-    for size in sizes:
-        with mock_aws():
-            runtime = LocalRuntime(load(find_template(str(ROOT / "template.yaml"))))
-            runtime.bootstrap()
-            now = datetime.now(UTC)
-            _shop_of(runtime, size, now)
-            with runtime.as_function("DispatcherFunction"):
-                counter.calls.clear()
-                counter.items.clear()
-                counter.seconds = counter.bookkeeping = 0.0
-                started = time.perf_counter()
-                report = dispatch.run(now)
-                elapsed = time.perf_counter() - started
-            due = max(1, report.enqueued)
-            items, calls = sum(counter.items.values()) / due, sum(counter.calls.values()) / due
-            ours = 1000 * (elapsed - counter.seconds - counter.bookkeeping) / due
-            rows.append((size, items, calls, 1000 * elapsed / due, ours))
-    return rows
+    try:
+        return [_dispatch_once(counter, size) for size in sizes]
+    finally:
+        counter.uninstall()
 
 
 Request = tuple[str, dict[str, str], bytes]
@@ -660,7 +674,10 @@ def _emulated() -> Iterator[tuple[Any, CallCounter]]:
         runtime.bootstrap()
         counter = CallCounter()
         counter.install()
-        yield runtime, counter
+        try:
+            yield runtime, counter
+        finally:
+            counter.uninstall()
 
 
 def bench_handlers(rounds: int = 40) -> tuple[list[Measured], float]:
