@@ -6,16 +6,16 @@ identity.minted_id), one Query (profile and messages) unless that profile is the
 no messages, then one write, and one Firehose PutRecord into the event archive. An event of a
 customer this container has seen every alias of skips the BatchGetItem: the profile lists the
 aliases it owns, so one GetItem (or the Query, where the event needs messages) confirms whose
-event it is (store.confirmed). The write is a single conditional
-UpdateItem of the profile when the event changes nothing else (a storefront view, an open), else
-one TransactWriteItems (event marker, aliases, profile update, message writes, an order's
-product counters). Product watches are written from the archive, off this path
-(catalog/watchers.py); only without an archive do they go with the event. Either way the profile
-update is conditioned on the event's key being absent from the profile's recent map
-(profiles/recent.py), and the transaction's marker on the marker being absent, so a redelivered or
-concurrent duplicate is a no-op, mostly recognised on the read already. Since nothing that
-matters is written outside that one write, a fault before it loses nothing: the platform's retry
-simply runs it again (and archives the event then, if archiving was what failed).
+event it is (store.confirmed). The write is a single conditional UpdateItem of the profile when
+the event changes nothing else (a storefront view, an open), else one TransactWriteItems (event
+marker, aliases, profile update, message writes, an order's product counters). Product watches
+are written from the archive, off this path (catalog/watchers.py); only without an archive do
+they go with the event. Either way the profile update is conditioned on the event's key being
+absent from the profile's recent map (profiles/recent.py), and the transaction's marker on the
+marker being absent, so a redelivered or concurrent duplicate is a no-op, mostly recognised on
+the read already. Since nothing that matters is written outside that one write, a fault before it
+loses nothing: the platform's retry simply runs it again (and archives the event then, if
+archiving was what failed).
 """
 
 from __future__ import annotations

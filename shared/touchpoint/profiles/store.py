@@ -252,10 +252,11 @@ def confirmed(
 ) -> tuple[Resolution, Fetched] | None:
     """The customer's profile (one GetItem), or with `live_at` the profile and live messages (one
     Query), as the event's resolution when the profile lists every alias key the event names and
-    was not merged away; else None (read the aliases). A profile's `aliases` are written in the transaction that writes the alias items,
-    and an alias leaves a profile only by a merge (which marks it `merged_into`) or an erasure
-    (which deletes it), so a profile that still lists a key is the one that key names. The
-    event's write is conditioned on the profile as read, as on the aliases' trip."""
+    was not merged away; else None (read the aliases). A profile's `aliases` are written in the
+    transaction that writes the alias items, and an alias leaves a profile only by a merge (which
+    marks it `merged_into`) or an erasure (which deletes it), so a profile that still lists a key
+    is the one that key names. The event's write is conditioned on the profile as read, as on the
+    aliases' trip."""
     if live_at is None:
         profile, items = load_profile(customer_id, consistent=False), None
     else:
