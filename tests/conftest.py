@@ -38,6 +38,7 @@ moto_transactions.install()
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "test-secret"
 WRITE_KEY = "test-write-key"
+IDENTITY_SECRET = "test-identity-secret"  # the shop's server signs signed-in shoppers' ids with it
 SECRETS = {
     "SHOPIFY_WEBHOOK_SECRET": SECRET,
     "WOOCOMMERCE_WEBHOOK_SECRET": SECRET,
@@ -45,6 +46,7 @@ SECRETS = {
     "GENERIC_WEBHOOK_SECRET": SECRET,
     "SEGMENT_SHARED_SECRET": SECRET,
     "WEB_WRITE_KEY": WRITE_KEY,
+    "IDENTITY_SECRET": IDENTITY_SECRET,
 }
 
 
@@ -166,8 +168,9 @@ def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, 
 
 
 def storefront(runtime: LocalRuntime, call: dict[str, Any]) -> dict[str, Any]:
-    """One Segment call posted to /events with the test write key; its answer, which must be 200."""
-    headers, body = payloads.segment([call], WRITE_KEY)
+    """One Segment call posted to /events with the test write key, its user id vouched for by the
+    shop (user_hash); its answer, which must be 200."""
+    headers, body = payloads.segment([call], WRITE_KEY, IDENTITY_SECRET)
     answer = runtime.http("POST", "/events", headers, body)
     assert answer.status == 200, answer.body
     result: dict[str, Any] = json.loads(answer.body)

@@ -21,6 +21,7 @@ from touchpoint.sim import payloads
 
 SECRET = "demo-secret"
 WRITE_KEY = "demo-write-key"
+IDENTITY_SECRET = "demo-identity-secret"  # the demo shop vouches for its signed-in shoppers
 
 
 @dataclass
@@ -48,6 +49,7 @@ def run(report: Path, template: str | None = None) -> str:
         SHOPIFY_WEBHOOK_SECRET=SECRET,
         ZENDESK_WEBHOOK_SECRET=SECRET,
         WEB_WRITE_KEY=WRITE_KEY,
+        IDENTITY_SECRET=IDENTITY_SECRET,
         POWERTOOLS_LOG_LEVEL="WARNING",
         POWERTOOLS_METRICS_DISABLED="true",
     )
@@ -340,9 +342,9 @@ class DemoShop:
                 for p in ("201", "301", "302")
             ),
         ]
-        headers, body = payloads.segment(looks, WRITE_KEY)
+        headers, body = payloads.segment(looks, WRITE_KEY, IDENTITY_SECRET)
         self.post("WebEvent", "/events", headers, body, ava)
-        headers, body = payloads.segment(FAY_VISIT, WRITE_KEY)
+        headers, body = payloads.segment(FAY_VISIT, WRITE_KEY, IDENTITY_SECRET)
         return self.post("WebEvent", "/events", headers, body, self.shoppers["Fay"])
 
     def replay_the_clock(self) -> dict[str, int]:

@@ -188,6 +188,7 @@ class TouchpointEvent(Frozen):
     name: str | None = None  # the original event name (Segment track name, topic)
     message_id: str | None = None  # the message this feedback is about (SendGrid's custom arg)
     creates_profile: bool = True  # False: only about customers we already know (delivery feedback)
+    proven: bool = True  # False: a storefront visitor nobody vouched for (sources/storefront.py)
 
     @property
     def dedup_key(self) -> str:

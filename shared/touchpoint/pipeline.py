@@ -70,6 +70,7 @@ class Outcome:
     decisions: list[Decision] = field(default_factory=list)
     profile: Profile | None = None
     export: dict[str, Any] | None = None
+    proven: bool = True  # the caller proved whose profile this is (sources/storefront.py)
 
     def summary(self) -> dict[str, Any]:
         body: dict[str, Any] = {"customer_id": self.customer_id, "duplicate": self.duplicate}

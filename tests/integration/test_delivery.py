@@ -17,7 +17,7 @@ from touchpoint.plan import keys
 from touchpoint.profiles import store
 from touchpoint.sim import payloads
 
-from ..conftest import ROOT, WRITE_KEY, Shop
+from ..conftest import IDENTITY_SECRET, ROOT, WRITE_KEY, Shop
 
 
 def statuses(email: str) -> dict[str, tuple[str, int]]:
@@ -408,7 +408,7 @@ def test_a_text_queued_by_day_is_held_when_the_shoppers_zone_turns_out_to_be_at_
         "messageId": "tokyo-74",
         "context": {"timezone": "Asia/Tokyo", "traits": {"email": "shopper74@example.com"}},
     }
-    headers, body = payloads.segment([call], WRITE_KEY)
+    headers, body = payloads.segment([call], WRITE_KEY, IDENTITY_SECRET)
     assert runtime.http("POST", "/events", headers, body).status == 200
     runtime.drain()
 

@@ -118,8 +118,10 @@ def test_a_profile_merged_away_is_not_taken_for_the_events_customer(
     signed_in = _storefront(runtime, "merge-2", properties={"product_id": "p-2"}, **email)
     assert signed_in["customer_id"] == known["customer_id"] != browsing
     assert store.load_profile(browsing)["merged_into"] == known["customer_id"]
+    events_before = store.load_profile(known["customer_id"])["event_count"]
     dynamodb_calls.clear()
 
     after = _storefront(runtime, "merge-3", **next_event)
-    assert after["customer_id"] == known["customer_id"]
     assert _operations(dynamodb_calls)[:2] == [first_read, "BatchGetItem"]
+    assert after["customer_id"] is None  # the anonymous id alone does not name the shopper to the caller
+    assert store.load_profile(known["customer_id"])["event_count"] == events_before + 1

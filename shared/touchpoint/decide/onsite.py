@@ -12,7 +12,20 @@ from touchpoint.decide.playbook import Playbook
 from touchpoint.decide.products import recommend
 
 
-def personalize(profile: Profile, playbook: Playbook, now: datetime) -> dict[str, Any]:
+def named(profile: Profile) -> bool:
+    """A profile a person can be told apart by: contact data, orders or an open checkout."""
+    return bool(
+        profile.email or profile.phone or profile.orders_count or profile.checkout or profile.first_name
+    )
+
+
+def personalize(profile: Profile, playbook: Playbook, now: datetime, proven: bool = True) -> dict[str, Any]:
+    """The answer for this visitor. A caller who has not proved who they are (the public write
+    key without a verified identity) learns nothing of a named customer's profile: no checkout
+    link, offer, name, stage or customer id, only what any new visitor sees."""
+    if not proven and named(profile):
+        answer = personalize(Profile(customer_id=""), playbook, now)
+        return {**answer, "customer_id": None, "reasons": [*answer["reasons"], "identity:unverified"]}
     reasons = [f"lifecycle:{stage(profile, now)}"]
     recs = recommend(profile, playbook, now)
     reasons.extend(sorted({f"recommendations:{r['reason']}" for r in recs}) or ["recommendations:none_yet"])

@@ -91,13 +91,31 @@ def change_for(
     return change
 
 
+# the shop's own customer record: its names win over the storefront's and the help desk's
+SHOP_SOURCES = frozenset({"shopify", "woocommerce", "generic"})
+
+
+def _names(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    """Names from the shop's record always; from other sources (a signed-in storefront, the
+    help desk's requester) only while the shop has not named the customer."""
+    traits = event.traits
+    if not (traits.first_name or traits.last_name):
+        return
+    source = "shop" if event.source in SHOP_SOURCES and event.ticket is None else "other"
+    if source == "other" and before.get("names_from") == "shop":
+        return
+    change.assign["names_from"] = source
+    for attr, value in (("first_name", traits.first_name), ("last_name", traits.last_name)):
+        if value:
+            change.assign[attr] = value
+
+
 def _contact(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
     ident, traits = event.identity, event.traits
+    _names(change, event, before)
     for attr, value in (
         ("email", normalize_email(ident.email)),
         ("phone", normalize_phone(ident.phone, ident.region or traits.country)),
-        ("first_name", traits.first_name),
-        ("last_name", traits.last_name),
         ("country", traits.country),
         ("province", traits.province),
         ("timezone", traits.timezone),

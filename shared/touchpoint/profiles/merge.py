@@ -38,7 +38,7 @@ def bounded_new_aliases(new: set[str], held: int) -> set[str]:
 
 
 COUNTERS = ("orders_count", "discounted_orders", "revenue_cents", "event_count")
-CONTACT = ("email", "phone", "first_name", "last_name", "country", "province", "timezone")
+CONTACT = ("email", "phone", "first_name", "last_name", "names_from", "country", "province", "timezone")
 MAPS = ("affinity", "engagement", "order_net")
 
 

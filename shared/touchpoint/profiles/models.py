@@ -60,6 +60,7 @@ class ProfileItem(Model):
     phone = UnicodeAttribute(null=True)
     first_name = UnicodeAttribute(null=True)
     last_name = UnicodeAttribute(null=True)
+    names_from = UnicodeAttribute(null=True)  # "shop" or "other": who set the names (changes._names)
     country = UnicodeAttribute(null=True)
     province = UnicodeAttribute(null=True)
     timezone = UnicodeAttribute(null=True)

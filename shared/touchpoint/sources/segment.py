@@ -8,7 +8,7 @@ from typing import Any
 
 from touchpoint import config
 from touchpoint.events import Checkout, Identity, Kind, LineItem, Order, TouchpointEvent, Traits
-from touchpoint.sources import PayloadError, Request, SignatureError, jsonbody, signing
+from touchpoint.sources import PayloadError, Request, SignatureError, jsonbody, signing, storefront
 from touchpoint.sources.jsonbody import items, money, obj, quantity, text, timestamp
 
 SOURCE = "segment"
@@ -28,11 +28,18 @@ TRACKS = {
 }
 
 
+def _by_write_key(request: Request) -> bool:
+    """Authenticated (if at all) by the public write key, not by Segment's signature."""
+    return request.header("Authorization").lower().startswith("basic ") and bool(
+        config.secret("WEB_WRITE_KEY")
+    )
+
+
 def verify(request: Request) -> None:
     write_key = config.secret("WEB_WRITE_KEY")
     shared = config.secret("SEGMENT_SHARED_SECRET")
     auth = request.header("Authorization")
-    if auth.lower().startswith("basic ") and write_key:
+    if _by_write_key(request):
         try:
             user = base64.b64decode(auth[6:].strip(), validate=True).decode("utf-8").split(":", 1)[0]
         except (ValueError, UnicodeDecodeError):
@@ -48,13 +55,47 @@ def verify(request: Request) -> None:
 
 
 def normalize(request: Request, resource: str = "events") -> list[TouchpointEvent]:
+    """Events as sent; with the public write key, as the storefront trust model allows
+    (sources/storefront.py). Segment's signed webhook destination is the merchant's own
+    server-side integration and is taken as sent."""
     data = jsonbody.parse_object(request.body)
     if "batch" in data:
         batch = items(data, "batch")
         if len(batch) > MAX_BATCH:
             raise PayloadError(f"field 'batch' holds more than {MAX_BATCH} events")
-        return [_event(e, f"batch[{i}].") for i, e in enumerate(batch)]
-    return [_event(data, "")]
+        events = [_event(e, f"batch[{i}].") for i, e in enumerate(batch)]
+    else:
+        events = [_event(data, "")]
+    if not _by_write_key(request):
+        return events
+    hashes, header_hash = _presented_hashes(data), request.header(storefront.HASH_HEADER)
+    return [_from_browser(event, hashes.get(event.event_id) or header_hash) for event in events]
+
+
+def _presented_hashes(data: dict[str, Any]) -> dict[str, str]:
+    """messageId -> the user_hash its `context.traits` (or `traits`) carry."""
+    found: dict[str, str] = {}
+    for e in data.get("batch") or [data]:
+        context = e.get("context")
+        for traits in ((context or {}).get("traits") if isinstance(context, dict) else None, e.get("traits")):
+            presented = traits.get("user_hash") if isinstance(traits, dict) else None
+            if isinstance(presented, str) and e.get("messageId") is not None:
+                found.setdefault(str(e["messageId"]), presented)
+    return found
+
+
+def _from_browser(event: TouchpointEvent, presented: str | None) -> TouchpointEvent:
+    """The event as the trust model allows: a weak identity unless verified, and orders as
+    engagement."""
+    changes: dict[str, Any] = {"kind": storefront.browser_kind(event.kind), "order": None, "proven": False}
+    if event.kind in storefront.MONEY_KINDS and event.order is not None:
+        changes["products"] = event.order.items
+    if storefront.verified(event.identity, presented):
+        changes["proven"] = True
+    else:
+        changes["identity"] = storefront.weak_identity(event.identity)
+        changes["traits"] = storefront.weak_traits(event.traits)
+    return event.model_copy(update=changes)
 
 
 def _products(props: dict[str, Any], where: str) -> tuple[LineItem, ...]:
