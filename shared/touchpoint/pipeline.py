@@ -179,6 +179,9 @@ def _read(
     """The customer's profile and, where the event needs them, live messages."""
     wanted = _wants_messages(event, playbook)
     before, message_items = _load(resolution.customer_id, fetched, now, wanted or bool(resolution.others))
+    if before.get("merged_into") and event.identity.customer_id:  # a link or feedback from before a merge
+        resolution = resolution.named(store.survivor(resolution.customer_id, before)[0])
+        before, message_items = _load(resolution.customer_id, None, now, wanted)
     if not resolution.stands(before):
         resolution = resolution.instead()
         before, message_items = _load(resolution.customer_id, fetched, now, wanted or bool(resolution.others))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 from typing import Any
 
@@ -25,7 +24,9 @@ SECURITY = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Po
 
 
 def _current(customer_id: str) -> dict[str, Any]:
-    raw = store.load_profile(customer_id)  # the profile alone: a page shows no messages
+    """The choices shown: the profile alone (a page shows no messages), of the customer the link's
+    one lives on as after a merge."""
+    customer_id, raw = store.live_profile(customer_id)
     if not raw or raw.get("merged_into"):
         raise Ignored("this link is not valid any more")
     profile = changes.as_profile(raw, customer_id)
@@ -54,8 +55,12 @@ def build(metrics: Metrics) -> APIGatewayHttpResolver:
     @app.post("/unsubscribe/<token>")
     def one_click(token: str) -> Response:
         event = center.unsubscribe(token)
-        with contextlib.suppress(Ignored):  # an erased or unknown customer: nothing left to unsubscribe
+        try:
             pipeline.handle(event)
+        except Ignored as exc:  # an erased or unknown customer: never a success that did nothing
+            return Response(
+                404, content_types.APPLICATION_JSON, json.dumps({"error": exc.reason}), headers=SECURITY
+            )
         metrics.add_metric(name="Unsubscribed", unit=MetricUnit.Count, value=1)
         body = {"unsubscribed": True, "channel": event.consents[0].channel}
         return Response(200, content_types.APPLICATION_JSON, json.dumps(body), headers=SECURITY)

@@ -46,6 +46,10 @@ class Resolution:
     # nobody has: that customer is kept only if anonymous; else the event's is this new id
     unless_named: str | None = None
 
+    def named(self, customer_id: str) -> Resolution:
+        """The same event for another customer id (the survivor of a merge)."""
+        return Resolution(customer_id=customer_id, known=self.known, wanted=self.wanted)
+
     def instead(self) -> Resolution:
         """The same event as a new customer's: the weak match named someone else."""
         assert self.unless_named is not None
@@ -299,8 +303,35 @@ def load(
             return profile, messages
 
 
+MAX_MERGE_HOPS = 8  # a survivor merged again later: far more than any real chain
+
+
+def survivor(customer_id: str, profile: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The customer a merged-away profile lives on as (following `merged_into`), with its profile;
+    the customer itself when it was not merged. Every path that names a customer id (links,
+    provider events, commands) goes through this, so a guest's unsubscribe still counts after
+    she signed in."""
+    for _ in range(MAX_MERGE_HOPS):
+        successor = profile.get("merged_into")
+        if not successor:
+            break
+        customer_id, profile = successor, load_profile(successor)
+    return customer_id, profile
+
+
+def live_profile(customer_id: str) -> tuple[str, dict[str, Any]]:
+    """The profile of `customer_id` or of the customer it was merged into (`survivor`)."""
+    return survivor(customer_id, load_profile(customer_id))
+
+
 def find_customer(key: str) -> str | None:
-    """A customer id from a customer id, an e-mail address or an E.164 phone number."""
+    """A customer id from a customer id, an e-mail address or an E.164 phone number; a merged-away
+    customer's id gives the customer it was merged into."""
+    found = _find_customer(key)
+    return live_profile(found)[0] if found else None
+
+
+def _find_customer(key: str) -> str | None:
     email, phone = normalize_email(key), normalize_phone(key)
     candidates = []
     if email:
