@@ -103,10 +103,22 @@ def handle(event: TouchpointEvent, now: datetime | None = None) -> Outcome:
         outcome = _apply(event, resolution, fetched, playbook, now, handling)
         if outcome is not None:
             # also for a repeat: if archiving failed after the commit, the platform's retry lands here
-            archive.put(event, outcome.customer_id or resolution.customer_id, now)
+            _archive(event, outcome.customer_id or resolution.customer_id, now)
             return outcome
         logger.info("write conflict, retrying", extra={"attempt": attempt})
     raise Busy(f"could not apply {event.dedup_key} after {ATTEMPTS} attempts")
+
+
+def _archive(event: TouchpointEvent, customer_id: str, now: datetime) -> None:
+    """Archive the applied event. An AWS fault raises (the platform's retry archives it then); an
+    event that cannot be archived at all is logged as an error and answered, since a retry would
+    fail the same way for ever."""
+    try:
+        archive.put(event, customer_id, now)
+    except (ValueError, TypeError) as exc:  # encoding or serialization: the same on every retry
+        logger.error(
+            "event applied but not archived", extra={"event_key": event.dedup_key, "error": str(exc)}
+        )
 
 
 def _apply(

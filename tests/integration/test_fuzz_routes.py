@@ -173,3 +173,50 @@ def test_5000_nested_arrays_are_a_400_naming_the_problem(
     response = runtime.http("POST", FAMILIES[family], SIGNERS[family](body), body)
     assert response.status == 400, response.body
     assert json.loads(response.body)["error"] == "body is nested too deeply"
+
+
+def _string_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Where the payload holds a string: each a path of keys and indexes."""
+    if isinstance(value, str):
+        return [path]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _string_paths(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _string_paths(v, (*path, i))]
+    return []
+
+
+def _with(value: Any, path: tuple[Any, ...], leaf: str) -> Any:
+    if not path:
+        return leaf
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = _with(value[path[0]], path[1:], leaf)
+    return copy
+
+
+TOPICS = {
+    "/webhooks/shopify/checkouts": {"X-Shopify-Topic": "checkouts/create"},
+    "/webhooks/shopify/customers": {"X-Shopify-Topic": "customers/update"},
+}
+
+
+@pytest.mark.parametrize("path", sorted(ROUTES))
+def test_a_lone_surrogate_in_any_string_is_a_400_naming_the_field_and_stores_nothing(
+    path: str, runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "\\ud800" is valid JSON and no valid UTF-8: it once passed the models and failed the write
+    (or the archive after it) as a 5xx on every redelivery."""
+    from ..conftest import table_items
+
+    monkeypatch.setenv("SENDGRID_WEBHOOK_PUBLIC_KEY", PUBLIC)
+    monkeypatch.setenv("SIGNATURE_TOLERANCE_SECONDS", "0")
+    signer, base = ROUTES[path]
+    stored = len(table_items(runtime))
+    for where in _string_paths(base):
+        body = json.dumps(_with(base, where, "ok \ud800")).encode()
+        headers = {**SIGNERS[signer](body), **TOPICS.get(path, {})}
+        response = runtime.http("POST", path, headers, body)
+        assert response.status == 400, (where, response.body)
+        error = json.loads(response.body)["error"]
+        assert "surrogate" in error and str(where[-1]) in error, error
+    assert len(table_items(runtime)) == stored

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -14,14 +15,41 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # times outside this range are the 
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
+# a \uD800-\uDFFF escape: JSON allows it alone, but no UTF-8 text (nor DynamoDB) can hold it
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def parse_json(body: bytes) -> Any:
-    """Any JSON body; every way it can fail to decode is the client's 400."""
+    """Any JSON body; every way it can fail to decode is the client's 400, a lone UTF-16
+    surrogate included (it would fail later, at the write, as a 5xx the platform retries for
+    ever)."""
     try:
-        return json.loads(body.decode("utf-8"))
+        data = json.loads(body.decode("utf-8"))
     except RecursionError:
         raise PayloadError("body is nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise PayloadError(f"body is not valid JSON: {exc}") from None
+    if _SURROGATE_ESCAPE.search(body):
+        _refuse_surrogates(data, "")
+    return data
+
+
+def _refuse_surrogates(value: Any, where: str) -> None:
+    """PayloadError naming the first field (or key) holding a lone surrogate."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise PayloadError(
+                f"field '{where or '(the body)'}' holds an invalid character (a lone surrogate)"
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_surrogates(key, f"{where}.(a key)" if where else "(a key)")
+            _refuse_surrogates(item, f"{where}.{key}" if where else key)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _refuse_surrogates(item, f"{where}[{i}]")
 
 
 def parse_object(body: bytes) -> dict[str, Any]:
