@@ -10,7 +10,7 @@ from typing import Any
 
 from touchpoint.catalog.model import InventoryLevel, Product
 from touchpoint.errors import Ignored, PayloadError
-from touchpoint.sources import Request, jsonbody
+from touchpoint.sources import Request, jsonbody, topic_shapes
 from touchpoint.sources.jsonbody import items, money, obj, quantity, text, timestamp
 
 Change = Product | InventoryLevel
@@ -65,6 +65,7 @@ def shopify(request: Request, resource: str = "products") -> list[Change]:
     if topic not in SHOPIFY_TOPICS:
         raise Ignored(f"topic '{topic}' is not handled on this route")
     data = jsonbody.parse_object(request.body)
+    topic_shapes.require(topic_shapes.SHOPIFY, topic, data)
     if topic == "products/delete":
         return [_deleted(data)]
     if topic == "inventory_levels/update":
@@ -91,6 +92,7 @@ def woocommerce(request: Request, resource: str = "products") -> list[Change]:
     if topic not in WOO_TOPICS:
         raise Ignored(f"topic '{topic}' is not handled on this route")
     data = jsonbody.parse_object(request.body)
+    topic_shapes.require(topic_shapes.WOOCOMMERCE, topic, data)
     if topic == "product.deleted":
         return [_deleted(data)]
     product_id = text(data, "id", required=True)

@@ -18,7 +18,7 @@ from touchpoint.events import (
     Traits,
 )
 from touchpoint.identity import sha256
-from touchpoint.sources import Ignored, PayloadError, Request, common, jsonbody, signing
+from touchpoint.sources import Ignored, PayloadError, Request, common, jsonbody, signing, topic_shapes
 from touchpoint.sources.jsonbody import items, money, obj, quantity, text, timestamp
 
 SOURCE = "shopify"
@@ -50,6 +50,7 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
     if topic not in TOPICS[resource]:
         raise Ignored(f"topic '{topic}' is not handled on this route")
     data = jsonbody.parse_object(request.body)
+    topic_shapes.require(topic_shapes.SHOPIFY, topic, data)
     delivery = request.header("X-Shopify-Webhook-Id") or sha256(topic + request.body.decode("utf-8"))[:32]
     if resource == "checkouts":
         return [_checkout(topic, data, delivery)]

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 
 from touchpoint import config
 from touchpoint.events import Checkout, Consent, Identity, Kind, LineItem, Order, TouchpointEvent, Traits
-from touchpoint.sources import Ignored, Request, jsonbody, signing
+from touchpoint.sources import Ignored, Request, jsonbody, signing, topic_shapes
 from touchpoint.sources.jsonbody import items, money, obj, quantity, text, timestamp
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated"})  # what /webhooks/woocommerce/orders acts on
@@ -42,6 +42,7 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
     if topic not in ORDER_TOPICS:
         raise Ignored(f"topic '{topic}' is not handled on this route")
     data = jsonbody.parse_object(request.body)
+    topic_shapes.require(topic_shapes.WOOCOMMERCE, topic, data)
     order_id = text(data, "id", required=True)
     assert order_id is not None
     status = text(data, "status") or "pending"
