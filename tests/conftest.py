@@ -19,6 +19,7 @@ os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
     AWS_SECRET_ACCESS_KEY="testing",
     AWS_ACCOUNT_ID_ENDPOINT_MODE="disabled",
+    TOUCHPOINT_LOCAL="1",  # the local runtime's development keys (config.local_runtime)
     TABLE_NAME="touchpoint",
     POWERTOOLS_METRICS_NAMESPACE="TouchpointTest",
     CATALOG_CACHE_SECONDS="0",  # every test has its own catalog; test_catalog_cache.py turns it on
@@ -181,3 +182,30 @@ def table_items(runtime: LocalRuntime) -> list[dict[str, Any]]:
     """Every item in the table (a scan: tests only)."""
     items: list[dict[str, Any]] = aws.client("dynamodb").scan(TableName=runtime.resources.table_name)["Items"]
     return items
+
+
+MERCHANT_BRAND = {
+    "Touchpoint Demo Shop": "Rosa's Knitwear",
+    "https://shop.example\n": "https://rosa-knits.example\n",
+    "1 Example Street, Springfield, USA": "5 Wool Lane, Leeds LS1 4AB, UK",
+    "help@shop.example": "hello@rosa-knits.example",
+    "FIRSTSHIP": "ROSA-SHIP",
+    "COMEBACK10": "ROSA-BACK10",
+    "MISSYOU15": "ROSA-MISS15",
+    "SORRY15": "ROSA-SORRY15",
+}
+
+
+@pytest.fixture
+def merchant_playbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The packaged playbook made a merchant's own: their brand and the codes they created."""
+    from touchpoint.config import DEFAULT_PLAYBOOK
+
+    text = DEFAULT_PLAYBOOK.read_text()
+    for example, own in MERCHANT_BRAND.items():
+        assert example in text, example
+        text = text.replace(example, own)
+    path = tmp_path / "playbook.yaml"
+    path.write_text(text)
+    monkeypatch.setenv("PLAYBOOK", str(path))
+    return path

@@ -31,6 +31,8 @@ def record_handler(record: SQSRecord) -> str:
     at = datetime.fromisoformat(body["at"]) if body.get("at") else None
     status = delivery.deliver(body["pk"], body["sk"], current_playbook(), at)
     metrics.add_metric(name=f"Message_{status}", unit=MetricUnit.Count, value=1)
+    if status.startswith("held_"):  # the deployment is not ready to send it: alarmed
+        metrics.add_metric(name="MessagesHeldNotReady", unit=MetricUnit.Count, value=1)
     return status
 
 

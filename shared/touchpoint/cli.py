@@ -84,6 +84,7 @@ def _connect(allow_embedded: bool = False, real_aws: bool = False) -> Any:
 
         for key, value in {**emulation.LOCAL_CREDENTIALS, "AWS_DEFAULT_REGION": "us-east-1"}.items():
             os.environ.setdefault(key, value)
+        os.environ["TOUCHPOINT_LOCAL"] = "1"
         mock = mock_aws()
         mock.start()
         return mock

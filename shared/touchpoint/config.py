@@ -42,10 +42,16 @@ def email_from() -> str:
     return env("EMAIL_FROM", "shop@example.com")
 
 
+LOCAL_PUBLIC_URL = "http://127.0.0.1:3000"
+
+
 def public_url() -> str:
-    """Where shoppers reach this deployment (unsubscribe and preference links): the API URL or
-    your own domain for it."""
-    return env("PUBLIC_URL", "http://127.0.0.1:3000").rstrip("/")
+    """Where shoppers reach this deployment (unsubscribe and preference links): PUBLIC_URL (your
+    own domain), else the deployed API's URL (API_URL, which the stack sets), else `serve`'s
+    address in the local runtime; empty when none is known, and then no mail with a link
+    leaves (plan/readiness.py)."""
+    found = env("PUBLIC_URL") or (LOCAL_PUBLIC_URL if local_runtime() else env("API_URL"))
+    return found.rstrip("/")
 
 
 def playbook_path() -> Path:
@@ -62,21 +68,34 @@ def playbook_path() -> Path:
     return Path(configured) if configured else DEFAULT_PLAYBOOK
 
 
-def secret(name: str, default: str = "") -> str:
-    """A secret from the environment, else from the JSON secret named by SECRETS_ARN.
+def local_runtime() -> bool:
+    """Running on the local emulation (`serve`, `demo`, `invoke`, the tests), never in AWS: only
+    there may built-in development keys stand in for a deployment's own."""
+    return env("TOUCHPOINT_LOCAL") == "1"
 
-    In AWS the template points SECRETS_ARN at one Secrets Manager secret; Powertools
-    Parameters caches it, so a warm function reads it once every five minutes.
+
+# SECRETS_ARN: the merchant's secrets (they write it whole); LINK_SECRETS_ARN: the link keys the
+# stack generates at deploy (TOKEN_SECRET...), apart, so writing the first never loses them
+LINK_KEY_PREFIX = "TOKEN_SECRET"
+
+
+def secret(name: str, default: str = "") -> str:
+    """A secret from the environment, else from the JSON secrets named by SECRETS_ARN and then
+    LINK_SECRETS_ARN.
+
+    In AWS the template points these at Secrets Manager secrets; Powertools Parameters caches
+    them, so a warm function reads each once every five minutes.
     """
     value = os.environ.get(name)
     if value:
         return value
-    arn = os.environ.get("SECRETS_ARN")
-    if not arn:
-        return default
-    values = _secret_values(arn)
-    found = values.get(name)
-    return str(found) if found else default
+    sources = ("SECRETS_ARN", "LINK_SECRETS_ARN") if name.startswith(LINK_KEY_PREFIX) else ("SECRETS_ARN",)
+    for source in sources:
+        arn = os.environ.get(source)
+        found = _secret_values(arn).get(name) if arn else None
+        if found:
+            return str(found)
+    return default
 
 
 def _secret_values(arn: str) -> dict[str, object]:

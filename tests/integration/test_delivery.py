@@ -206,7 +206,7 @@ def test_sent_at_follows_the_dispatch_clock_never_before_due(
     assert sendgrid.recipients() == ["shopper78@example.com"]
 
 
-def test_a_message_whose_template_was_removed_fails_with_render_error(
+def test_a_message_whose_template_was_removed_is_held_until_a_playbook_renders_it(
     shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, monkeypatch, tmp_path, caplog
 ) -> None:
     from touchpoint import config
@@ -227,10 +227,15 @@ def test_a_message_whose_template_was_removed_fails_with_render_error(
     runtime.dispatch(now + timedelta(hours=2))
     _, items = store.load(store.find_customer("shopper79@example.com") or "")
     first = next(m for m in items if m.step == "email_1h")
-    assert first.status == "failed" and (first.reasons or [])[-1] == "render_error"
+    assert first.status == "planned" and (first.reasons or [])[-1] == "render_error"
+    assert first.due_at is not None and first.due_at >= now + timedelta(hours=2, minutes=59)
     assert "is not in the playbook" in (first.error or "")
     assert sendgrid.requests == []
-    assert any("cannot render" in r.getMessage() for r in caplog.records)
+    assert any("not sent: held" in r.getMessage() for r in caplog.records)
+
+    monkeypatch.delenv("PLAYBOOK")  # the marketer puts the playbook right: the held reminder goes out
+    runtime.dispatch(now + timedelta(hours=3, minutes=1))
+    assert sendgrid.recipients() == ["shopper79@example.com"]
 
 
 def test_an_order_without_line_items_is_recorded_without_an_error(

@@ -145,3 +145,20 @@ def test_the_dashboard_shows_metrics_the_code_emits() -> None:
     unknown = {m for m in shown if m not in emitted and not any(m.startswith(p) for p in prefixes)}
     assert not unknown, f"the dashboard shows metrics nothing emits: {sorted(unknown)}"
     assert {"EventsAccepted", "Duplicates", "LagSeconds", "Message_sent", "Decisions_suppress"} <= shown
+
+
+def test_a_deployment_makes_its_own_link_key_and_knows_its_own_address() -> None:
+    """No deployment signs links with a key from this repository or points them at localhost."""
+    template = load(ROOT / "template.yaml")
+    generated = template.resources["LinkSecrets"]["Properties"]["GenerateSecretString"]
+    assert generated["GenerateStringKey"] == "TOKEN_SECRET" and generated["PasswordLength"] >= 32
+    sender = template.functions["SenderFunction"]
+    assert sender.environment["LINK_SECRETS_ARN"] == {"Ref": "LinkSecrets"}
+    assert sender.environment["API_URL"] == {
+        "Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    }
+    for name in ("SenderFunction", "PreferencesFunction"):
+        policies = template.resources[name]["Properties"]["Policies"]
+        assert {"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn": {"Ref": "LinkSecrets"}}} in policies
+    held = template.resources["NotReadyToSendAlarm"]["Properties"]
+    assert held["MetricName"] == "MessagesHeldNotReady" and held["Threshold"] == 0

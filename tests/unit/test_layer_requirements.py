@@ -25,6 +25,7 @@ IMPORT_TO_DIST = {
     "pydantic": "aws-lambda-powertools",  # the [parser] extra brings it
     "markupsafe": "jinja2",
     "python_http_client": "sendgrid",  # the sendgrid client's transport
+    "cryptography": "cryptography",
 }
 IMPORT_TO_DIST |= {"boto3": "boto3", "botocore": "boto3"}  # pinned in the layer: see requirements.txt
 

@@ -24,6 +24,7 @@ class EndpointError(Exception):
 def use_endpoint(url: str) -> None:
     """Point every client at a local endpoint; moto accepts any credentials, boto3 needs some."""
     os.environ["AWS_ENDPOINT_URL"] = url
+    os.environ["TOUCHPOINT_LOCAL"] = "1"  # an emulated stack: development keys may stand in
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
     for key, value in LOCAL_CREDENTIALS.items():

@@ -102,6 +102,7 @@ class LocalRuntime:
                 "POWERTOOLS_SERVICE_NAME",
                 "OUTBOUND_QUEUE_URL",
                 "SECRETS_ARN",
+                "LINK_SECRETS_ARN",
             ):
                 env[name] = os.environ[name]
         env["AWS_LAMBDA_FUNCTION_NAME"] = fn.logical_id

@@ -136,6 +136,6 @@ def resolve(value: Any, refs: dict[str, str], attrs: dict[tuple[str, str], str])
             text = value["Fn::Sub"]
             for name, resolved in refs.items():
                 text = text.replace("${" + name + "}", resolved)
-            return text
+            return "" if "${" in text else text  # names only AWS knows (a deployed API's id)
         raise TemplateError(f"unsupported intrinsic in environment: {value}")
     return "" if value is None else str(value)

@@ -25,7 +25,7 @@ from touchpoint.channels import DeliveryError, email, retargeting, sms
 from touchpoint.content.render import Message, Rendered, RenderError, render
 from touchpoint.decide import Playbook, Profile, Status, Verdict, recheck
 from touchpoint.decide.products import recommend
-from touchpoint.plan import keys
+from touchpoint.plan import keys, readiness
 from touchpoint.plan.claims import claim, claim_or_current
 from touchpoint.profiles import changes, messages, store
 from touchpoint.profiles.models import MessageItem
@@ -209,7 +209,7 @@ def _closed(item: MessageItem, status: Status, reasons: list[str], now: datetime
     return status.value
 
 
-def _held(item: MessageItem, until: datetime, reasons: list[str], now: datetime) -> str:
+def _held(item: MessageItem, until: datetime, reasons: list[str], now: datetime, *more: Action) -> str:
     """Not now (quiet hours, smart sending's window): planned again for `until`, when the
     Dispatcher finds it and the Sender checks everything again. A hold is not a send attempt."""
     item.update(
@@ -220,10 +220,26 @@ def _held(item: MessageItem, until: datetime, reasons: list[str], now: datetime)
             # set, not decremented: the SDK may send this write twice when an answer is lost
             MessageItem.attempts.set(max(int(item.attempts or 1) - 1, 0)),
             *due_again(item, until),
+            *more,
         ]
     )
     logger.info("held", extra={"message_id": item.message_id, "until": until.isoformat()})
     return Status.PLANNED.value
+
+
+NOT_READY_RETRY = timedelta(hours=1)
+
+
+def _not_ready(item: MessageItem, reason: str, error: str, now: datetime) -> str:
+    """This deployment cannot send it yet (plan/readiness.py), or the playbook cannot render it:
+    held and tried again in an hour (a pushed playbook or a completed set-up sends it then),
+    never lost and never failed for good. An error in the log, and `held_<reason>` for the
+    Sender's metric and alarm."""
+    logger.error("not sent: held", extra={"message_id": item.message_id, "reason": reason, "error": error})
+    reasons = [*(item.reasons or ()), reason]
+    noted = [MessageItem.error.set(error[:1000])] if error else []
+    _held(item, now + NOT_READY_RETRY, reasons, now, *noted)
+    return f"held_{reason}"
 
 
 def _not_now(item: MessageItem, verdict: Verdict, now: datetime) -> str:
@@ -321,11 +337,14 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
     item.reasons = list(verdict.reasons)
     if verdict.channel:  # the step's fallback channel takes over (e.g. the e-mail bounced)
         item.channel, item.template = verdict.channel, verdict.template or item.template
+    offer = store.plain(item.offer) or {}
+    blocked = readiness.blocker(item.channel, bool(item.marketing), offer.get("code"), playbook)
+    if blocked:
+        return _not_ready(item, blocked, "", now)
     try:
         provider_id = _provider_call(item, profile, playbook, now)
     except RenderError as exc:
-        logger.error("cannot render, not sent", extra={"message_id": item.message_id, "error": str(exc)})
-        return _fail(item, "render_error", str(exc), now)
+        return _not_ready(item, "render_error", str(exc), now)
     except DeliveryError as exc:
         return _retry_or_fail(item, exc, now)
     return _record_sent(item, provider_id, now)

@@ -4,7 +4,6 @@ event's transaction, removal from the ads audience), so nothing here writes on i
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -12,7 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
-from touchpoint import config
 from touchpoint.content import links
 from touchpoint.decide.playbook import Playbook
 from touchpoint.errors import Ignored, PayloadError
@@ -56,9 +54,7 @@ def subject(token: str) -> links.Subject:
     return found
 
 
-def csrf_for(token: str) -> str:
-    secret = config.secret("TOKEN_SECRET", links.LOCAL_SECRET).encode()
-    return hmac.new(secret, b"csrf:" + token.encode(), hashlib.sha256).hexdigest()[:32]
+csrf_for = links.csrf_for
 
 
 def _event(who: links.Subject, now: datetime, **fields: Any) -> TouchpointEvent:
