@@ -344,7 +344,8 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from touchpoint import config
-    from touchpoint.decide.playbook import PlaybookError, check
+    from touchpoint.content.rehearsal import check
+    from touchpoint.decide.playbook import PlaybookError
 
     path = Path(args.playbook) if args.playbook else config.playbook_path()
     try:

@@ -157,8 +157,9 @@ def cmd_playbook_push(args: argparse.Namespace) -> int:
     import json
 
     from touchpoint.cli import _connect
-    from touchpoint.decide.playbook import PlaybookError, check
-    from touchpoint.playbook_store import publish
+    from touchpoint.content.rehearsal import check
+    from touchpoint.decide.playbook import PlaybookError
+    from touchpoint.playbook_store import UnsafeFile, publish
 
     path = Path(args.playbook)
     if not path.is_file():
@@ -172,7 +173,10 @@ def cmd_playbook_push(args: argparse.Namespace) -> int:
         return 1
     _connect(real_aws=args.aws)
     bucket = _playbook_bucket(args.aws)
-    version, files = publish(bucket, path)
+    try:
+        version, files = publish(bucket, path)
+    except UnsafeFile as exc:
+        raise UserError(f"not pushed: {exc}") from None
     _out(json.dumps({"bucket": bucket, "version": version, "files": files}))
     print("running functions take it up within a minute (PLAYBOOK_REFRESH_SECONDS)", file=sys.stderr)
     return 0

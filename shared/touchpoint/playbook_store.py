@@ -30,14 +30,33 @@ _lock = threading.Lock()
 _seen: dict[str, tuple[float, Path | None]] = {}  # bucket -> (checked at, local playbook file)
 
 
+class UnsafeFile(ValueError):
+    """A file a push must not upload: a symbolic link (it would upload what it points at, e.g.
+    /etc/hostname), or a key a download must not write (outside its folder)."""
+
+
 def _files(playbook: Path) -> dict[str, bytes]:
-    """The playbook as playbook.yaml, and every file of templates/ beside it."""
-    found = {PLAYBOOK_FILE: playbook.read_bytes()}
+    """The playbook as playbook.yaml, and every file of templates/ beside it; UnsafeFile for a
+    symbolic link among them."""
     templates = playbook.parent / "templates"
-    if templates.is_dir():
-        for path in sorted(p for p in templates.rglob("*") if p.is_file()):
-            found[path.relative_to(playbook.parent).as_posix()] = path.read_bytes()
+    paths = [playbook, *(sorted(templates.rglob("*")) if templates.is_dir() else ())]
+    if templates.is_symlink():
+        paths.append(templates)
+    linked = [path for path in paths if path.is_symlink()]
+    if linked:
+        raise UnsafeFile(f"{linked[0]} is a symbolic link: copy the file itself into place")
+    found = {PLAYBOOK_FILE: playbook.read_bytes()}
+    for path in (p for p in paths[1:] if p.is_file()):
+        found[path.relative_to(playbook.parent).as_posix()] = path.read_bytes()
     return found
+
+
+def _inside(staging: Path, relative: str) -> Path:
+    """Where a downloaded key is written: inside `staging`, or UnsafeFile."""
+    destination = (staging / relative).resolve()
+    if not relative or Path(relative).is_absolute() or not destination.is_relative_to(staging.resolve()):
+        raise UnsafeFile(f"the key {relative!r} leaves the playbook's folder")
+    return destination
 
 
 def publish(bucket: str, playbook: Path) -> tuple[str, int]:
@@ -77,9 +96,11 @@ def _download(bucket: str, version: str) -> Path:
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"{PREFIX}{version}/"):
         for entry in page.get("Contents", []):
             relative = entry["Key"].removeprefix(f"{PREFIX}{version}/")
-            if not relative or ".." in Path(relative).parts:
+            try:
+                destination = _inside(staging, relative)
+            except UnsafeFile as exc:
+                logger.error("not downloaded: %s", exc)
                 continue
-            destination = staging / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
             destination.write_bytes(s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read())
     LOCAL_ROOT.mkdir(parents=True, exist_ok=True)

@@ -93,3 +93,42 @@ def test_an_invalid_playbook_is_not_pushed(served_fresh: Served, tmp_path: Path)
     now = datetime.now(UTC)
     post_shopify(served_fresh, "checkouts", "checkouts/create", Shop.checkout(83, at=now), "push-83")
     assert _due_after_checkout(served_fresh, 83, now) == timedelta(hours=1)  # the packaged one still runs
+
+
+HOSTILE = {
+    "a 42 MB repetition": "{{ 'x' * 100000000 }}",
+    "a loop that never ends": "{% for a in range(100000) %}{% for b in range(100000) %}.{% endfor %}{% endfor %}",
+    "a huge centring": "{{ shop.name | center(100000000) }}",
+    "a division by zero": "{{ 1 / (items | length - items | length) }}",
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_template_that_cannot_render_or_renders_too_much_is_not_pushed(
+    served_fresh: Served, tmp_path: Path, case: str
+) -> None:
+    """Each of these passed the check before and was pushed: the first ended every due reminder
+    `failed`, the others rendered for tens of seconds or tens of megabytes in the Sender."""
+    playbook = tmp_path / "shop.yaml"
+    playbook.write_text((PACKAGED / "default_playbook.yaml").read_text())
+    (tmp_path / "templates").mkdir()
+    original = (PACKAGED / "templates" / "cart_reminder.html").read_text()
+    (tmp_path / "templates" / "cart_reminder.html").write_text(
+        original.replace("{% block content %}", "{% block content %}" + HOSTILE[case], 1)
+    )
+    started = datetime.now(UTC)
+    done = served_fresh.cli("playbook", "push", str(playbook))
+    assert done.returncode == 1 and "not pushed" in done.stderr, done.stderr
+    assert "cart_reminder" in done.stderr and "does not render" in done.stderr, done.stderr
+    assert datetime.now(UTC) - started < timedelta(seconds=30)
+
+
+def test_a_symlinked_template_is_not_pushed(served_fresh: Served, tmp_path: Path) -> None:
+    secret = tmp_path / "outside.txt"
+    secret.write_text("a file the merchant never meant to upload")
+    playbook = tmp_path / "shop" / "shop.yaml"
+    (tmp_path / "shop" / "templates").mkdir(parents=True)
+    playbook.write_text((PACKAGED / "default_playbook.yaml").read_text())
+    (tmp_path / "shop" / "templates" / "cart_reminder.txt").symlink_to(secret)
+    done = served_fresh.cli("playbook", "push", str(playbook))
+    assert done.returncode == 2 and "symbolic link" in done.stderr and "not pushed" in done.stderr

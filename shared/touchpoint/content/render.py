@@ -16,7 +16,7 @@ from jinja2 import TemplateError
 
 from touchpoint.catalog.model import Product
 from touchpoint.content import links
-from touchpoint.content.environment import environment, is_legacy, legacy_to_jinja
+from touchpoint.content.environment import environment, is_legacy, legacy_to_jinja, render_bounded
 from touchpoint.content.folders import template_dirs
 from touchpoint.decide.model import Profile
 from touchpoint.decide.playbook import Brand, Playbook
@@ -111,8 +111,10 @@ def message_data(
     context: dict[str, Any],
     catalog: dict[str, Product],
     candidates: list[str],
+    token: str | None = None,
 ) -> dict[str, Any]:
-    """Everything a template may use; each name is documented in the README (Templates)."""
+    """Everything a template may use; each name is documented in the README (Templates). `token`
+    stands in for the link token where no message is really being sent (the check's rehearsal)."""
     brand, currency = playbook.brand, str(context.get("currency") or "")
     lines = [
         line for line in context.get("items") or [] if line.get("title") or line.get("product_id") in catalog
@@ -121,7 +123,7 @@ def message_data(
     in_cart = {i["product_id"] for i in items}
     picks = [catalog[p] for p in candidates if p in catalog and catalog[p].recommendable and p not in in_cart]
     offer = context.get("offer")
-    token = links.token_for(links.Subject(m.customer_id, m.channel, m.message_id))
+    token = token or links.token_for(links.Subject(m.customer_id, m.channel, m.message_id))
     name = profile.first_name or ""
     return {
         "shop": _shop(brand, m),
@@ -153,11 +155,12 @@ def render(
     catalog: dict[str, Product],
     candidates: list[str],
     playbook_path: Path | None = None,
+    token: str | None = None,
 ) -> Rendered:
     template = playbook.templates.get(m.template)
     if template is None:
         raise RenderError(f"template '{m.template}' is not in the playbook (renamed or removed?)")
-    data = message_data(m, playbook, profile, context, catalog, candidates)
+    data = message_data(m, playbook, profile, context, catalog, candidates, token)
     env = environment(template_dirs(playbook_path))
     try:
         data["subject"] = " ".join(_text(env, template.subject, data).split())
@@ -165,8 +168,9 @@ def render(
         if m.channel == "sms":
             return Rendered(sms=" ".join(_text(env, template.sms or template.body, data).split()), data=data)
         html, text = _parts(env, m.template, template, data)
-    except TemplateError as exc:
-        raise RenderError(f"template '{m.template}' does not render: {exc}") from None
+    except Exception as exc:  # a template is configuration: whatever stops it is a render error
+        kind = "" if isinstance(exc, TemplateError) else f"{type(exc).__name__}: "
+        raise RenderError(f"template '{m.template}' does not render: {kind}{exc}") from None
     return Rendered(
         subject=data["subject"],
         html=html,
@@ -193,8 +197,8 @@ def _legacy(data: dict[str, Any]) -> dict[str, Any]:
 
 def _text(env: Any, source: str, data: dict[str, Any]) -> str:
     if is_legacy(source):
-        return str(env.from_string(legacy_to_jinja(source)).render(_legacy(data)))
-    return str(env.from_string(source).render(data))
+        return render_bounded(env.from_string(legacy_to_jinja(source)), _legacy(data))
+    return render_bounded(env.from_string(source), data)
 
 
 def _parts(env: Any, name: str, template: Any, data: dict[str, Any]) -> tuple[str, str]:
@@ -203,10 +207,14 @@ def _parts(env: Any, name: str, template: Any, data: dict[str, Any]) -> tuple[st
         return "", ""
     if template.body:
         body = _text(env, template.body, data).strip()
-        return env.get_template("_body.html").render({**data, "body_text": body}), env.get_template(
-            "_body.txt"
-        ).render({**data, "body_text": body})
-    return env.get_template(f"{name}.html").render(data), env.get_template(f"{name}.txt").render(data)
+        framed = {**data, "body_text": body}
+        return (
+            render_bounded(env.get_template("_body.html"), framed),
+            render_bounded(env.get_template("_body.txt"), framed),
+        )
+    return render_bounded(env.get_template(f"{name}.html"), data), render_bounded(
+        env.get_template(f"{name}.txt"), data
+    )
 
 
 def _tidy(text: str) -> str:
