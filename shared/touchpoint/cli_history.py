@@ -82,6 +82,13 @@ def cmd_archive_export(args: argparse.Namespace) -> int:
     from touchpoint.cli import _connect
 
     _connect(real_aws=args.aws)
+    if args.pseudonymise:
+        from touchpoint.archive.pseudonyms import Pseudonyms
+
+        pseudonyms = Pseudonyms()
+        for record in archive.read(args.since, args.until):
+            _out(pseudonyms.line(record.line()))
+        return 0
     for record in archive.read(args.since, args.until):
         _out(record.line().decode().rstrip("\n"))
     return 0
@@ -236,6 +243,12 @@ def add_commands(sub: Any, common: argparse.ArgumentParser, add: Add) -> None:
     )
     e.add_argument("--since", type=parse_time, default=None, help="received at or after (ISO 8601)")
     e.add_argument("--until", type=parse_time, default=None, help="received before (ISO 8601)")
+    e.add_argument(
+        "--pseudonymise",
+        action="store_true",
+        help="identifiers as keyed hashes, names, phones and links left out: for analysis, since "
+        "`touchpoint forget` cannot reach an export once it has left the archive",
+    )
     dlq = sub.add_parser("dlq", help="the outbound dead-letter queue").add_subparsers(
         dest="action", required=True
     )

@@ -54,6 +54,28 @@ def test_archive_export_then_backtest_then_live_report(served: Served, tmp_path:
     assert (live / "conversion_by_flow.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_a_pseudonymised_export_names_nobody_and_still_replays(served: Served, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    for n in (62, 63):
+        post_shopify(served, "checkouts", "checkouts/create", Shop.checkout(n, at=now), f"pseudo-{n}")
+    since = (now - timedelta(minutes=1)).isoformat()
+    plain = served.cli("archive", "export", "--since", since)
+    exported = served.cli("archive", "export", "--since", since, "--pseudonymise")
+    assert exported.returncode == 0, exported.stderr
+    text = exported.stdout
+    customer_ids = {json.loads(line)["customer_id"] for line in plain.stdout.splitlines()}
+    for secret in ("shopper62@example.com", "Zoë", "Ångström", "recover", "tok-62", *customer_ids):
+        assert secret not in text, secret
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert len(lines) == len(plain.stdout.splitlines())
+    assert all(line["event"]["identity"]["email"].endswith("@pseudonym.invalid") for line in lines)
+    events = tmp_path / "events.jsonl"
+    events.write_text(text)
+    replay = served.cli("backtest", "--events", str(events), "--days", "3", "--out", str(tmp_path / "bt"))
+    assert replay.returncode == 0, replay.stderr
+    assert "| cart_abandonment |" in (tmp_path / "bt" / "report.md").read_text()
+
+
 def test_a_report_reaching_past_the_message_retention_says_so(served: Served, tmp_path: Path) -> None:
     recent = served.cli("report", "--since=-7d", "--out", str(tmp_path / "recent"))
     older = served.cli("report", "--since=-40d", "--out", str(tmp_path / "older"))

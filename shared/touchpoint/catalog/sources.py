@@ -63,7 +63,7 @@ def shopify(request: Request, resource: str = "products") -> list[Change]:
     if not topic:
         raise PayloadError("missing required header 'X-Shopify-Topic'")
     if topic not in SHOPIFY_TOPICS:
-        raise Ignored(f"topic '{topic}' is not handled on this route")
+        raise Ignored(f"topic {jsonbody.shown(topic)} is not handled on this route")
     data = jsonbody.parse_object(request.body)
     topic_shapes.require(topic_shapes.SHOPIFY, topic, data)
     if topic == "products/delete":
@@ -90,7 +90,7 @@ def woocommerce(request: Request, resource: str = "products") -> list[Change]:
     if request.body.startswith(b"webhook_id="):
         raise Ignored("WooCommerce webhook ping")
     if topic not in WOO_TOPICS:
-        raise Ignored(f"topic '{topic}' is not handled on this route")
+        raise Ignored(f"topic {jsonbody.shown(topic)} is not handled on this route")
     data = jsonbody.parse_object(request.body)
     topic_shapes.require(topic_shapes.WOOCOMMERCE, topic, data)
     if topic == "product.deleted":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -51,17 +52,45 @@ def segments(text: str) -> int:
     return 1 if length <= single else -(-length // multi)
 
 
+_LINK = re.compile(r"(https?://\S+)")
+
+
 def fit(text: str, max_segments: int = MAX_SEGMENTS) -> str:
-    """The text in as few segments as it needs, cut on a word boundary to at most
-    `max_segments` parts, the opt-out line kept. Never replaces a character with '?'."""
+    """The text in as few segments as it needs, at most `max_segments`: the words around the
+    links are shortened (the longest stretch first, on word boundaries, marked "..."), the links
+    and the opt-out line are kept whole. Only when the links alone do not fit is the end cut.
+    Never replaces a character with '?'."""
     text = to_gsm7(text)
     if segments(text) <= max_segments:
         return text
     tail = " " + OPT_OUT if OPT_OUT in text else ""
-    head = text.replace(OPT_OUT, "").strip()
-    while head and segments(head + "..." + tail) > max_segments:
+    pieces = _LINK.split(text.replace(OPT_OUT, "").strip())  # words, link, words, link, ...
+    while segments("".join(pieces) + tail) > max_segments:
+        words = [i for i in range(0, len(pieces), 2) if _core(pieces[i])]
+        if not words:
+            break
+        longest = max(words, key=lambda i: len(_core(pieces[i])))
+        pieces[longest] = _shortened(pieces[longest])
+    head = "".join(pieces).strip()
+    if segments(head + tail) <= max_segments:
+        return head + tail
+    while head and segments(head + "..." + tail) > max_segments:  # the links alone are too long
         head = head.rsplit(" ", 1)[0] if " " in head else head[:-1]
     return head + "..." + tail
+
+
+def _core(piece: str) -> str:
+    return piece.strip().removesuffix("...")
+
+
+def _shortened(piece: str) -> str:
+    """One word less (one character, for a single long word), with the space before the next
+    link kept."""
+    core = _core(piece)
+    lead = piece[: len(piece) - len(piece.lstrip())]
+    trail = piece[len(piece.rstrip()) :]
+    cut = core.rsplit(" ", 1)[0] if " " in core else core[:-1]
+    return f"{lead}{cut}...{trail}" if cut else f"{lead}{trail or ' '}"
 
 
 def send(phone: str, body: str, marketing: bool) -> str:

@@ -20,6 +20,7 @@ from touchpoint.content.environment import environment, is_legacy, legacy_to_jin
 from touchpoint.content.folders import template_dirs
 from touchpoint.decide.model import Profile
 from touchpoint.decide.playbook import Brand, Playbook
+from touchpoint.invisible import visible
 
 MAX_RECOMMENDATIONS = 4
 
@@ -163,10 +164,11 @@ def render(
     data = message_data(m, playbook, profile, context, catalog, candidates, token)
     env = environment(template_dirs(playbook_path))
     try:
-        data["subject"] = " ".join(_text(env, template.subject, data).split())
-        data["preheader"] = _text(env, template.preheader, data).strip()
+        data["subject"] = visible(" ".join(_text(env, template.subject, data).split()))
+        data["preheader"] = visible(_text(env, template.preheader, data).strip())
         if m.channel == "sms":
-            return Rendered(sms=" ".join(_text(env, template.sms or template.body, data).split()), data=data)
+            sms = visible(" ".join(_text(env, template.sms or template.body, data).split()))
+            return Rendered(sms=sms, data=data)
         html, text = _parts(env, m.template, template, data)
     except Exception as exc:  # a template is configuration: whatever stops it is a render error
         kind = "" if isinstance(exc, TemplateError) else f"{type(exc).__name__}: "

@@ -20,7 +20,17 @@ from touchpoint.profiles import changes, store
 
 logger = Logger(child=True)
 HTML = "text/html; charset=utf-8"
-SECURITY = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}
+SECURITY = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    # the page is one form and its own inline style: nothing else may load, run or frame it
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
 
 
 def _current(customer_id: str) -> dict[str, Any]:

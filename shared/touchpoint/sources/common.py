@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from touchpoint.events import Consent, Identity, LineItem, Traits
-from touchpoint.sources import PayloadError
+from touchpoint.sources import PayloadError, jsonbody
 from touchpoint.sources.jsonbody import items, money, obj, quantity, text, timestamp
 
 CONSENT_STATES = ("subscribed", "not_subscribed", "unsubscribed", "pending")
@@ -53,7 +53,7 @@ def consents(data: dict[str, Any], at: datetime, source: str) -> tuple[Consent, 
     found = []
     for channel, state in obj(data, "consent").items():
         if channel not in ("email", "sms"):
-            raise PayloadError(f"field 'consent.{channel}': channel must be email or sms")
+            raise PayloadError(f"field 'consent': channel {jsonbody.shown(channel)} must be email or sms")
         if state not in CONSENT_STATES:
             raise PayloadError(f"field 'consent.{channel}' must be one of {', '.join(CONSENT_STATES)}")
         found.append(Consent(channel=channel, state=state, at=at, source=source))  # type: ignore[arg-type]

@@ -61,7 +61,7 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
     }
     builder = BUILDERS.get(resource)
     if builder is None:
-        raise Ignored(f"unknown resource '{resource}'")
+        raise Ignored(f"unknown resource {jsonbody.shown(resource)}")
     return [builder(data, base)]
 
 

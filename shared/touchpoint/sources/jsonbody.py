@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from touchpoint.invisible import visible
 from touchpoint.sources import PayloadError
 
 MAX_AMOUNT = Decimal(10) ** 12  # a trillion: more than any order, and money stays exact
@@ -17,6 +18,16 @@ LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 # a \uD800-\uDFFF escape: JSON allows it alone, but no UTF-8 text (nor DynamoDB) can hold it
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+_NAME = re.compile(r"^[A-Za-z0-9_./:-]{1,40}$")
+
+
+def shown(value: object) -> str:
+    """A client's value as a reason may quote it: a topic or status name as it is, anything else
+    (an address, a phone number, a long string) not at all, so no contact data reaches a log."""
+    text = str(value)
+    return f"'{text}'" if _NAME.match(text) and not text.lstrip("+").isdigit() else "(a value not shown)"
 
 
 def parse_json(body: bytes) -> Any:
@@ -78,14 +89,16 @@ def items(data: dict[str, Any], key: str, where: str = "") -> list[dict[str, Any
 
 
 def text(data: dict[str, Any], key: str, where: str = "", required: bool = False) -> str | None:
+    """A string (or an integer, as text) with invisible characters removed (invisible.py)."""
     value = data.get(key)
-    if value is None or value == "":
+    if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+        raise PayloadError(f"field '{where}{key}' must be a string")
+    found = visible(str(value)) if value is not None else ""
+    if not found:
         if required:
             raise PayloadError(f"missing required field '{where}{key}'")
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise PayloadError(f"field '{where}{key}' must be a string")
-    return str(value)
+    return found
 
 
 def money(data: dict[str, Any], key: str, where: str = "") -> Decimal:
@@ -100,6 +113,8 @@ def money(data: dict[str, Any], key: str, where: str = "") -> Decimal:
         raise PayloadError(f"field '{where}{key}' must be a number or numeric string") from None
     if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
         raise PayloadError(f"field '{where}{key}' is out of range")
+    if amount < 0:  # prices, totals and refunds are all stated as positive amounts
+        raise PayloadError(f"field '{where}{key}' must not be negative")
     return amount
 
 

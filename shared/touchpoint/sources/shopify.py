@@ -48,7 +48,7 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
     if not topic:
         raise PayloadError("missing required header 'X-Shopify-Topic'")
     if topic not in TOPICS[resource]:
-        raise Ignored(f"topic '{topic}' is not handled on this route")
+        raise Ignored(f"topic {jsonbody.shown(topic)} is not handled on this route")
     data = jsonbody.parse_object(request.body)
     topic_shapes.require(topic_shapes.SHOPIFY, topic, data)
     delivery = request.header("X-Shopify-Webhook-Id") or sha256(topic + request.body.decode("utf-8"))[:32]

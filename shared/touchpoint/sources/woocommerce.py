@@ -40,7 +40,7 @@ def verify(request: Request) -> None:
 def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
     topic = request.header("X-WC-Webhook-Topic") or "order.updated"
     if topic not in ORDER_TOPICS:
-        raise Ignored(f"topic '{topic}' is not handled on this route")
+        raise Ignored(f"topic {jsonbody.shown(topic)} is not handled on this route")
     data = jsonbody.parse_object(request.body)
     topic_shapes.require(topic_shapes.WOOCOMMERCE, topic, data)
     order_id = text(data, "id", required=True)
@@ -101,7 +101,7 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
     kinds = {"cancelled": Kind.ORDER_CANCELLED, "refunded": Kind.ORDER_REFUNDED}
     if status not in PLACED and status not in kinds:
         # custom statuses (plugins add "shipped", "trash"...): accepted, nothing to act on
-        raise Ignored(f"order status '{status}' is not acted on")
+        raise Ignored(f"order status {jsonbody.shown(status)} is not acted on")
     kind = kinds.get(status, Kind.ORDER_PLACED)
     order = Order(
         order_id=order_id,

@@ -49,7 +49,7 @@ def normalize(request: Request, resource: str) -> list[TouchpointEvent]:
     elif status in SOLVED:
         kind = Kind.TICKET_SOLVED
     else:
-        raise Ignored(f"ticket status '{status}' is not acted on")
+        raise Ignored(f"ticket status {jsonbody.shown(status)} is not acted on")
     requester = obj(data, "requester")
     at = timestamp(ticket, "updated_at", "ticket.")
     delivery = request.header("X-Zendesk-Webhook-Id")
