@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench reliability serve clean sam-build browser lock
+.PHONY: demo test unit lint bench reliability serve clean sam-build browser lock
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
@@ -32,6 +32,10 @@ lint: $(VENV)/.dev
 
 test: $(VENV)/.dev lint
 	$(BIN)/pytest -n 2
+
+# the pure tests alone (no moto, no servers): under a minute
+unit: $(VENV)/.dev
+	$(BIN)/pytest -n 2 tests/unit
 
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/run.py

@@ -39,6 +39,7 @@ os.environ.update(
     ZENDESK_WEBHOOK_SECRET=SECRET,
     GENERIC_WEBHOOK_SECRET=SECRET,
     WEB_WRITE_KEY=SECRET,
+    IDENTITY_SECRET="reliability-identity-secret",
     SIGNATURE_TOLERANCE_SECONDS="0",
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -387,6 +388,29 @@ def lossy_run(runtime: LocalRuntime, stub: SendGridStub, moto_url: str, now: dat
     }
 
 
+def attack_run(runtime: LocalRuntime, stub: SendGridStub, now: datetime) -> dict[str, Any]:
+    """The attacker's cases (benchmarks/attacks.py) against the same stack."""
+    import attacks
+
+    def post(resource: str, topic: str, payload: dict[str, Any]) -> Any:
+        body = json.dumps(payload).encode()
+        headers = payloads.shopify_headers(topic, body, SECRET)
+        return runtime.http("POST", f"/webhooks/shopify/{resource}", headers, body)
+
+    stub.requests.clear()
+    found: dict[str, Any] = {}
+    answers = attacks.surrogates(runtime, ROUTES, SIGNERS)
+    found["lone-surrogate cases"] = sum(answers.values())
+    found["lone-surrogate answers"] = ", ".join(f"{s}: {c}" for s, c in sorted(answers.items()))
+    found["lone-surrogate 5xx"] = sum(c for s, c in answers.items() if s >= 500)
+    found.update(attacks.topic_swaps(post, now))
+    found.update(attacks.impersonation(runtime, post, SECRET, now))
+    identity = os.environ["IDENTITY_SECRET"]
+    found.update(attacks.unsubscribe_after_merge(runtime, stub, post, SECRET, identity, now))
+    found["attacks that did harm"] = attacks.broken(found) + found["lone-surrogate 5xx"]
+    return found
+
+
 RSS_BOUND_MB = 600
 
 
@@ -435,6 +459,7 @@ def main() -> int:
             shop = shop_run(runtime, stub, now)
             shop.update(provider_run(runtime, stub, now))
             shop.update(lossy_run(runtime, stub, f"http://127.0.0.1:{port}", now))
+            shop.update(attack_run(runtime, stub, now))
             shop.update(memory_run(runtime))
     finally:
         server.stop()
@@ -459,7 +484,7 @@ def _report(rows: list[Any], copies: int, applied: int, errors: int, shop: dict[
     )
     print(
         "## A shop's week through the Dispatcher (SendGrid answering 503 to one request in four); "
-        f"SendGrid meeting {', '.join(PROVIDER_FAULTS)} in turn; 15% of DynamoDB's answers lost; then memory\n"
+        f"SendGrid meeting {', '.join(PROVIDER_FAULTS)} in turn; 15% of DynamoDB's answers lost; an attacker's cases; then memory\n"
     )
     for key, value in shop.items():
         print(f"- {key}: {value}")
@@ -482,6 +507,7 @@ def _report(rows: list[Any], copies: int, applied: int, errors: int, shop: dict[
         + shop["lossy duplicate sends"]
         + shop["lossy messages lost"]
         + (shop["RSS growth MB"] > RSS_BOUND_MB)
+        + shop["attacks that did harm"]
     )
     total = sum(cases for _, cases, _ in rows)
     dup_sends = shop["duplicate sends"] + shop["provider duplicate sends"] + shop["lossy duplicate sends"]
@@ -492,6 +518,7 @@ def _report(rows: list[Any], copies: int, applied: int, errors: int, shop: dict[
         f"{shop['messages lost'] + shop['lossy messages lost']} messages lost; "
         f"{shop['unknown outcomes reconciled by provider events']} unknown outcomes reconciled, "
         f"{shop['unknown outcomes failed after the window']} failed after the window; "
+        f"{shop['attacks that did harm']} attacks that did harm; "
         f"memory grew {shop['RSS growth MB']} MB over {shop['large events']} large events (bound {RSS_BOUND_MB} MB)"
     )
     return 0 if not broken else 1

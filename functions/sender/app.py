@@ -8,6 +8,7 @@ from touchpoint import coldstart  # first: the collector waits while the functio
 # isort: split
 import json
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -17,7 +18,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint.plan import delivery
+from touchpoint.plan import delivery, modes
 from touchpoint.playbook_in_use import current_playbook
 
 logger = Logger()
@@ -26,10 +27,10 @@ metrics = Metrics()
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
-def record_handler(record: SQSRecord) -> str:
+def record_handler(record: SQSRecord, mode: modes.Mode | None = None) -> str:
     body = json.loads(record.body)
     at = datetime.fromisoformat(body["at"]) if body.get("at") else None
-    status = delivery.deliver(body["pk"], body["sk"], current_playbook(), at)
+    status = delivery.deliver(body["pk"], body["sk"], current_playbook(), at, mode)
     metrics.add_metric(name=f"Message_{status}", unit=MetricUnit.Count, value=1)
     if status.startswith("held_"):  # the deployment is not ready to send it: alarmed
         metrics.add_metric(name="MessagesHeldNotReady", unit=MetricUnit.Count, value=1)
@@ -40,8 +41,9 @@ def record_handler(record: SQSRecord) -> str:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     metrics.add_metric(name="RecordsReceived", unit=MetricUnit.Count, value=len(event.get("Records", [])))
+    mode = modes.current()  # once per batch: shadow, live or paused (plan/modes.py)
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=partial(record_handler, mode=mode), processor=processor, context=context
     )
 
 

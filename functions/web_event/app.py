@@ -36,6 +36,8 @@ def handle(event: Any) -> pipeline.Outcome:
     return replace(pipeline.handle(event), proven=event.proven)
 
 
-lambda_handler = webhook_handler({"/events": (segment.verify, segment.normalize, "events")}, respond, handle)
+lambda_handler = webhook_handler(
+    {"/events": (segment.verify, segment.normalize, "events")}, respond, handle, browser=True
+)
 
 coldstart.loaded()

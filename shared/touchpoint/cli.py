@@ -64,9 +64,9 @@ def _connect(allow_embedded: bool = False, real_aws: bool = False) -> Any:
         emulation.adopt_settings()
         _adopt_stack()
         return None
-    if STACK:
-        if not real_aws:
-            raise UserError("--stack reads a deployed stack: add --aws (or set AWS_ENDPOINT_URL)")
+    if STACK and not real_aws:
+        raise UserError("--stack reads a deployed stack: add --aws (or set AWS_ENDPOINT_URL)")
+    if real_aws:  # asked for: never answered by a local `serve` that happens to be running
         _credentials()
         _adopt_stack()
         return None
@@ -88,13 +88,23 @@ def _connect(allow_embedded: bool = False, real_aws: bool = False) -> Any:
         mock = mock_aws()
         mock.start()
         return mock
-    if not real_aws:
-        raise UserError(
-            f"no local AWS endpoint: start `touchpoint serve` (moto on port {DEFAULT_AWS_PORT}), "
-            "set AWS_ENDPOINT_URL, or pass --aws to use real AWS"
-        )
-    _credentials()
-    return None
+    raise UserError(
+        f"no local AWS endpoint: start `touchpoint serve` (moto on port {DEFAULT_AWS_PORT}), "
+        "set AWS_ENDPOINT_URL, or pass --aws to use real AWS"
+    )
+
+
+def where() -> dict[str, str]:
+    """Where a command acted, for its output: the local endpoint, or the AWS account, region and
+    stack. Called after _connect."""
+    from touchpoint import aws
+
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        return {"endpoint": endpoint, **({"stack": STACK[0]} if STACK else {})}
+    identity = aws.client("sts").get_caller_identity()
+    place = {"account": str(identity["Account"]), "region": aws.client("sts").meta.region_name}
+    return {**place, "stack": STACK[0] if STACK else "", "table": os.environ.get("TABLE_NAME", "")}
 
 
 def _credentials() -> None:
@@ -265,7 +275,7 @@ def cmd_dispatch(args: argparse.Namespace) -> int:
     _connect(real_aws=args.aws)
     runtime = _runtime(args.template)
     result = runtime.dispatch(args.at)
-    _out(json.dumps(result, default=str))
+    _out(json.dumps({**result, "acted_on": where()}, default=str))
     return 0
 
 
@@ -338,7 +348,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
     customer_id = _customer(args)
     deleted = privacy.forget(customer_id)
-    _out(json.dumps({"customer_id": customer_id, "deleted_items": deleted}))
+    _out(json.dumps({"customer_id": customer_id, "deleted_items": deleted, "acted_on": where()}))
     return 0
 
 
@@ -355,7 +365,30 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return 1
     _out(f"{path}: valid ({len(playbook.flows)} flows, {len(playbook.templates)} templates)")
+    for line in _not_live_ready(playbook):
+        _out(line)
     return 0
+
+
+def _not_live_ready(playbook: Any) -> list[str]:
+    """What a deployed stack would hold back (plan/readiness.py): valid, but not the shop's yet."""
+    from touchpoint.plan import readiness
+
+    lines = []
+    brand = readiness.example_brand_values(playbook)
+    if brand:
+        fields = ", ".join(f"brand.{name}" for name in brand)
+        lines.append(f"not ready for a live stack: {fields} still hold the example shop's values")
+    for name in readiness.example_offers(playbook):
+        code = playbook.offers[name].code
+        lines.append(
+            f"not ready for a live stack: offer {name} has the example code {code}, not one of your shop's"
+        )
+    if lines:
+        lines.append(
+            "a deployed stack sends no marketing mail with these (reason example_brand / example_offer_code)"
+        )
+    return lines
 
 
 def cmd_catalog_import(args: argparse.Namespace) -> int:
@@ -376,7 +409,7 @@ def cmd_catalog_import(args: argparse.Namespace) -> int:
             continue
         outcome = store.save(parsed)
         counts["unchanged" if outcome.duplicate else "imported"] += 1
-    _out(json.dumps(counts))
+    _out(json.dumps({**counts, "acted_on": where()}))
     return 1 if counts["rejected"] else 0
 
 
@@ -387,16 +420,46 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from touchpoint.profiles import changes, store
 
     playbook = load(config.playbook_path())
-    if args.template not in playbook.templates:
-        raise UserError(f"no template '{args.template}' (known: {', '.join(sorted(playbook.templates))})")
+    if args.template_name not in playbook.templates:
+        known = ", ".join(sorted(playbook.templates))
+        raise UserError(f"no template '{args.template_name}' (known: {known})")
     args.key = args.customer
     customer_id = _customer(args)
     raw, _ = store.load(customer_id)
     profile = changes.as_profile(raw, customer_id)
     shown = preview(
-        args.template, profile, playbook, args.at or datetime.now(UTC), Path(args.out) if args.out else None
+        args.template_name,
+        profile,
+        playbook,
+        args.at or datetime.now(UTC),
+        Path(args.out) if args.out else None,
     )
     _out(json.dumps(_jsonable(shown), indent=2, ensure_ascii=False))
+    return 0
+
+
+def cmd_mode(args: argparse.Namespace) -> int:
+    """Print the sending mode, or switch it (plan/modes.py)."""
+    import getpass
+
+    from touchpoint.plan import modes
+
+    _connect(real_aws=args.aws)
+    if args.mode:
+        try:
+            modes.switch(modes.parse(args.mode), by=f"touchpoint mode ({getpass.getuser()})")
+        except modes.ModeError as exc:
+            raise UserError(str(exc)) from None
+    item = modes.stored()
+    shown = {
+        "mode": modes.current().value,
+        "set_at": item.changed_at.isoformat() if item else None,
+        "set_by": item.changed_by
+        if item
+        else "default (SEND_MODE, else live locally and shadow when deployed)",
+        "acted_on": where(),
+    }
+    _out(json.dumps(shown))
     return 0
 
 
@@ -529,7 +592,9 @@ def parser() -> argparse.ArgumentParser:
     pv = _add(
         sub, "preview", cmd_preview, "render a template exactly as the Sender would, without sending", common
     )
-    pv.add_argument("template", help="template name in the playbook, e.g. cart_reminder")
+    pv.add_argument(
+        "template_name", metavar="TEMPLATE", help="template name in the playbook, e.g. cart_reminder"
+    )
     pv.add_argument("--customer", required=True, help="customer id, e-mail address or phone number")
     pv.add_argument("--at", type=_parse_time, default=None, help="render as of this instant (default: now)")
     pv.add_argument("--out", default=None, help="folder to write <template>.html and .txt into")
@@ -552,6 +617,13 @@ def parser() -> argparse.ArgumentParser:
     from touchpoint import cli_connect
 
     cli_connect.add_commands(sub, common, _add)
+    mo = _add(sub, "mode", cmd_mode, "print the sending mode, or switch it: shadow, live or paused", common)
+    mo.add_argument(
+        "mode",
+        nargs="?",
+        choices=("shadow", "live", "paused"),
+        help="shadow: decide and record, send nothing; live: send; paused: nothing leaves, due messages wait",
+    )
     m = _add(sub, "demo", cmd_demo, "a synthetic shop's customers through every touchpoint", common)
     m.add_argument("--report", default="reports/demo.md", help="where to write the report")
     return p

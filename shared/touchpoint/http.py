@@ -20,7 +20,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint import config, pipeline
+from touchpoint import config, cors, pipeline
 from touchpoint.decide import playbook as playbooks
 from touchpoint.decide.playbook import PlaybookError
 from touchpoint.errors import Ignored, SourceError, TooLarge
@@ -59,25 +59,56 @@ def webhook_handler(
     routes: dict[str, tuple[Verify, Normalize, str]],
     respond: Respond = default_response,
     handle: Handle = pipeline.handle,
+    browser: bool = False,
 ) -> Handler:
     """The whole Lambda handler of a webhook function: its routes (path -> verify, normalize,
     resource), the resolver, and the Powertools Logger (with the API request id as correlation
     id) and Metrics around it. The playbook is validated here, at cold start: an invalid one
-    stops the function with its problems logged, instead of a 500 on every webhook."""
+    stops the function with its problems logged, instead of a 500 on every webhook. `browser`:
+    the routes are called from shop pages, so CORS applies (touchpoint/cors.py)."""
     logger, metrics = Logger(), Metrics()
     try:
         playbooks.load(config.playbook_path())
-    except PlaybookError as exc:
-        logger.error("invalid playbook, refusing to start", extra={"problems": exc.problems})
+        if browser:
+            cors.allowed_origins()
+    except (PlaybookError, cors.OriginError) as exc:
+        logger.error("invalid configuration, refusing to start", extra={"problems": _problems(exc)})
         raise
     app = webhook_app(routes, metrics, respond, handle)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if browser:
+            return _cross_origin(event, lambda: app.resolve(event, context))
         return app.resolve(event, context)
 
     return lambda_handler
+
+
+def _problems(exc: Exception) -> list[str]:
+    return list(getattr(exc, "problems", None) or [str(exc)])
+
+
+def _cross_origin(event: dict[str, Any], resolve: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Preflight answered here; a call from a page of another site refused before anything is
+    read or stored; an allowed page's answer carries its grant."""
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    origin = headers.get("origin", "")
+    method = event.get("requestContext", {}).get("http", {}).get("method", "")
+    if method == "OPTIONS":
+        status, granted = cors.preflight(origin, headers.get("access-control-request-method", ""))
+        return {"statusCode": status, "headers": granted, "body": ""}
+    if origin and not cors.allowed(origin):
+        logger.info("rejected", extra={"status": 403, "reason": "origin not allowed"})
+        body = {"error": "this page's origin is not in ALLOWED_ORIGINS"}
+        return {"statusCode": 403, "headers": _JSON_HEADERS | cors.grant(origin), "body": json.dumps(body)}
+    answer = resolve()
+    answer["headers"] = {**(answer.get("headers") or {}), **cors.grant(origin)}
+    return answer
+
+
+_JSON_HEADERS = {"Content-Type": content_types.APPLICATION_JSON}
 
 
 def webhook_app(

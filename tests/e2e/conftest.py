@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,6 +23,7 @@ from touchpoint.local.sendgrid_stub import SendGridStub
 from ..conftest import ROOT, SECRETS, Shop
 
 CLI = [sys.executable, "-m", "touchpoint.cli"]
+SHOTS = ROOT / "reports" / "screenshots"
 
 
 def free_port() -> int:
@@ -118,3 +120,22 @@ def message_lines(served: Served, key: str) -> list[dict]:
     result = served.cli("messages", key)
     assert result.returncode == 0, result.stderr
     return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium, driven by Selenium. Tests never install it (that needs root): without it
+    the browser tests are skipped with one line saying how to get it (`.ci/run` installs it)."""
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.skip("no Chromium here: run `sudo make browser` (apt-get install chromium chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=800,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()

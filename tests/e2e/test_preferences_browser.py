@@ -4,45 +4,15 @@ the link from a reminder, switches a topic off with the keyboard, saves, and see
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from ..conftest import ROOT, Shop
-from .conftest import Served, post_shopify
+from ..conftest import Shop
+from .conftest import SHOTS, Served, post_shopify
 
 pytestmark = pytest.mark.e2e
-SHOTS = ROOT / "reports" / "screenshots"
-
-
-def _browser_installed() -> bool:
-    if shutil.which("chromium") and shutil.which("chromedriver"):
-        return True
-    subprocess.run(["make", "-s", "browser"], cwd=ROOT, capture_output=True, timeout=600, check=False)
-    return bool(shutil.which("chromium") and shutil.which("chromedriver"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not _browser_installed():
-        pytest.skip(
-            "no Chromium: `make browser` (apt-get install chromium chromium-driver) did not succeed here"
-        )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=800,1000"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
 
 
 def _preferences_link(served: Served, n: int) -> str:

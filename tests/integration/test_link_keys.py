@@ -32,8 +32,9 @@ def _merchants_own_playbook(merchant_playbook: object) -> None:
 
 @pytest.fixture
 def deployed(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As in AWS: no built-in keys; the stack's own key and address."""
+    """As in AWS: no built-in keys; the stack's own key and address; switched live."""
     monkeypatch.delenv("TOUCHPOINT_LOCAL")
+    monkeypatch.setenv("SEND_MODE", "live")
     monkeypatch.setenv("TOKEN_SECRET", "the-stacks-generated-key")
     monkeypatch.setenv("PUBLIC_URL", "https://touch.shop.example")
 
@@ -90,6 +91,7 @@ def test_without_the_deployments_key_no_mail_leaves_and_the_reason_is_told(
     shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, monkeypatch: pytest.MonkeyPatch, caplog
 ) -> None:
     monkeypatch.delenv("TOUCHPOINT_LOCAL")
+    monkeypatch.setenv("SEND_MODE", "live")
     monkeypatch.setenv("PUBLIC_URL", "https://touch.shop.example")
     caplog.set_level("ERROR")
     now = datetime.now(UTC)
@@ -109,6 +111,7 @@ def test_without_a_public_address_no_mail_leaves(
     shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("TOUCHPOINT_LOCAL")
+    monkeypatch.setenv("SEND_MODE", "live")
     monkeypatch.setenv("TOKEN_SECRET", "the-stacks-generated-key")
     monkeypatch.delenv("PUBLIC_URL", raising=False)
     monkeypatch.delenv("API_URL", raising=False)

@@ -28,6 +28,7 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
     SUPPRESSED = "suppressed"
     HOLDOUT = "holdout"
+    SHADOW = "shadow"  # decided and rendered in shadow mode (plan/modes.py): never sent
 
 
 # a re-trigger may re-plan these; every other status is settled for good

@@ -43,7 +43,7 @@ def make_server(runtime: LocalRuntime, host: str, port: int) -> ThreadingHTTPSer
             self.end_headers()
             self.wfile.write(body)
 
-        do_POST = do_GET = do_PUT = do_DELETE = do_PATCH = _handle
+        do_POST = do_GET = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
 
         def log_message(self, format: str, *args: object) -> None:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")

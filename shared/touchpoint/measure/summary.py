@@ -50,6 +50,7 @@ class Row:
     cancelled: int = 0
     failed: int = 0
     planned: int = 0
+    shadow: int = 0  # would have been sent: recorded in shadow mode (plan/modes.py)
     suppressed: Counter[str] = field(default_factory=Counter)
     opens: int = 0
     clicks: int = 0
@@ -69,6 +70,7 @@ class Row:
             Status.CANCELLED.value: "cancelled",
             Status.FAILED.value: "failed",
             Status.PLANNED.value: "planned",
+            Status.SHADOW.value: "shadow",
         }.get(o.status)
         if counted:
             setattr(self, counted, getattr(self, counted) + 1)

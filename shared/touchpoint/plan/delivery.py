@@ -25,8 +25,9 @@ from touchpoint.channels import DeliveryError, email, retargeting, sms
 from touchpoint.content.render import Message, Rendered, RenderError, render
 from touchpoint.decide import Playbook, Profile, Status, Verdict, recheck
 from touchpoint.decide.products import recommend
-from touchpoint.plan import keys, readiness
+from touchpoint.plan import keys, modes, readiness
 from touchpoint.plan.claims import claim, claim_or_current
+from touchpoint.plan.modes import Mode
 from touchpoint.profiles import changes, messages, store
 from touchpoint.profiles.models import MessageItem
 
@@ -321,12 +322,41 @@ def _profile(item: MessageItem, now: datetime) -> Profile:
     return changes.as_profile(before, item.customer_id, views)
 
 
-def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -> str:
+def _paused(item: MessageItem, now: datetime) -> str:
+    """The stack is paused: nothing leaves. Held and looked at again every PAUSE_RETRY, until it
+    has waited PAUSE_EXPIRY: then cancelled, so a resumed stack never sends stale messages."""
+    since = item.paused_since or now
+    if now - since >= modes.PAUSE_EXPIRY:
+        return _closed(item, Status.CANCELLED, [*(item.reasons or ()), "expired_while_paused"], now)
+    reasons = [*(item.reasons or ()), "paused"]
+    return _held(item, now + modes.PAUSE_RETRY, reasons, now, MessageItem.paused_since.set(since))
+
+
+def _shadow(
+    item: MessageItem, profile: Profile, playbook: Playbook, blocked: str | None, now: datetime
+) -> str:
+    """Shadow mode: rendered as it would be sent (a template that cannot render is held, as in
+    live mode), then recorded as `shadow`; no channel is called. One that live mode would hold
+    (no link key yet, the example brand) is recorded with that reason, unrendered."""
+    if item.channel != "retargeting" and not blocked:
+        try:
+            _rendered(item, profile, playbook, now)
+        except RenderError as exc:
+            return _not_ready(item, "render_error", str(exc), now)
+    held = [f"would_hold_{blocked}"] if blocked else []
+    return _closed(item, Status.SHADOW, [*(item.reasons or ()), *held, "shadow_mode"], now)
+
+
+def deliver(
+    pk: str, sk: str, playbook: Playbook, now: datetime | None = None, mode: Mode | None = None
+) -> str:
     """Returns the final status; raises RetryLater when the channel should be tried again.
 
     `now` is the clock the Dispatcher ran on (the scheduled instant, or `dispatch --at`), so
-    `sent_at` never reads earlier than `due_at`; the wall clock wins when it is later."""
+    `sent_at` never reads earlier than `due_at`; the wall clock wins when it is later. `mode`:
+    the stack's sending mode as the Sender read it for this batch (plan/modes.py)."""
     now = max(now, datetime.now(UTC)) if now else datetime.now(UTC)
+    mode = mode or modes.current()
     item, current = _claim(pk, sk, now)
     if item is None:
         return _not_claimed(current, now)
@@ -337,8 +367,12 @@ def deliver(pk: str, sk: str, playbook: Playbook, now: datetime | None = None) -
     item.reasons = list(verdict.reasons)
     if verdict.channel:  # the step's fallback channel takes over (e.g. the e-mail bounced)
         item.channel, item.template = verdict.channel, verdict.template or item.template
+    if mode is Mode.PAUSED:
+        return _paused(item, now)
     offer = store.plain(item.offer) or {}
     blocked = readiness.blocker(item.channel, bool(item.marketing), offer.get("code"), playbook)
+    if mode is Mode.SHADOW:
+        return _shadow(item, profile, playbook, blocked, now)
     if blocked:
         return _not_ready(item, blocked, "", now)
     try:

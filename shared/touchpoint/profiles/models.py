@@ -174,6 +174,7 @@ class MessageItem(Model):
     expires_at = TTLAttribute(null=True)
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
+    paused_since = UTCDateTimeAttribute(null=True)  # first held by a paused stack (plan/modes.py)
     due_index = DueIndex()
 
 
@@ -274,3 +275,17 @@ def reset_connections() -> None:
     """Forget cached connections (the local runtime and tests switch AWS endpoints)."""
     for model in ALL_MODELS:
         model._connection = None
+
+
+class SettingItem(Model):
+    """`STACK` / `SEND_MODE`: the stack's sending mode as `touchpoint mode` last set it, with when
+    and from where (plan/modes.py). Absent until first set."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, default="STACK")
+    sk = UnicodeAttribute(range_key=True)
+    value = UnicodeAttribute()
+    changed_at = UTCDateTimeAttribute()
+    changed_by = UnicodeAttribute(null=True)

@@ -151,9 +151,28 @@ def comparison_table(a: str, b: str, differences: list[FlowDifference]) -> Table
     )
 
 
+def shadow_table(label: str, summary: Summary) -> Table | None:
+    """What a stack in shadow mode would have sent, per flow and step; None when nothing was."""
+    rows = [[r.flow, r.step, str(r.shadow)] for r in summary.steps if r.shadow]
+    if not rows:
+        return None
+    return Table(
+        f"Would have been sent in shadow mode ({label})",
+        ["flow", "step", "would have been sent"],
+        rows,
+        f"{sum(r.shadow for r in summary.flows)} messages were decided and rendered but not sent: "
+        "the stack was in shadow mode (`touchpoint mode live` sends them from then on).",
+    )
+
+
 def assemble(report: Report, outcomes: dict[str, list[Outcome]]) -> Report:
     for label, summary in report.summaries.items():
-        report.tables += [flow_table(label, summary), step_table(label, summary)]
+        shadow = shadow_table(label, summary)
+        report.tables += [
+            *([shadow] if shadow else []),
+            flow_table(label, summary),
+            step_table(label, summary),
+        ]
     labels = list(report.summaries)
     if len(labels) == 2:
         a, b = labels
