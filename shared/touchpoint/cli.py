@@ -629,8 +629,22 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+TIME_OPTIONS = ("--at", "--since", "--until")
+
+
+def _joined_times(argv: list[str]) -> list[str]:
+    """`--since -7d` as `--since=-7d`: argparse would take a value starting with '-' for an option."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] in TIME_OPTIONS and _RELATIVE.match(arg):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse_args(_joined_times(sys.argv[1:] if argv is None else argv))
     args.template = getattr(args, "template", None)
     args.aws = getattr(args, "aws", False)
     STACK[:] = [args.stack] if getattr(args, "stack", None) else []

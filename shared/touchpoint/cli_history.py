@@ -233,7 +233,10 @@ def add_commands(sub: Any, common: argparse.ArgumentParser, add: Add) -> None:
         common,
     )
     r.add_argument(
-        "--since", required=True, type=parse_time, help="ISO 8601 instant, or --since=-7d from now"
+        "--since",
+        required=True,
+        type=parse_time,
+        help="ISO 8601 instant, or -7d / -12h counted back from now",
     )
     r.add_argument("--until", type=parse_time, default=None, help="ISO 8601 instant (default: now)")
     r.add_argument("--out", default="report", help="folder for report.html, report.md and the plots")
@@ -241,7 +244,9 @@ def add_commands(sub: Any, common: argparse.ArgumentParser, add: Add) -> None:
     e = add(
         archive, "export", cmd_archive_export, "archived canonical events as JSON lines on stdout", common
     )
-    e.add_argument("--since", type=parse_time, default=None, help="received at or after (ISO 8601)")
+    e.add_argument(
+        "--since", type=parse_time, default=None, help="received at or after (ISO 8601, or -7d from now)"
+    )
     e.add_argument("--until", type=parse_time, default=None, help="received before (ISO 8601)")
     e.add_argument(
         "--pseudonymise",

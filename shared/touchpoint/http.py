@@ -69,10 +69,14 @@ def webhook_handler(
     logger, metrics = Logger(), Metrics()
     try:
         playbooks.load(config.playbook_path())
+    except PlaybookError as exc:
+        logger.error("invalid playbook, refusing to start", extra={"problems": exc.problems})
+        raise
+    try:
         if browser:
             cors.allowed_origins()
-    except (PlaybookError, cors.OriginError) as exc:
-        logger.error("invalid configuration, refusing to start", extra={"problems": _problems(exc)})
+    except cors.OriginError as exc:
+        logger.error("invalid ALLOWED_ORIGINS, refusing to start", extra={"problems": [str(exc)]})
         raise
     app = webhook_app(routes, metrics, respond, handle)
 
@@ -84,10 +88,6 @@ def webhook_handler(
         return app.resolve(event, context)
 
     return lambda_handler
-
-
-def _problems(exc: Exception) -> list[str]:
-    return list(getattr(exc, "problems", None) or [str(exc)])
 
 
 def _cross_origin(event: dict[str, Any], resolve: Callable[[], dict[str, Any]]) -> dict[str, Any]:

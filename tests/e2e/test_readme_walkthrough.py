@@ -68,6 +68,7 @@ def test_the_readme_walkthrough_runs_as_written() -> None:
         assert {m["step"]: m["status"] for m in messages}["email_1h"] == "sent"
         listed = [d for d in said if "kind" in d]
         assert [(e["kind"], e["to"]) for e in listed] == [("email", "ann@example.com")]
+        assert listed[0]["html"].endswith("outbox/0001-email-ann@example.com.html")  # as the README says
         html = (ROOT / listed[0]["html"]).read_text(encoding="utf-8")
         assert "Hat" in html and "unsubscribe" in html.lower()
     finally:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from touchpoint import config
-from touchpoint.decide import Action, Decision, MessageView, Profile, Status, decide, recheck
+from touchpoint.decide import Action, Decision, MessageView, Playbook, Profile, Status, decide, recheck
 from touchpoint.decide.model import ConsentRecord
 from touchpoint.events import Checkout, Consent, Identity, Kind, LineItem, Order, Ticket, TouchpointEvent
 from touchpoint.playbook_in_use import current_playbook
@@ -659,3 +659,17 @@ def test_the_send_time_check_holds_a_text_that_would_arrive_at_night_where_the_s
     assert not held.send and held.retry_at == datetime(2026, 12, 4, 23, tzinfo=UTC)  # 08:00 there
     day = datetime(2026, 12, 4, 3, tzinfo=UTC)  # noon in Tokyo
     assert recheck(shopper, text, day - timedelta(days=2), PLAYBOOK, day).send
+
+
+def _with_cart_flow_disabled() -> Playbook:
+    flows = dict(PLAYBOOK.flows)
+    flows["cart_abandonment"] = flows["cart_abandonment"].model_copy(update={"enabled": False})
+    return PLAYBOOK.model_copy(update={"flows": flows})
+
+
+def test_a_disabled_flow_starts_no_run_and_its_planned_messages_are_cancelled() -> None:
+    playbook = _with_cart_flow_disabled()
+    assert by_step(decide(profile(), checkout_event(), PLAYBOOK, NOW))  # the control: it plans
+    assert not by_step(decide(profile(), checkout_event(), playbook, NOW))
+    verdict = recheck(profile(), message(), NOW - timedelta(hours=1), playbook, NOW)
+    assert not verdict.send and verdict.status == Status.CANCELLED and verdict.reasons[-1] == "flow_disabled"

@@ -97,7 +97,7 @@ def triggered_flows(s: Situation) -> list[tuple[str, Flow]]:
     return [
         (name, flow)
         for name, flow in s.playbook.flows.items()
-        if flow.trigger in kinds and runs.unmet_requirement(flow, s.profile, s.event) is None
+        if flow.enabled and flow.trigger in kinds and runs.unmet_requirement(flow, s.profile, s.event) is None
     ]
 
 
@@ -209,6 +209,8 @@ def recheck(
     flow = playbook.flows.get(message.flow)
     if flow is None:
         return _stop(message, "flow_removed", Status.CANCELLED)
+    if not flow.enabled:
+        return _stop(message, "flow_disabled", Status.CANCELLED)
     ended = _run_over(flow, profile, message, trigger_at)
     if ended:
         return _stop(message, ended, Status.CANCELLED)

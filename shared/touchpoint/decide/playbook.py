@@ -78,6 +78,8 @@ class Step(Strict):
 
 class Flow(Strict):
     trigger: Kind
+    # false: the flow starts no run, and what it still has planned is cancelled at send time
+    enabled: bool = True
     marketing: bool = True
     # a new trigger while a run is still pending: ignore it until the run ends (after_end),
     # cancel the pending run and start over (supersede, e.g. a newer cart), or run both (parallel)

@@ -51,11 +51,13 @@ class Outbox:
 
     def _mail(self, body: dict[str, Any]) -> None:
         to = next((t["email"] for p in body.get("personalizations", []) for t in p.get("to", [])), "unknown")
-        stem = self.folder / f"{self._next():04d}-email-{_safe(to)}"
+        stem = f"{self._next():04d}-email-{_safe(to)}"  # ends in the address's own ".com"
         parts = {c.get("type"): c.get("value", "") for c in body.get("content", [])}
-        stem.with_suffix(".json").write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
-        stem.with_suffix(".html").write_text(parts.get("text/html", ""), encoding="utf-8")
-        stem.with_suffix(".txt").write_text(
+        (self.folder / f"{stem}.json").write_text(
+            json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8"
+        )
+        (self.folder / f"{stem}.html").write_text(parts.get("text/html", ""), encoding="utf-8")
+        (self.folder / f"{stem}.txt").write_text(
             f"To: {to}\nSubject: {body.get('subject', '')}\n\n{parts.get('text/plain', '')}", encoding="utf-8"
         )
 
@@ -82,6 +84,6 @@ def listing(folder: Path) -> list[dict[str, str]]:
             "file": str(path),
         }
         if kind == "email":
-            entry["html"] = str(path.with_suffix(".html"))
+            entry["html"] = str(path.parent / (path.name.removesuffix(".txt") + ".html"))
         found.append(entry)
     return found

@@ -259,7 +259,22 @@ def product_pk(product_id: str) -> str:
     return f"P#{product_id}"
 
 
+class SettingItem(Model):
+    """`STACK` / `SEND_MODE`: the stack's sending mode as `touchpoint mode` last set it, with when
+    and from where (plan/modes.py). Absent until first set."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, default="STACK")
+    sk = UnicodeAttribute(range_key=True)
+    value = UnicodeAttribute()
+    changed_at = UTCDateTimeAttribute()
+    changed_by = UnicodeAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
+    SettingItem,
     ProfileItem,
     AliasItem,
     EventMarker,
@@ -275,17 +290,3 @@ def reset_connections() -> None:
     """Forget cached connections (the local runtime and tests switch AWS endpoints)."""
     for model in ALL_MODELS:
         model._connection = None
-
-
-class SettingItem(Model):
-    """`STACK` / `SEND_MODE`: the stack's sending mode as `touchpoint mode` last set it, with when
-    and from where (plan/modes.py). Absent until first set."""
-
-    class Meta(_Meta):
-        pass
-
-    pk = UnicodeAttribute(hash_key=True, default="STACK")
-    sk = UnicodeAttribute(range_key=True)
-    value = UnicodeAttribute()
-    changed_at = UTCDateTimeAttribute()
-    changed_by = UnicodeAttribute(null=True)
