@@ -102,8 +102,8 @@ def where() -> dict[str, str]:
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
     if endpoint:
         return {"endpoint": endpoint, **({"stack": STACK[0]} if STACK else {})}
-    identity = aws.client("sts").get_caller_identity()
-    place = {"account": str(identity["Account"]), "region": aws.client("sts").meta.region_name}
+    sts = aws.client("sts")
+    place = {"account": str(sts.get_caller_identity()["Account"]), "region": sts.meta.region_name}
     return {**place, "stack": STACK[0] if STACK else "", "table": os.environ.get("TABLE_NAME", "")}
 
 
@@ -445,14 +445,10 @@ def cmd_mode(args: argparse.Namespace) -> int:
     from touchpoint.plan import modes
 
     _connect(real_aws=args.aws)
-    if args.mode:
-        try:
-            modes.switch(modes.parse(args.mode), by=f"touchpoint mode ({getpass.getuser()})")
-        except modes.ModeError as exc:
-            raise UserError(str(exc)) from None
-    item = modes.stored()
+    by = f"touchpoint mode ({getpass.getuser()})"
+    item = modes.switch(modes.parse(args.mode), by) if args.mode else modes.stored()  # argparse's choices
     shown = {
-        "mode": modes.current().value,
+        "mode": modes.of(item).value,
         "set_at": item.changed_at.isoformat() if item else None,
         "set_by": item.changed_by
         if item

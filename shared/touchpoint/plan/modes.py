@@ -58,7 +58,11 @@ def stored() -> SettingItem | None:
 
 def current() -> Mode:
     """One consistent read: a switch to `paused` holds the very next send."""
-    item = stored()
+    return of(stored())
+
+
+def of(item: SettingItem | None) -> Mode:
+    """The mode a stored setting says, else the default."""
     return parse(item.value) if item is not None else default()
 
 

@@ -54,9 +54,6 @@ def subject(token: str) -> links.Subject:
     return found
 
 
-csrf_for = links.csrf_for
-
-
 def _event(who: links.Subject, now: datetime, **fields: Any) -> TouchpointEvent:
     return TouchpointEvent(
         source=SOURCE,
@@ -91,7 +88,7 @@ def save(token: str, body: bytes, current: dict[str, Any], now: datetime | None 
     """The page's form as one event: channels, topics and frequency, as the shopper left them."""
     who, now = subject(token), now or datetime.now(UTC)
     form = _form(body)
-    if not hmac.compare_digest((form.get("csrf") or [""])[0], csrf_for(token)):
+    if not hmac.compare_digest((form.get("csrf") or [""])[0], links.csrf_for(token)):
         raise PayloadError("the form has expired: open the link from your e-mail again")
     if (form.get("action") or ["save"])[0] == "unsubscribe":
         return unsubscribe(token, now)
@@ -126,7 +123,7 @@ def page(token: str, current: dict[str, Any], playbook: Playbook, notice: str = 
         shop=playbook.brand.shop_name,
         color=playbook.brand.primary_color,
         action=f"/preferences/{token}",
-        csrf=csrf_for(token),
+        csrf=links.csrf_for(token),
         email=current.get("email", False),
         sms=current.get("sms", False),
         sms_known=current.get("sms_known", False),
