@@ -501,8 +501,14 @@ def _common() -> argparse.ArgumentParser:
 _AWS = ("AWS_ENDPOINT_URL", "TABLE_NAME")
 _SENDING = ("SENDGRID_API_KEY", "SENDGRID_API_HOST", "EMAIL_FROM", "PUBLIC_URL", "TOKEN_SECRET", "PLAYBOOK")
 ENVIRONMENT: dict[str, tuple[str, ...]] = {  # what each command reads, for its --help
-    "serve": ("AWS_ENDPOINT_URL", "TABLE_NAME", *_SENDING[:-1], "PLAYBOOK", "the webhook secrets (README)"),
-    "invoke": (*_AWS, "PLAYBOOK", "the webhook secrets (README)"),
+    "serve": (
+        "AWS_ENDPOINT_URL",
+        "TABLE_NAME",
+        *_SENDING[:-1],
+        "PLAYBOOK",
+        "the webhook secrets (docs/configuration.md)",
+    ),
+    "invoke": (*_AWS, "PLAYBOOK", "the webhook secrets (docs/configuration.md)"),
     "dispatch": (*_AWS, *_SENDING, "SMS_SENDER_ID", "META_PIXEL_ID"),
     "check": ("PLAYBOOK",),
     "preview": (*_AWS, *_SENDING),

@@ -60,7 +60,7 @@ def cmd_shopify(args: argparse.Namespace) -> int:
     status = _finish(shopify.connect(admin, _api(args), args.dry_run))
     print(
         "the privacy topics (customers/data_request, customers/redact, shop/redact) are set in the "
-        "app's configuration, not through the API: see the README's deploy section",
+        "app's configuration, not through the API: see docs/deploy.md",
         file=sys.stderr,
     )
     return status

@@ -1,4 +1,4 @@
-"""template.yaml: lint-clean, and wired exactly as the README's route table says."""
+"""template.yaml: lint-clean, and wired exactly as docs/http.md's route table says."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Every shopper is generated from their own seeded random stream (`<seed>:<n>`), so a shopper's
 history does not depend on how many others there are, and any run is reproducible. The
-parameters live in model.yaml (section `shop`); the README explains them.
+parameters live in model.yaml (section `shop`); docs/backtest.md explains them.
 """
 
 from __future__ import annotations

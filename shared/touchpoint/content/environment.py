@@ -100,7 +100,7 @@ def render_bounded(template: Any, data: dict[str, Any]) -> str:
         _steps.reset(steps)
 
 
-# what every template may use (docs: README, "Templates"); loop variables and macros aside
+# what every template may use (docs/playbook.md, "Templates"); loop variables and macros aside
 VARIABLES = frozenset(
     {
         "shop",

@@ -114,7 +114,7 @@ def message_data(
     candidates: list[str],
     token: str | None = None,
 ) -> dict[str, Any]:
-    """Everything a template may use; each name is documented in the README (Templates). `token`
+    """Everything a template may use; each name is documented in docs/playbook.md (Templates). `token`
     stands in for the link token where no message is really being sent (the check's rehearsal)."""
     brand, currency = playbook.brand, str(context.get("currency") or "")
     lines = [

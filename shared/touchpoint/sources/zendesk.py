@@ -1,4 +1,4 @@
-"""Zendesk trigger webhooks with the body documented in the README."""
+"""Zendesk trigger webhooks with the body documented in docs/http.md."""
 
 from __future__ import annotations
 
