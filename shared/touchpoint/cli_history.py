@@ -163,7 +163,7 @@ def _playbook_bucket(real_aws: bool) -> str:
 def cmd_playbook_push(args: argparse.Namespace) -> int:
     import json
 
-    from touchpoint.cli import _connect
+    from touchpoint.cli import _connect, where
     from touchpoint.content.rehearsal import check
     from touchpoint.decide.playbook import PlaybookError
     from touchpoint.playbook_store import UnsafeFile, publish
@@ -184,7 +184,7 @@ def cmd_playbook_push(args: argparse.Namespace) -> int:
         version, files = publish(bucket, path)
     except UnsafeFile as exc:
         raise UserError(f"not pushed: {exc}") from None
-    _out(json.dumps({"bucket": bucket, "version": version, "files": files}))
+    _out(json.dumps({"bucket": bucket, "version": version, "files": files, "acted_on": where()}))
     print("running functions take it up within a minute (PLAYBOOK_REFRESH_SECONDS)", file=sys.stderr)
     return 0
 

@@ -68,6 +68,7 @@ def test_a_pushed_playbook_and_its_templates_apply_to_the_next_event(
     assert pushed.returncode == 0, pushed.stderr
     answer = json.loads(pushed.stdout)
     assert answer["files"] == 4 and len(answer["version"]) == 16  # with the record of its check
+    assert answer["acted_on"] == {"endpoint": served_fresh.env["AWS_ENDPOINT_URL"]}
 
     post_shopify(served, "checkouts", "checkouts/create", Shop.checkout(82, at=now), "push-82")
     assert _due_after_checkout(served, 82, now) == timedelta(hours=4)
