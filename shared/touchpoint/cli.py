@@ -514,6 +514,7 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {  # what each command reads, for its 
     "preview": (*_AWS, *_SENDING),
     "profile": _AWS,
     "messages": _AWS,
+    "mode": _AWS,
     "export": (*_AWS, "ARCHIVE_BUCKET"),
     "forget": (*_AWS, "ARCHIVE_BUCKET"),
     "report": (*_AWS, "ARCHIVE_BUCKET"),
@@ -528,6 +529,25 @@ ENVIRONMENT: dict[str, tuple[str, ...]] = {  # what each command reads, for its 
 }
 
 
+class _Help(argparse.HelpFormatter):
+    """Names a default once, and only one worth naming (not None, not a switch's False)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text or not text:
+            return action.help
+        return f"{text} (default: %(default)s)"
+
+
+def _where_aws(name: str) -> str:
+    """Which AWS a command talks to, for the commands that talk to one."""
+    if name == "serve":
+        return " AWS: the moto server it starts, or AWS_ENDPOINT_URL."
+    if "AWS_ENDPOINT_URL" not in ENVIRONMENT.get(name, ()):
+        return ""
+    return f" AWS: AWS_ENDPOINT_URL, else a running `touchpoint serve` on 127.0.0.1:{DEFAULT_AWS_PORT}."
+
+
 def _add(
     sub: Any, name: str, func: Any, text: str, common: argparse.ArgumentParser
 ) -> argparse.ArgumentParser:
@@ -535,10 +555,10 @@ def _add(
     command: argparse.ArgumentParser = sub.add_parser(
         name,
         help=text,
-        description=f"{text}. AWS: AWS_ENDPOINT_URL, else a running `touchpoint serve` on 127.0.0.1:{DEFAULT_AWS_PORT}.",
+        description=f"{text}.{_where_aws(name)}",
         epilog=f"environment: {reads}",
         parents=[common],
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Help,
     )
     command.set_defaults(func=func)
     return command
@@ -553,8 +573,8 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
     s = _add(sub, "serve", cmd_serve, "local HTTP API, queues and schedule on embedded moto", common)
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=3000)
+    s.add_argument("--host", default="127.0.0.1", help="address the HTTP API listens on")
+    s.add_argument("--port", type=int, default=3000, help="port of the HTTP API")
     s.add_argument("--aws-port", type=int, default=DEFAULT_AWS_PORT, help="the embedded moto server's port")
     s.add_argument(
         "--outbox",

@@ -218,7 +218,9 @@ def add_commands(sub: Any, common: argparse.ArgumentParser, add: Add) -> None:
     b.add_argument(
         "--days", type=_positive, default=30, help="simulated days (after the last archived event: the tail)"
     )
-    b.add_argument("--playbook", default=str(config.DEFAULT_PLAYBOOK), help="playbook A")
+    b.add_argument(
+        "--playbook", default=str(config.DEFAULT_PLAYBOOK), help="playbook A (default: the built-in one)"
+    )
     b.add_argument("--vs", default=None, help="playbook B, compared with A")
     b.add_argument("--seed", type=int, default=1, help="seed of the synthetic shop and the response model")
     b.add_argument("--out", default="backtest-report", help="folder for report.html, report.md and the plots")

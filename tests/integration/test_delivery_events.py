@@ -132,3 +132,31 @@ def test_a_signed_body_that_is_not_utf8_is_a_400_naming_the_encoding(runtime: Lo
     status, answer = post_signed(runtime, b'[{"event": "open", "email": "caf\xe9@example.com"}]')
     assert status == 400, answer
     assert answer == {"error": "body is not UTF-8"}
+
+
+def test_a_repeated_batch_of_delivery_events_answers_duplicate(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    now = datetime.now(UTC)
+    shop.post("checkouts", "checkouts/create", shop.checkout(84, at=now))
+    runtime.dispatch(now + timedelta(hours=2))
+    args = sendgrid.requests[0]["body"]["personalizations"][0]["custom_args"]
+    stamp = int(time.time())
+    batch = [
+        {"event": "processed", "timestamp": stamp, "sg_event_id": "p1", **args},
+        {"event": "delivered", "timestamp": stamp, "sg_event_id": "d1", **args},
+        {"event": "open", "timestamp": stamp, "sg_event_id": "o1", **args},
+    ]
+    first = post_events(runtime, batch)
+    again = post_events(runtime, batch)
+    assert first[0] == again[0] == 200
+    assert first[1]["duplicate"] is False
+    assert again[1]["duplicate"] is True and all(r["duplicate"] for r in again[1]["results"])
+    _, items = store.load(args["touchpoint_customer_id"])
+    sent = next(m for m in items if m.message_id == args["touchpoint_message_id"])
+    assert sent.status == "sent"
+    assert [r for r in sent.reasons or [] if r.startswith("provider:")] == [
+        "provider:processed",
+        "provider:delivered",
+        "provider:open",
+    ]

@@ -3,6 +3,9 @@
 `processed`, `delivered`, `deferred`, `bounce`, `open` and `click` carry our
 `touchpoint_message_id`: the message went out (`sent`). `dropped` means SendGrid never sent
 it (`failed`). A message with no event within the window falls due; the Sender records it failed.
+
+Each kind of event is recorded once on the message (`provider:<event>` among its reasons), so a
+batch SendGrid repeats answers `duplicate: true`: one write per event either way, as before.
 """
 
 from __future__ import annotations
@@ -29,7 +32,30 @@ class Reconciled:
 
 
 def apply(report: ProviderEvent) -> Reconciled:
-    """Settle the message if (and only if) its outcome is still unknown."""
+    """Record the event on a settled message, or settle the message if its outcome is unknown.
+
+    Recording is tried first: almost every event is about a message already sent."""
+    if _record(report):
+        return Reconciled(report.message_id, None)
+    settled = _settle(report)
+    return Reconciled(report.message_id, settled, duplicate=settled is None)
+
+
+def _record(report: ProviderEvent) -> bool:
+    reason = f"provider:{report.event}"
+    condition = (
+        MessageItem.status.exists()
+        & (MessageItem.status != Status.UNKNOWN.value)
+        & ~MessageItem.reasons.contains(reason)
+    )
+    actions: list[Action] = [MessageItem.reasons.set((MessageItem.reasons | []).append([reason]))]
+    return (
+        claim(customer_pk(report.customer_id), MESSAGE_PREFIX + report.message_id, actions, condition)
+        is not None
+    )
+
+
+def _settle(report: ProviderEvent) -> str | None:
     went_out = report.event in WENT_OUT
     status = Status.SENT if went_out else Status.FAILED
     actions: list[Action] = [
@@ -49,4 +75,4 @@ def apply(report: ProviderEvent) -> Reconciled:
         actions,
         MessageItem.status == Status.UNKNOWN.value,
     )
-    return Reconciled(report.message_id, status.value if settled else None)
+    return status.value if settled else None
