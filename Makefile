@@ -10,7 +10,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -U pip
 
-$(VENV)/.base: $(BIN)/python pyproject.toml shared/requirements.txt requirements-local.txt
+$(VENV)/.base: $(BIN)/python pyproject.toml shared/requirements.txt tools/requirements.txt
 	$(BIN)/pip install -q -e .
 	@touch $@
 

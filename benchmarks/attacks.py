@@ -11,10 +11,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from touchpoint.local.runtime import LocalRuntime
-from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import store
-from touchpoint.sim import payloads
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
+from touchpoint_tools.sim import payloads
 
 Post = Callable[[str, str, dict[str, Any]], Any]
 

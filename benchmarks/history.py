@@ -8,9 +8,9 @@ from __future__ import annotations
 import resource
 import time
 
-from touchpoint import config
 from touchpoint.archive.record import Archived
-from touchpoint.backtest import run, synthetic
+from touchpoint.playbook import loading
+from touchpoint_tools.backtest import run, synthetic
 
 TARGET_SHOPPERS, TARGET_DAYS, TARGET_SECONDS = 100_000, 30, 300
 
@@ -27,9 +27,9 @@ DYNAMODB_WRITE_PER_MILLION = 0.625  # per million write request units (on-demand
 def replay(shoppers: int = TARGET_SHOPPERS, days: int = TARGET_DAYS) -> tuple[int, float, int]:
     """(events applied, seconds, peak RSS MB of the largest process) for the default playbook,
     generation included, as `touchpoint backtest --synthetic` runs it (two shards in parallel)."""
-    options = run.Options(playbook=config.DEFAULT_PLAYBOOK, synthetic=shoppers, days=days)
+    options = run.Options(playbook=loading.DEFAULT, synthetic=shoppers, days=days)
     started = time.perf_counter()
-    digest = run.replay_synthetic(options, config.DEFAULT_PLAYBOOK, run.load_model(run.MODEL))
+    digest = run.replay_synthetic(options, loading.DEFAULT, run.load_model(run.MODEL))
     seconds = time.perf_counter() - started
     peak = max(
         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

@@ -44,11 +44,11 @@ os.environ.update(
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
-from touchpoint.local import emulation  # noqa: E402
-from touchpoint.local.runtime import LocalRuntime, find_template  # noqa: E402
-from touchpoint.local.sendgrid_stub import SendGridStub  # noqa: E402
-from touchpoint.local.template import load  # noqa: E402
-from touchpoint.sim import payloads  # noqa: E402
+from touchpoint_tools.local import emulation  # noqa: E402
+from touchpoint_tools.local.runtime import LocalRuntime, find_template  # noqa: E402
+from touchpoint_tools.local.sendgrid_stub import SendGridStub  # noqa: E402
+from touchpoint_tools.local.template import load  # noqa: E402
+from touchpoint_tools.sim import payloads  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = int(os.environ.get("RELIABILITY_CASES", "150"))
@@ -288,7 +288,7 @@ def provider_run(runtime: LocalRuntime, stub: SendGridStub, now: datetime) -> di
     retried; a timeout, or a connection closed with no answer, may have reached SendGrid and is
     never resent. SendGrid then posts its events for the mails it took (they settle those as
     sent); the rest fail after the reconciliation window with `no_provider_event`."""
-    from touchpoint.local.signing import headers_for
+    from touchpoint_tools.local.signing import headers_for
 
     os.environ["SENDGRID_TIMEOUT_SECONDS"] = "1"
     stub.requests.clear()

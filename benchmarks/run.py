@@ -60,7 +60,7 @@ def bench_decide(seconds: float = 2.0) -> float:
     from touchpoint.decide import Profile, decide
     from touchpoint.decide.model import ConsentRecord
     from touchpoint.events import Checkout, Kind, LineItem, TouchpointEvent
-    from touchpoint.playbook_in_use import current_playbook
+    from touchpoint.playbook.loading import current_playbook
 
     playbook = current_playbook()
     now = datetime(2026, 11, 23, 12, tzinfo=UTC)
@@ -194,7 +194,7 @@ DUE_INDEX_KEYS = ("due_pk", "due_sk")
 
 def _due_index_units(before: dict[str, Any], result: dict[str, Any]) -> float:
     """The due index's write units of one UpdateItem, from the item before and after (ALL_NEW)."""
-    from touchpoint.measure.item_size import index_write_units
+    from touchpoint_tools.measure.item_size import index_write_units
 
     if "Attributes" not in result:
         return 0.0
@@ -247,7 +247,7 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
 def _read_units(operation: str, params: dict[str, Any], result: dict[str, Any]) -> float:
     """Read units as DynamoDB bills them: a Query rounds the sum of its items, GetItem and
     BatchGetItem each item, and an item asked for but absent as the smallest read."""
-    from touchpoint.measure.item_size import item_size, read_units
+    from touchpoint_tools.measure.item_size import item_size, read_units
 
     if operation == "Query":
         total = sum(item_size(_plain(i)) for i in result.get("Items", []))
@@ -268,7 +268,7 @@ def _read_units(operation: str, params: dict[str, Any], result: dict[str, Any]) 
 def _update_units(operation: str, result: dict[str, Any]) -> float:
     """An UpdateItem's write units from the item it returned: DynamoDB bills the larger of the
     sizes before and after, which for a status change differ by a few bytes."""
-    from touchpoint.measure.item_size import item_size, write_units
+    from touchpoint_tools.measure.item_size import item_size, write_units
 
     if operation != "UpdateItem" or "Attributes" not in result:
         return 0.0
@@ -277,7 +277,7 @@ def _update_units(operation: str, result: dict[str, Any]) -> float:
 
 def _sized(item: dict[str, Any]) -> tuple[int, str]:
     """An item's billed size and content, as `_write_units` compares them."""
-    from touchpoint.measure.item_size import item_size
+    from touchpoint_tools.measure.item_size import item_size
 
     return item_size(_plain(item)), json.dumps(item, sort_keys=True)
 
@@ -302,7 +302,7 @@ def _write_units(
 ) -> int:
     """Write units of the items a request changed: 1 KB units of the larger of the item's size
     before and after, twice that in a transaction; and the due index's writes (never doubled)."""
-    from touchpoint.measure.item_size import index_write_units, write_units
+    from touchpoint_tools.measure.item_size import index_write_units, write_units
 
     changed = _changed_sizes(before, after)
     table = sum(write_units(size, transactional) for size in changed.values())
@@ -344,7 +344,7 @@ def _shop_of(runtime: Any, customers: int, now: datetime) -> None:
     """`customers` copies of one checked-out customer: a profile and a first reminder each, 1%
     of the reminders due now, the rest in 30 days."""
     from touchpoint import aws
-    from touchpoint.sim import payloads
+    from touchpoint_tools.sim import payloads
 
     body = json.dumps(payloads.checkout(1, at=now)).encode()
     runtime.http(
@@ -372,9 +372,9 @@ def _shop_of(runtime: Any, customers: int, now: datetime) -> None:
 
 def _dispatch_once(counter: CallCounter, size: int) -> tuple[int, float, float, float, float]:
     """One shop of `size` customers, 1% due, and one Dispatcher run over it."""
-    from touchpoint.local.runtime import LocalRuntime, find_template
-    from touchpoint.local.template import load
-    from touchpoint.plan import dispatch
+    from touchpoint.sending import dispatch
+    from touchpoint_tools.local.runtime import LocalRuntime, find_template
+    from touchpoint_tools.local.template import load
 
     with mock_aws():
         runtime = LocalRuntime(load(find_template(str(ROOT / "template.yaml"))))
@@ -411,14 +411,14 @@ Request = tuple[str, dict[str, str], bytes]
 
 
 def _shopify(path: str, topic: str, payload: dict[str, Any], delivery: str) -> Request:
-    from touchpoint.sim import payloads
+    from touchpoint_tools.sim import payloads
 
     body = json.dumps(payload).encode()
     return path, payloads.shopify_headers(topic, body, "bench", delivery), body
 
 
 def _storefront(message_id: str, **event: Any) -> Request:
-    from touchpoint.sim import payloads
+    from touchpoint_tools.sim import payloads
 
     call = {"type": "track", "anonymousId": "bench-visitor", "messageId": message_id, **event}
     headers, body = payloads.segment([call], "bench")
@@ -450,7 +450,7 @@ def _after_views(runtime: Any, earlier: int) -> Any:
 def _cases(now: datetime, runtime: Any) -> dict[str, tuple[Any, int]]:
     """Per touchpoint, the i-th request of a warm run (the first 5 are not in the medians), and
     the issue's target for its DynamoDB round trips (orders 3, every other event 2)."""
-    from touchpoint.sim import payloads
+    from touchpoint_tools.sim import payloads
 
     def checkout(i: int) -> Request:
         return _shopify(
@@ -664,9 +664,9 @@ def _emulated() -> Iterator[tuple[Any, CallCounter]]:
     the tests run: moto's own TransactWriteItems copies the whole table once per item, so without
     them each transaction slows as the table grows (emulator time only, which no figure but the
     total times includes)."""
-    from touchpoint.local import moto_transactions
-    from touchpoint.local.runtime import LocalRuntime, find_template
-    from touchpoint.local.template import load
+    from touchpoint_tools.local import moto_transactions
+    from touchpoint_tools.local.runtime import LocalRuntime, find_template
+    from touchpoint_tools.local.template import load
 
     moto_transactions.install()
     with mock_aws():
@@ -694,7 +694,7 @@ def bench_handlers(rounds: int = 40) -> tuple[list[Measured], float]:
 def bench_delivery(rounds: int = 40) -> list[Measured]:
     """The Dispatcher and the Sender per delivered message: first `rounds` welcome mails (about
     no product), then as many cart reminders (their lines read fresh), each batch due alone."""
-    from touchpoint.sim import payloads
+    from touchpoint_tools.sim import payloads
 
     with _emulated() as (runtime, counter):
         now = datetime.now(UTC)
@@ -709,7 +709,7 @@ def bench_delivery(rounds: int = 40) -> list[Measured]:
 
 def _opt_in(n: int, now: datetime) -> list[tuple[str, str, Any]]:
     """A customer who signs up without e-mail consent and gives it now: the welcome flow starts."""
-    from touchpoint.sim import payloads
+    from touchpoint_tools.sim import payloads
 
     posts = []
     for topic, consent in (("customers/create", "not_subscribed"), ("customers/update", "subscribed")):
@@ -724,7 +724,7 @@ def _dispatched(
 ) -> Measured:
     """The Dispatcher and the Sender for what `posts` planned, run `later` than the posts were
     applied (messages are timed from when the event is handled): per due message."""
-    from touchpoint.sim import payloads
+    from touchpoint_tools.sim import payloads
 
     for route, topic, payload in posts:
         body = json.dumps(payload).encode()
@@ -760,7 +760,7 @@ def _kinds(calls: Counter[str]) -> str:
 def _deployed_constants() -> dict[str, str]:
     """The environment every deployed function gets that is a constant in template.yaml (such as
     PYDANTIC_DISABLE_PLUGINS): a cold start is measured as Lambda would run it."""
-    from touchpoint.local.template import load
+    from touchpoint_tools.local.template import load
 
     env = next(iter(load(ROOT / "template.yaml").functions.values())).environment
     return {name: value for name, value in env.items() if isinstance(value, str)}
@@ -797,7 +797,7 @@ FIRST_REQUEST = "import touchpoint.pipeline as p; p.current_playbook()"
 FIRST_REQUEST_OF = {
     "dispatcher": "pass",
     "watches": "import boto3",
-    "sender": "import touchpoint.playbook_in_use as p; p.current_playbook(); import sendgrid",
+    "sender": "import touchpoint.playbook.loading as p; p.current_playbook(); import sendgrid",
     "delivery_events": f"{FIRST_REQUEST}; import sendgrid.helpers.eventwebhook",
 }
 PREFERENCE_PAGE = f"{FIRST_REQUEST}; import touchpoint.preferences.center as c; c._pages()"
@@ -830,7 +830,7 @@ def _compile_ours() -> None:
     compiled from source in every run: tens of ms that no deployed function pays."""
     import compileall
 
-    for folder in ("shared", "functions"):
+    for folder in ("shared", "tools", "functions"):
         compileall.compile_dir(ROOT / folder, quiet=1)
 
 
@@ -894,7 +894,7 @@ def _history(views: int, bounded: bool = True) -> dict[str, Any]:
 
 def bench_profile_growth() -> None:
     """Item size and capacity units of one more storefront event, by history length."""
-    from touchpoint.measure.item_size import item_size, write_units
+    from touchpoint_tools.measure.item_size import item_size, write_units
 
     for views in (1, 100, 1000, 10_000):
         size = item_size(_history(views))
@@ -953,7 +953,7 @@ def print_blend(rows: dict[str, Measured]) -> None:
 
 def _with_sendgrid(run: Callable[[], T]) -> T:
     """`run` with the functions' SendGrid client pointed at a loopback stub."""
-    from touchpoint.local.sendgrid_stub import SendGridStub
+    from touchpoint_tools.local.sendgrid_stub import SendGridStub
 
     with SendGridStub() as stub:
         os.environ["SENDGRID_API_HOST"] = stub.url

@@ -22,7 +22,7 @@ from typing import Any
 ALIASES = {"jmespath": "botocore", "urllib3": "botocore", "dateutil": "botocore", "boto3": "botocore"}
 LABELS = {"aws_lambda_powertools": "Powertools", "touchpoint": "ours"}
 BENCH = "local runtime and bench"  # what Lambda would not run: the local dispatch, this bench's sizing
-OURS_BUT_BENCH = ("/shared/touchpoint/local/", "/shared/touchpoint/measure/", "/benchmarks/")
+OURS_BUT_BENCH = ("/tools/touchpoint_tools/", "/benchmarks/")
 UNCHARGED = "stdlib called by stdlib"
 
 

@@ -1,9 +1,10 @@
 """Build the Lambda layer (`sam build` runs this through shared/Makefile).
 
-The layer holds the deployed part of the touchpoint package and its dependencies, pinned by
-constraints.txt, as wheels for Python 3.13 on arm64 whatever the building machine is. Nothing
-that only runs on a laptop goes in: the local runtime, the CLI, the demo, the simulator, the
-backtest, the reports and the platform `connect` commands, and no moto or matplotlib.
+The layer holds the touchpoint package whole and its dependencies, pinned by constraints.txt,
+as wheels for Python 3.13 on arm64 whatever the building machine is. What only runs on a laptop
+(the CLI, the local runtime, the demo, the simulator, the backtest, the reports, `connect`) is
+the separate touchpoint_tools package with its own requirements (moto, matplotlib): nothing of it
+can reach the layer.
 
 Every module is compiled to bytecode by Python 3.13 itself (the runtime's version; `sam build`
 needs that interpreter anyway). Lambda mounts the layer read-only, so a layer without .pyc files
@@ -23,9 +24,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PACKAGE = HERE / "touchpoint"
-LOCAL_ONLY = frozenset(
-    {"local", "backtest", "report", "sim", "connect", "cli.py", "cli_history.py", "cli_connect.py", "demo.py"}
-)
 TARGET = ("--platform", "manylinux2014_aarch64", "--implementation", "cp", "--python-version", "3.13")
 VERSION = TARGET[TARGET.index("--python-version") + 1]
 
@@ -64,13 +62,11 @@ def compile_for_runtime(destination: Path) -> None:
 
 
 def deployed_files() -> list[Path]:
-    """Every file of the package a function can reach, relative to the package's parent."""
+    """Every file of the package, relative to the package's parent."""
     return sorted(
         path.relative_to(HERE)
         for path in PACKAGE.rglob("*")
-        if path.is_file()
-        and path.relative_to(PACKAGE).parts[0] not in LOCAL_ONLY
-        and "__pycache__" not in path.parts
+        if path.is_file() and "__pycache__" not in path.parts
     )
 
 

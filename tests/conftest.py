@@ -29,11 +29,11 @@ import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from touchpoint import aws  # noqa: E402
-from touchpoint.local import moto_transactions  # noqa: E402
-from touchpoint.local.runtime import LocalRuntime, find_template  # noqa: E402
-from touchpoint.local.sendgrid_stub import SendGridStub  # noqa: E402
-from touchpoint.local.template import load  # noqa: E402
-from touchpoint.sim import payloads  # noqa: E402
+from touchpoint_tools.local import moto_transactions  # noqa: E402
+from touchpoint_tools.local.runtime import LocalRuntime, find_template  # noqa: E402
+from touchpoint_tools.local.sendgrid_stub import SendGridStub  # noqa: E402
+from touchpoint_tools.local.template import load  # noqa: E402
+from touchpoint_tools.sim import payloads  # noqa: E402
 
 moto_transactions.install()
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,7 +199,7 @@ MERCHANT_BRAND = {
 @pytest.fixture
 def merchant_playbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The packaged playbook made a merchant's own: their brand and the codes they created."""
-    from touchpoint.config import DEFAULT_PLAYBOOK
+    from touchpoint.playbook.loading import DEFAULT as DEFAULT_PLAYBOOK
 
     text = DEFAULT_PLAYBOOK.read_text()
     for example, own in MERCHANT_BRAND.items():

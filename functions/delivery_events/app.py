@@ -11,7 +11,7 @@ from typing import Any
 from touchpoint import pipeline
 from touchpoint.events import ProviderEvent
 from touchpoint.http import webhook_handler
-from touchpoint.plan import reconcile
+from touchpoint.sending import reconcile
 from touchpoint.sources import sendgrid_events
 
 

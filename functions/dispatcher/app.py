@@ -13,7 +13,8 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint.plan import dispatch
+from touchpoint import settings
+from touchpoint.sending import dispatch
 
 logger = Logger()
 metrics = Metrics()
@@ -31,4 +32,5 @@ def lambda_handler(event: EventBridgeModel, context: LambdaContext) -> dict[str,
     return report.as_dict()
 
 
+settings.validate(settings.DISPATCHER)  # a mistyped variable stops the start, named
 coldstart.loaded()

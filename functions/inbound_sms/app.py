@@ -12,7 +12,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint import pipeline
+from touchpoint import pipeline, settings
 from touchpoint.errors import Ignored
 from touchpoint.sources import sms_inbound
 
@@ -33,4 +33,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     return {"opt_outs": applied}
 
 
+settings.validate(settings.PREFERENCES)  # a mistyped variable stops the start, named
 coldstart.loaded()

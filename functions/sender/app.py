@@ -18,8 +18,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint.plan import delivery, modes
-from touchpoint.playbook_in_use import current_playbook
+from touchpoint import settings
+from touchpoint.playbook.loading import current_playbook
+from touchpoint.sending import delivery, modes
 
 logger = Logger()
 metrics = Metrics()
@@ -41,11 +42,12 @@ def record_handler(record: SQSRecord, mode: modes.Mode | None = None) -> str:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     metrics.add_metric(name="RecordsReceived", unit=MetricUnit.Count, value=len(event.get("Records", [])))
-    mode = modes.current()  # once per batch: shadow, live or paused (plan/modes.py)
+    mode = modes.current()  # once per batch: shadow, live or paused (sending/modes.py)
     return process_partial_response(
         event=event, record_handler=partial(record_handler, mode=mode), processor=processor, context=context
     )
 
 
 current_playbook()  # loaded now, not on the first record
+settings.validate(settings.SENDER)  # a mistyped variable stops the start, named
 coldstart.loaded()

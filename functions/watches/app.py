@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from touchpoint import settings
 from touchpoint.archive import erasures
 from touchpoint.archive import store as archive
 from touchpoint.catalog import watchers
@@ -68,4 +69,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     )
 
 
+settings.validate(settings.WATCHES)  # a mistyped variable stops the start, named
 coldstart.loaded()

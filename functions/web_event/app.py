@@ -12,7 +12,7 @@ from typing import Any
 from touchpoint import pipeline
 from touchpoint.decide.onsite import named, personalize
 from touchpoint.http import default_response, webhook_handler
-from touchpoint.playbook_in_use import current_playbook
+from touchpoint.playbook.loading import current_playbook
 from touchpoint.sources import segment
 
 

@@ -1,7 +1,8 @@
-"""Runtime configuration, read from the environment at call time.
+"""Runtime configuration, read from the environment at call time, and secrets from SECRETS_ARN.
 
 Lambda keeps environment fixed per container, but the local runtime runs several
-functions in one process, so nothing here is frozen at import.
+functions in one process, so nothing here is frozen at import. Every variable, with its type
+and default, is listed once in settings.py.
 """
 
 from __future__ import annotations
@@ -9,20 +10,22 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
-from pathlib import Path
 
-# The default playbook ships inside the package so the Lambda layer carries it.
-DEFAULT_PLAYBOOK = Path(__file__).resolve().parent / "decide" / "default_playbook.yaml"
+from touchpoint import settings
+
 MAX_BODY_BYTES = 1024 * 1024
 
 
 def env(name: str, default: str = "") -> str:
+    """A variable's text as set, else `default`; every name is one settings.py lists."""
+    if name not in settings.BY_NAME:
+        raise KeyError(f"{name} is not a setting: add it to touchpoint/settings.py")
     value = os.environ.get(name, "")
     return value if value else default
 
 
 def table_name() -> str:
-    return env("TABLE_NAME", "touchpoint")
+    return str(settings.get("TABLE_NAME"))
 
 
 def outbound_queue_url() -> str:
@@ -35,11 +38,11 @@ def watch_queue_url() -> str:
 
 
 def sendgrid_host() -> str:
-    return env("SENDGRID_API_HOST", "https://api.sendgrid.com")
+    return str(settings.get("SENDGRID_API_HOST"))
 
 
 def email_from() -> str:
-    return env("EMAIL_FROM", "shop@example.com")
+    return str(settings.get("EMAIL_FROM"))
 
 
 LOCAL_PUBLIC_URL = "http://127.0.0.1:3000"
@@ -49,23 +52,9 @@ def public_url() -> str:
     """Where shoppers reach this deployment (unsubscribe and preference links): PUBLIC_URL (your
     own domain), else the deployed API's URL (API_URL, which the stack sets), else `serve`'s
     address in the local runtime; empty when none is known, and then no mail with a link
-    leaves (plan/readiness.py)."""
-    found = env("PUBLIC_URL") or (LOCAL_PUBLIC_URL if local_runtime() else env("API_URL"))
-    return found.rstrip("/")
-
-
-def playbook_path() -> Path:
-    """The playbook pushed to PLAYBOOK_BUCKET (`touchpoint playbook push`), else PLAYBOOK, else
-    the packaged default."""
-    bucket = env("PLAYBOOK_BUCKET")
-    if bucket:
-        from touchpoint.playbook_store import pushed_playbook
-
-        pushed = pushed_playbook(bucket)
-        if pushed is not None:
-            return pushed
-    configured = env("PLAYBOOK")
-    return Path(configured) if configured else DEFAULT_PLAYBOOK
+    leaves (sending/readiness.py)."""
+    found = settings.get("PUBLIC_URL") or (LOCAL_PUBLIC_URL if local_runtime() else settings.get("API_URL"))
+    return str(found).rstrip("/")
 
 
 def local_runtime() -> bool:
@@ -86,6 +75,8 @@ def secret(name: str, default: str = "") -> str:
     In AWS the template points these at Secrets Manager secrets; Powertools Parameters caches
     them, so a warm function reads each once every five minutes.
     """
+    if name not in settings.BY_NAME:
+        raise KeyError(f"{name} is not a setting: add it to touchpoint/settings.py")
     value = os.environ.get(name)
     if value:
         return value

@@ -6,40 +6,26 @@ post with a shopper's browser. Server-side callers send no Origin and are not af
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from touchpoint import config
+from touchpoint import settings
+from touchpoint.settings import SettingsError
 
 ALLOWED_HEADERS = "Authorization, Content-Type, X-Touchpoint-User-Hash"
 MAX_AGE_SECONDS = "600"
 
 
-class OriginError(ValueError):
-    """ALLOWED_ORIGINS holds something that is not an origin."""
+OriginError = SettingsError  # ALLOWED_ORIGINS holds something that is not an origin
 
 
 def parse_origins(raw: str) -> frozenset[str]:
-    """ALLOWED_ORIGINS: origins (scheme://host[:port]) separated by commas or spaces; a path,
-    a wildcard or another scheme is refused, because each would allow more than the shop meant.
-    `null` is the origin of sandboxed frames, where Shopify runs custom pixels: allowed only when
-    listed."""
-    origins = set()
-    for item in raw.replace(",", " ").split():
-        origin = item.rstrip("/").lower()
-        if origin == "null":
-            origins.add(origin)
-            continue
-        parts = urlsplit(origin)
-        if parts.scheme not in {"http", "https"} or not parts.hostname or "*" in origin:
-            raise OriginError(f"ALLOWED_ORIGINS: {item!r} is not an origin such as https://shop.example")
-        if parts.path or parts.query or parts.fragment or parts.username:
-            raise OriginError(f"ALLOWED_ORIGINS: {item!r} has more than scheme, host and port")
-        origins.add(origin)
-    return frozenset(origins)
+    try:
+        return settings.origins(raw)
+    except ValueError as exc:
+        raise OriginError(f"ALLOWED_ORIGINS: {exc}") from None
 
 
 def allowed_origins() -> frozenset[str]:
-    return parse_origins(config.env("ALLOWED_ORIGINS"))
+    found: frozenset[str] = settings.ALLOWED_ORIGINS.get()
+    return found
 
 
 def allowed(origin: str) -> bool:

@@ -200,7 +200,7 @@ WENT_OUT = frozenset({"processed", "delivered", "deferred", "bounce", "open", "c
 
 
 class ProviderEvent(Frozen):
-    """What the e-mail provider says happened to one of our messages (plan/reconcile.py)."""
+    """What the e-mail provider says happened to one of our messages (sending/reconcile.py)."""
 
     customer_id: str
     message_id: str

@@ -20,10 +20,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint import config, cors, pipeline
-from touchpoint.decide import playbook as playbooks
-from touchpoint.decide.playbook import PlaybookError
+from touchpoint import config, cors, pipeline, settings
 from touchpoint.errors import Ignored, SourceError, TooLarge
+from touchpoint.playbook import loading
+from touchpoint.playbook.model import PlaybookError
 from touchpoint.sources import Request
 
 logger = Logger(child=True)
@@ -63,21 +63,20 @@ def webhook_handler(
 ) -> Handler:
     """The whole Lambda handler of a webhook function: its routes (path -> verify, normalize,
     resource), the resolver, and the Powertools Logger (with the API request id as correlation
-    id) and Metrics around it. The playbook is validated here, at cold start: an invalid one
-    stops the function with its problems logged, instead of a 500 on every webhook. `browser`:
+    id) and Metrics around it. The playbook and the settings (touchpoint/settings.py) are
+    validated here, at cold start: an invalid one stops the function with its problems logged,
+    instead of a 500 on every webhook. `browser`:
     the routes are called from shop pages, so CORS applies (touchpoint/cors.py)."""
     logger, metrics = Logger(), Metrics()
     try:
-        playbooks.load(config.playbook_path())
+        loading.current_playbook()
     except PlaybookError as exc:
         logger.error("invalid playbook, refusing to start", extra={"problems": exc.problems})
         raise
-    try:
-        if browser:
-            cors.allowed_origins()
-    except cors.OriginError as exc:
-        logger.error("invalid ALLOWED_ORIGINS, refusing to start", extra={"problems": [str(exc)]})
-        raise
+    problems = settings.problems(settings.WEBHOOKS)
+    if problems:
+        logger.error("invalid configuration, refusing to start", extra={"problems": problems})
+        raise settings.SettingsError("invalid configuration: " + "; ".join(problems))
     app = webhook_app(routes, metrics, respond, handle)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

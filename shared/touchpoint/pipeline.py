@@ -40,7 +40,7 @@ from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.identity import marker_key
 from touchpoint.measure.attribution import attribute
 from touchpoint.plan import staging
-from touchpoint.playbook_in_use import current_playbook
+from touchpoint.playbook.loading import current_playbook
 from touchpoint.profiles import changes, merge, messages, privacy, recent, store, update
 from touchpoint.profiles.models import (
     PROFILE_SK,

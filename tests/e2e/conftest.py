@@ -18,11 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from touchpoint.local.sendgrid_stub import SendGridStub
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
 
 from ..conftest import ROOT, SECRETS, Shop
 
-CLI = [sys.executable, "-m", "touchpoint.cli"]
+CLI = [sys.executable, "-m", "touchpoint_tools.cli"]
 SHOTS = ROOT / "reports" / "screenshots"
 
 

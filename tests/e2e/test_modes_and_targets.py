@@ -46,11 +46,12 @@ def test_an_explicit_aws_is_never_answered_by_the_local_serve(
     credentials, `forget` must fail and leave the local customer alone, not erase her locally."""
     from urllib.parse import urlsplit
 
-    from touchpoint import cli
+    from touchpoint_tools import cli
+    from touchpoint_tools.cli import context
 
     n = 72
     assert post_shopify(served, "checkouts", "checkouts/create", Shop.checkout(n))[0] == 200
-    monkeypatch.setattr(cli, "DEFAULT_AWS_PORT", urlsplit(served.env["AWS_ENDPOINT_URL"]).port)
+    monkeypatch.setattr(context, "DEFAULT_AWS_PORT", urlsplit(served.env["AWS_ENDPOINT_URL"]).port)
     for name in (
         "AWS_ENDPOINT_URL",
         "AWS_ACCESS_KEY_ID",

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from touchpoint.local.sendgrid_stub import SendGridStub
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
 
 from ..conftest import ROOT, SECRETS, Shop
 from .conftest import Served, messages, post_shopify, start_serve
 
-PACKAGED = ROOT / "shared" / "touchpoint" / "decide"
+PACKAGED = ROOT / "shared" / "touchpoint" / "playbook"
 
 
 @pytest.fixture

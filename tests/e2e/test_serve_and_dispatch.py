@@ -94,7 +94,7 @@ def test_invoke_prints_the_handler_result(served: Served) -> None:
 
 
 def test_open_ticket_pauses_promotions_and_a_solved_one_gets_a_survey(served: Served) -> None:
-    from touchpoint.sim import payloads
+    from touchpoint_tools.sim import payloads
 
     now = datetime.now(UTC)
     secret = SECRETS["ZENDESK_WEBHOOK_SECRET"]
@@ -140,7 +140,7 @@ def _logged(served: Served, message: str) -> list[dict]:
 def test_each_functions_log_lines_carry_its_own_service(served: Served) -> None:
     """Under serve every function shares one process, and the pipeline's logger is shared; each
     line still names the function that handled the request (it once said service_undefined)."""
-    from touchpoint.sim import payloads
+    from touchpoint_tools.sim import payloads
 
     from ..conftest import WRITE_KEY
 

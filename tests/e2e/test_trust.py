@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from touchpoint.local.signing import headers_for
+from touchpoint_tools.local.signing import headers_for
 
 from ..conftest import ROOT, Shop
 from .conftest import CLI, Served, free_port, message_lines, messages, post_shopify

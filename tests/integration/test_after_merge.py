@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from touchpoint.local.runtime import LocalRuntime
-from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import store
-from touchpoint.sim import payloads
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
+from touchpoint_tools.sim import payloads
 
 from ..conftest import IDENTITY_SECRET, WRITE_KEY, Shop
 from .test_delivery_events import PUBLIC, post_events

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from touchpoint import pipeline
 from touchpoint.events import Identity, Kind, TouchpointEvent
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import merge, store
+from touchpoint_tools.local.runtime import LocalRuntime
 
 
 def _event(n: int, identity: Identity, kind: Kind = Kind.PAGE_VIEWED) -> TouchpointEvent:

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from touchpoint.archive import store as archive
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import store
+from touchpoint_tools.local.runtime import LocalRuntime
 
 from ..conftest import Shop
 

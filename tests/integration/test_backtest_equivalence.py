@@ -11,15 +11,14 @@ from typing import Any
 import pytest
 import yaml
 
-from touchpoint import config
-from touchpoint.backtest import engine, memory, response, synthetic
-from touchpoint.backtest.functions import FunctionsShop
-from touchpoint.decide import playbook as playbooks
-from touchpoint.local.runtime import LocalRuntime
-from touchpoint.local.sendgrid_stub import SendGridStub
+from touchpoint.playbook import loading
 from touchpoint.profiles.models import MessageItem
+from touchpoint_tools.backtest import engine, memory, response, run, synthetic
+from touchpoint_tools.backtest.functions import FunctionsShop
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
 
-MODEL = yaml.safe_load((Path(playbooks.__file__).parents[1] / "backtest" / "model.yaml").read_text())
+MODEL = yaml.safe_load(run.MODEL.read_text())
 START = datetime(2031, 3, 3, tzinfo=UTC)  # the Sender records the later of its clock and the wall clock
 DAYS = 6
 
@@ -44,7 +43,7 @@ def record(m: MessageItem) -> tuple[Any, ...]:
 @pytest.fixture
 def playbook_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The default playbook with a holdout large enough to appear among 70 shoppers."""
-    data = yaml.safe_load(config.DEFAULT_PLAYBOOK.read_text())
+    data = yaml.safe_load(loading.DEFAULT.read_text())
     data["holdout"]["share"] = 0.2
     path = tmp_path / "playbook.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -68,7 +67,7 @@ def test_memory_replay_equals_the_functions_on_moto(
     events = list(synthetic.stream(shop, 70))
     assert len(events) >= 500
 
-    playbook = playbooks.load(playbook_file)
+    playbook = loading.load(playbook_file)
     fast = replay(memory.MemoryShop(playbook), events)
     slow = replay(FunctionsShop(runtime), events)
 

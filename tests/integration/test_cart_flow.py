@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from touchpoint.local.runtime import LocalRuntime
-from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import store
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
 
 from ..conftest import Shop, table_items
 

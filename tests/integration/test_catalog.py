@@ -12,7 +12,7 @@ from decimal import Decimal
 import jsonschema
 
 from touchpoint.catalog import store
-from touchpoint.local.runtime import LocalRuntime
+from touchpoint_tools.local.runtime import LocalRuntime
 
 from ..conftest import ROOT, SECRET, Shop
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from touchpoint.catalog import cache
-from touchpoint.local.runtime import LocalRuntime
-from touchpoint.local.sendgrid_stub import SendGridStub
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
 
 from ..conftest import Shop
 from .test_catalog import _checkout_with, _generic_product

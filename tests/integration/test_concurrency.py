@@ -13,12 +13,12 @@ import pytest
 
 from touchpoint import aws, pipeline
 from touchpoint.events import TouchpointEvent
-from touchpoint.local import emulation
-from touchpoint.local.runtime import LocalRuntime
-from touchpoint.local.template import load
 from touchpoint.profiles import store
-from touchpoint.sim import payloads
 from touchpoint.sources import Request, segment, shopify
+from touchpoint_tools.local import emulation
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.local.template import load
+from touchpoint_tools.sim import payloads
 
 from ..conftest import ROOT, SECRET, WRITE_KEY
 

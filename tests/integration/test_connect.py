@@ -199,7 +199,7 @@ class WooCommerce(Stub):
 
 def touchpoint(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "touchpoint.cli", *args],
+        [sys.executable, "-m", "touchpoint_tools.cli", *args],
         capture_output=True, text=True, timeout=60, cwd=ROOT, env={"PATH": "/usr/bin:/bin", **(env or {})},
     )  # fmt: skip
 

@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from touchpoint import aws
-from touchpoint.local.runtime import LocalRuntime
-from touchpoint.local.sendgrid_stub import SendGridStub
-from touchpoint.plan import dead_letters
 from touchpoint.profiles import store
+from touchpoint_tools import dead_letters
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
 
 from ..conftest import Shop
 

@@ -11,11 +11,12 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
-from touchpoint.local.runtime import LocalRuntime, scheduled_event
-from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.plan import keys
+from touchpoint.playbook import loading
 from touchpoint.profiles import store
-from touchpoint.sim import payloads
+from touchpoint_tools.local.runtime import LocalRuntime, scheduled_event
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
+from touchpoint_tools.sim import payloads
 
 from ..conftest import IDENTITY_SECRET, ROOT, WRITE_KEY, Shop
 
@@ -142,7 +143,7 @@ def test_a_sender_that_dies_mid_send_is_never_retried_blindly(
 ) -> None:
     """Claimed by a Sender that then vanished: the provider may have it, so no second try, a visible failure."""
     from touchpoint import aws
-    from touchpoint.plan import delivery
+    from touchpoint.sending import delivery
 
     now = datetime.now(UTC)
     shop.post("checkouts", "checkouts/create", shop.checkout(76, at=now))
@@ -209,18 +210,17 @@ def test_sent_at_follows_the_dispatch_clock_never_before_due(
 def test_a_message_whose_template_was_removed_is_held_until_a_playbook_renders_it(
     shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, monkeypatch, tmp_path, caplog
 ) -> None:
-    from touchpoint import config
 
     now = datetime.now(UTC)
     shop.post("checkouts", "checkouts/create", shop.checkout(79, at=now))
     # a marketer renames the reminder templates (and their files) after the message was planned
-    renamed = re.sub(r"cart_reminder(?!s)", "cart_nudge", config.playbook_path().read_text())
+    renamed = re.sub(r"cart_reminder(?!s)", "cart_nudge", loading.playbook_path().read_text())
     path = tmp_path / "renamed.yaml"
     path.write_text(renamed)
     (tmp_path / "templates").mkdir()
     for variant in ("", "_urgency"):
         for ext in ("html", "txt"):
-            source = config.playbook_path().parent / "templates" / f"cart_reminder{variant}.{ext}"
+            source = loading.playbook_path().parent / "templates" / f"cart_reminder{variant}.{ext}"
             (tmp_path / "templates" / f"cart_nudge{variant}.{ext}").write_text(source.read_text())
     monkeypatch.setenv("PLAYBOOK", str(path))
     caplog.set_level("ERROR")
@@ -251,7 +251,7 @@ def test_an_order_without_line_items_is_recorded_without_an_error(
 def test_a_send_that_timed_out_is_never_resent_and_is_settled_by_sendgrids_events(
     shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, monkeypatch
 ) -> None:
-    from touchpoint.local.signing import headers_for
+    from touchpoint_tools.local.signing import headers_for
 
     monkeypatch.setenv("SENDGRID_TIMEOUT_SECONDS", "1")
     monkeypatch.setenv(
@@ -466,7 +466,7 @@ def test_a_run_enqueues_the_oldest_it_may_and_the_next_run_the_rest(
     """A backlog (after an outage) drains run by run, oldest first across the due index's
     shards, instead of one run reading all of it and running out of time."""
     from touchpoint import aws
-    from touchpoint.plan import dispatch
+    from touchpoint.sending import dispatch
 
     monkeypatch.setattr(dispatch, "MOST_PER_RUN", 2)
     now = datetime.now(UTC)

@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
-from touchpoint.local.runtime import LocalRuntime
-from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import changes, store
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
 
 from ..conftest import Shop
 

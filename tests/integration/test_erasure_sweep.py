@@ -15,8 +15,8 @@ from touchpoint.archive import erasures
 from touchpoint.archive import store as archive
 from touchpoint.archive.record import Archived
 from touchpoint.events import Kind, LineItem, TouchpointEvent
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import privacy, store
+from touchpoint_tools.local.runtime import LocalRuntime
 
 from ..conftest import Shop, table_items
 

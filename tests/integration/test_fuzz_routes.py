@@ -16,8 +16,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from touchpoint.local.runtime import LocalRuntime
-from touchpoint.sim import payloads
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.sim import payloads
 
 from ..conftest import SECRET, WRITE_KEY
 

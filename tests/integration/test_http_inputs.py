@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from touchpoint.decide.playbook import PlaybookError
-from touchpoint.local.runtime import LocalRuntime
+from touchpoint.playbook.model import PlaybookError
+from touchpoint_tools.local.runtime import LocalRuntime
 
 from ..conftest import ROOT, SECRET, WRITE_KEY, Shop, table_items
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import store
-from touchpoint.sim import payloads
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.sim import payloads
 
 from ..conftest import IDENTITY_SECRET, WRITE_KEY, Shop
 

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from touchpoint.content import links
-from touchpoint.local.runtime import LocalRuntime
-from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import store
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
 
 from ..conftest import Shop
 
@@ -27,7 +27,7 @@ EMAIL = f"shopper{N}@example.com"
 
 @pytest.fixture(autouse=True)
 def _merchants_own_playbook(merchant_playbook: object) -> None:
-    """A deployed stack sends only with the merchant's brand (plan/readiness.py)."""
+    """A deployed stack sends only with the merchant's brand (sending/readiness.py)."""
 
 
 @pytest.fixture

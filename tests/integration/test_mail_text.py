@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from touchpoint.local.runtime import LocalRuntime
-from touchpoint.local.sendgrid_stub import SendGridStub
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
 
 from ..conftest import Shop
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import messages, store
 from touchpoint.profiles.models import MessageItem
+from touchpoint_tools.local.runtime import LocalRuntime
 
 from ..conftest import Shop
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from touchpoint.identity import alias_key, customer_id_for
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import changes, messages, store, update
 from touchpoint.profiles.models import PROFILE_SK, ProfileItem, customer_pk
+from touchpoint_tools.local.runtime import LocalRuntime
 
 from ..conftest import Shop, storefront
 

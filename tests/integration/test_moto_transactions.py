@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from touchpoint import aws
-from touchpoint.local.runtime import LocalRuntime
+from touchpoint_tools.local.runtime import LocalRuntime
 
 
 def _item(pk: str, **extra: str) -> dict[str, dict[str, str]]:

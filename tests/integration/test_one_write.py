@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import recent, store
 from touchpoint.profiles.models import ProfileItem
+from touchpoint_tools.local.runtime import LocalRuntime
 
 from ..conftest import Shop, storefront, table_items
 from .test_lost_answers import _drop_first_answer

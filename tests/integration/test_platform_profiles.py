@@ -8,9 +8,9 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import changes, store
-from touchpoint.sim import payloads
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.sim import payloads
 
 from ..conftest import SECRET, Shop, table_items
 

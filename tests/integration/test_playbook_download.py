@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from touchpoint import aws, playbook_store
-from touchpoint.config import DEFAULT_PLAYBOOK
-from touchpoint.local.runtime import LocalRuntime
+from touchpoint import aws
+from touchpoint.playbook import store as playbook_store
+from touchpoint.playbook.loading import DEFAULT as DEFAULT_PLAYBOOK
+from touchpoint_tools.local.runtime import LocalRuntime
 
 
 def test_keys_that_leave_the_download_folder_are_not_written(

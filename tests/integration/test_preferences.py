@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 
 from touchpoint.catalog import store as catalog
 from touchpoint.catalog.model import Product
-from touchpoint.local.runtime import LocalRuntime
-from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import store
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
 
 from ..conftest import ROOT, Shop
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 from touchpoint import aws
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import bounds, store
-from touchpoint.sim import payloads
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.sim import payloads
 
 from ..conftest import WRITE_KEY
 

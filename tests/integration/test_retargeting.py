@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import store
-from touchpoint.sim import payloads
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.sim import payloads
 
 from ..conftest import Shop
 

@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from touchpoint import aws
-from touchpoint.local import emulation
-from touchpoint.local.runtime import LocalRuntime, find_template
-from touchpoint.local.sendgrid_stub import SendGridStub
-from touchpoint.local.template import load
-from touchpoint.sim import payloads
+from touchpoint_tools.local import emulation
+from touchpoint_tools.local.runtime import LocalRuntime, find_template
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
+from touchpoint_tools.local.template import load
+from touchpoint_tools.sim import payloads
 
 from ..conftest import ROOT, SECRETS, WRITE_KEY, Shop
 
@@ -85,8 +85,8 @@ def test_a_slow_provider_does_not_hold_up_a_webhook(served_runtime: LocalRuntime
 def test_dispatch_returns_once_a_send_another_consumer_took_is_finished(served_runtime: LocalRuntime) -> None:
     """`touchpoint dispatch` beside a running `serve`: serve's own drain may take the sends the
     Dispatcher enqueued; the command still returns only when they are done."""
-    from touchpoint.local.runtime import scheduled_event
     from touchpoint.profiles import store
+    from touchpoint_tools.local.runtime import scheduled_event
 
     runtime = served_runtime
     with SendGridStub() as stub:

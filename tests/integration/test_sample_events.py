@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from touchpoint.local.runtime import LocalRuntime
+from touchpoint_tools.local.runtime import LocalRuntime
 
 from ..conftest import ROOT
 

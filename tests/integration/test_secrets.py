@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from touchpoint import aws
-from touchpoint.local.runtime import LocalRuntime
+from touchpoint_tools.local.runtime import LocalRuntime
 
 from ..conftest import Shop
 

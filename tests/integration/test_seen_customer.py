@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import store
+from touchpoint_tools.local.runtime import LocalRuntime
 
 from ..conftest import Shop, storefront
 

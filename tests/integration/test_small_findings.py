@@ -16,9 +16,9 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
-from touchpoint.local.runtime import LocalRuntime, scheduled_event
-from touchpoint.local.sendgrid_stub import SendGridStub
 from touchpoint.profiles import store
+from touchpoint_tools.local.runtime import LocalRuntime, scheduled_event
+from touchpoint_tools.local.sendgrid_stub import SendGridStub
 
 from ..conftest import SECRET, Shop
 

@@ -9,9 +9,9 @@ import json
 import pytest
 
 from touchpoint.cors import OriginError, parse_origins
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import store
-from touchpoint.sim import payloads
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.sim import payloads
 
 from ..conftest import WRITE_KEY
 

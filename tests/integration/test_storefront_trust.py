@@ -8,10 +8,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import store
-from touchpoint.sim import payloads
 from touchpoint.sources.storefront import user_hash
+from touchpoint_tools.local.runtime import LocalRuntime
+from touchpoint_tools.sim import payloads
 
 from ..conftest import IDENTITY_SECRET, WRITE_KEY, Shop
 

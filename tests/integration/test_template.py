@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from touchpoint.local.template import load
+from touchpoint_tools.local.template import load
 
 from ..conftest import ROOT
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from touchpoint.catalog import store as catalog
-from touchpoint.local.runtime import LocalRuntime
 from touchpoint.profiles import store
+from touchpoint_tools.local.runtime import LocalRuntime
 
 from ..conftest import SECRET, Shop
 from .test_catalog import post_shopify, shopify_product

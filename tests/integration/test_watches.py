@@ -15,7 +15,7 @@ from touchpoint import aws
 from touchpoint.archive.record import Archived, Landed
 from touchpoint.catalog import watchers
 from touchpoint.events import Kind, LineItem, TouchpointEvent
-from touchpoint.local.runtime import LocalRuntime, sqs_record
+from touchpoint_tools.local.runtime import LocalRuntime, sqs_record
 
 from ..conftest import storefront, table_items
 

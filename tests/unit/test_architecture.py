@@ -59,3 +59,55 @@ def test_a_storefront_functions_first_request_imports_no_phone_template_or_yaml_
     out = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """Every import between our modules, at the top of a file, inside a function or for types."""
+    import touchpoint_tools
+
+    roots = [Path(touchpoint.decide.__file__).parents[1], Path(touchpoint_tools.__file__).parent]
+    files = {}
+    for root in roots:
+        for path in root.rglob("*.py"):
+            name = ".".join(path.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__")
+            files[name] = path
+    graph: dict[str, set[str]] = {name: set() for name in files}
+    for name, path in files.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            else:
+                continue
+            for target in targets:
+                while target and target not in files:
+                    target = target.rpartition(".")[0]
+                if target and target != name and not name.startswith(target + "."):
+                    graph[name].add(target)
+    return graph
+
+
+def _loop_from(graph: dict[str, set[str]], start: str) -> list[str] | None:
+    path, seen = [start], set()
+
+    def walk(node: str) -> list[str] | None:
+        for nxt in sorted(graph[node]):
+            if nxt == start:
+                return [*path, start]
+            if nxt not in seen:
+                seen.add(nxt)
+                path.append(nxt)
+                found = walk(nxt)
+                if found:
+                    return found
+                path.pop()
+        return None
+
+    return walk(start)
+
+
+def test_the_import_graph_has_no_loops() -> None:
+    graph = _module_graph()
+    loops = [loop for name in sorted(graph) if (loop := _loop_from(graph, name))]
+    assert not loops, "import loop: " + " -> ".join(loops[0])

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from touchpoint import cli, config
-from touchpoint.backtest import engine, memory, response, run, synthetic
-from touchpoint.decide import playbook as playbooks
+from touchpoint.playbook import loading
+from touchpoint_tools import cli
+from touchpoint_tools.backtest import engine, memory, response, run, synthetic
 
 
 @pytest.fixture(scope="module")
 def variant(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = yaml.safe_load(config.DEFAULT_PLAYBOOK.read_text())
+    data = yaml.safe_load(loading.DEFAULT.read_text())
     first = data["flows"]["cart_abandonment"]["steps"][0]
     first.update(id="email_4h", after="4h")
     path = tmp_path_factory.mktemp("variant") / "cart_4h.yaml"
@@ -65,7 +65,7 @@ def test_only_delivered_messages_cause_orders() -> None:
         "order_given_click": {"default": 1.0},
         "email": {**model["response"]["email"], "open": 1.0, "click_given_open": 1.0},
     }
-    playbook = playbooks.load(config.DEFAULT_PLAYBOOK)
+    playbook = loading.load(loading.DEFAULT)
     result = engine.Driver(
         memory.MemoryShop(playbook), response.ResponseModel(generous, 9), start + timedelta(days=14)
     ).run(engine.arrivals(synthetic.stream(shop, 600)))

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from touchpoint import cli
+from touchpoint_tools import cli
 
 
 def _subcommands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -8,15 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from touchpoint import config
 from touchpoint.decide import Action, Decision, MessageView, Playbook, Profile, Status, decide, recheck
 from touchpoint.decide.model import ConsentRecord
 from touchpoint.events import Checkout, Consent, Identity, Kind, LineItem, Order, Ticket, TouchpointEvent
-from touchpoint.playbook_in_use import current_playbook
+from touchpoint.playbook import loading
+from touchpoint.playbook.loading import current_playbook
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 PLAYBOOK = current_playbook()
-PLAYBOOK_PATH = config.playbook_path()
+PLAYBOOK_PATH = loading.playbook_path()
 SUBSCRIBED = ConsentRecord(state="subscribed", at=NOW - timedelta(days=30), source="test")
 
 
@@ -337,8 +337,8 @@ def test_loyal_full_price_buyers_get_no_discount() -> None:
 
 def test_recommendations_exclude_purchased_and_unavailable() -> None:
     from touchpoint.decide import affinity
-    from touchpoint.decide.playbook import Catalog
     from touchpoint.decide.products import recommend
+    from touchpoint.playbook.model import Catalog
 
     scores = {f"p:{p}": affinity.stored_weight(w, NOW) for p, w in (("a", 5), ("b", 3), ("c", 1), ("d", 4))}
     p = profile(affinity=scores, purchased=frozenset({"a"}))
@@ -460,7 +460,7 @@ def test_a_customer_who_ignores_email_gets_the_fallback_channel() -> None:
 
 
 def test_sms_only_for_carts_worth_its_cost_when_configured() -> None:
-    from touchpoint.decide.playbook import Costs
+    from touchpoint.playbook.model import Costs
 
     book = PLAYBOOK.model_copy(update={"costs": Costs(sms_min_cart_value=20)})
     p = profile(
@@ -488,7 +488,7 @@ def test_sms_only_for_carts_worth_its_cost_when_configured() -> None:
 
 
 def test_send_hour_personal_first_then_population() -> None:
-    from touchpoint.decide.playbook import Timing
+    from touchpoint.playbook.model import Timing
 
     book = PLAYBOOK.model_copy(update={"timing": Timing(population_send_hour_utc=14)})
     learned = profile(engagement_hours={17: 4})
@@ -543,7 +543,7 @@ def test_an_older_checkout_delivered_late_never_supersedes_a_newer_one() -> None
 
 
 def test_by_default_a_flow_is_not_reentered_while_a_run_is_pending() -> None:
-    from touchpoint.decide.playbook import parse
+    from touchpoint.playbook.loading import parse
 
     text = (PLAYBOOK_PATH.read_text()).replace(
         "    reentry: supersede         # a newer checkout", "    # was"
@@ -583,7 +583,7 @@ def test_smart_sending_skips_a_reminder_within_16_hours_of_another_marketing_ema
 
 
 def test_smart_sending_defers_a_step_that_asks_for_it_and_exempts_transactional_ones() -> None:
-    from touchpoint.decide.playbook import Step
+    from touchpoint.playbook.model import Step
 
     deferring = PLAYBOOK.model_copy(deep=True)
     flow = deferring.flows["cart_abandonment"]

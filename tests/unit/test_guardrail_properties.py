@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from touchpoint.decide import Action, MessageView, Profile, Status, decide, recheck
 from touchpoint.decide.model import ConsentRecord
 from touchpoint.events import Checkout, Kind, TouchpointEvent
-from touchpoint.playbook_in_use import current_playbook
+from touchpoint.playbook.loading import current_playbook
 
 PLAYBOOK = current_playbook()
 ZONES = [None, "America/New_York", "Europe/Berlin", "Asia/Tokyo", "Pacific/Auckland", "Not/AZone"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from touchpoint.measure.intervals import difference, mean_difference, wilson
+from touchpoint_tools.measure.intervals import difference, mean_difference, wilson
 
 
 @pytest.mark.parametrize(

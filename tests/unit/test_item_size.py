@@ -1,6 +1,6 @@
 """DynamoDB's billing of index writes, as the bench counts them."""
 
-from touchpoint.measure.item_size import index_write_units
+from touchpoint_tools.measure.item_size import index_write_units
 
 KEYS = ("due_pk", "due_sk")
 DUE = {"pk": "C#1", "due_pk": "DUE#3", "due_sk": "2026-12-04T10:00:00#m"}

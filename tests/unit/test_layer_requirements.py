@@ -1,5 +1,6 @@
-"""The Lambda layer's requirements cover every third-party import the functions can reach, and
-carry nothing that only the laptop needs (moto, matplotlib)."""
+"""The Lambda layer is the touchpoint package whole: every module in it is one a function can
+reach, none reaches the laptop package, and its requirements cover every third-party import
+while carrying nothing that only the laptop needs (moto, matplotlib)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "shared" / "touchpoint"
 sys.path.insert(0, str(ROOT / "shared"))
-from build_layer import LOCAL_ONLY, TARGET, deployed_files  # noqa: E402
+from build_layer import TARGET, deployed_files  # noqa: E402
 
 IMPORT_TO_DIST = {
     "aws_lambda_powertools": "aws-lambda-powertools",
@@ -42,8 +43,7 @@ def _imports(path: Path) -> set[str]:
 
 
 def _deployed_modules() -> list[Path]:
-    shared = [p for p in PACKAGE.rglob("*.py") if p.relative_to(PACKAGE).parts[0] not in LOCAL_ONLY]
-    return [*shared, *(ROOT / "functions").rglob("*.py")]
+    return [*PACKAGE.rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
 
 
 def _requirements() -> set[str]:
@@ -76,25 +76,45 @@ def test_every_layer_requirement_is_pinned() -> None:
     assert not unpinned, f"constraints.txt lacks {sorted(unpinned)}: run `make lock`"
 
 
-def test_the_layer_holds_every_module_a_function_can_import_and_nothing_local() -> None:
-    shipped = {PACKAGE.parent / f for f in deployed_files()}
-    assert not {f for f in shipped if f.relative_to(PACKAGE).parts[0] in LOCAL_ONLY}
+def _touchpoint_imports(module: Path) -> set[Path]:
+    """The package's modules one file imports, at its top or inside a function."""
     reached = set()
-    for module in _deployed_modules():
-        tree = ast.parse(module.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("touchpoint"):
-                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
-            elif isinstance(node, ast.Import):
-                names = [a.name for a in node.names if a.name.startswith("touchpoint")]
-            else:
-                continue
-            for name in names:
-                path = PACKAGE.parent / name.replace(".", "/")
-                found = [p for p in (path.with_suffix(".py"), path / "__init__.py") if p.exists()]
-                reached |= set(found)
-    missing = reached - shipped
-    assert not missing, f"deployed code imports modules the layer leaves out: {sorted(map(str, missing))}"
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "touchpoint":
+            names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names if a.name.split(".")[0] == "touchpoint"]
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            for depth in range(1, len(parts) + 1):  # importing a.b.c runs a and a.b first
+                path = PACKAGE.parent.joinpath(*parts[:depth])
+                reached |= {p for p in (path.with_suffix(".py"), path / "__init__.py") if p.exists()}
+    return reached
+
+
+def _reached_from_functions() -> set[Path]:
+    todo = list((ROOT / "functions").rglob("*.py"))
+    reached: set[Path] = set()
+    while todo:
+        for found in _touchpoint_imports(todo.pop()) - reached:
+            reached.add(found)
+            todo.append(found)
+    return reached
+
+
+def test_the_layer_holds_the_runtime_package_whole_and_only_what_functions_reach() -> None:
+    shipped = {PACKAGE.parent / f for f in deployed_files()}
+    modules = set(PACKAGE.rglob("*.py"))
+    assert modules <= shipped
+    unreached = modules - _reached_from_functions()
+    assert not unreached, f"no function imports {sorted(str(p.relative_to(ROOT)) for p in unreached)}"
+
+
+def test_the_runtime_package_never_imports_the_laptop_package() -> None:
+    for module in PACKAGE.rglob("*.py"):
+        assert "touchpoint_tools" not in _imports(module), module
 
 
 def test_the_layer_is_built_for_the_functions_runtime() -> None:

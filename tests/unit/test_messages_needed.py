@@ -14,7 +14,7 @@ from touchpoint.decide import MessageView, Profile, looks_at_messages
 from touchpoint.decide.engine import Situation, stop_what_the_event_ends, triggered_flows
 from touchpoint.decide.model import ConsentRecord
 from touchpoint.events import Checkout, Consent, Kind, LineItem, Order, Ticket, TouchpointEvent
-from touchpoint.playbook_in_use import current_playbook
+from touchpoint.playbook.loading import current_playbook
 
 PLAYBOOK = current_playbook()
 NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)

@@ -4,12 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from touchpoint import config
-from touchpoint.decide.playbook import PlaybookError, load, parse, parse_duration
+from touchpoint.playbook import loading
+from touchpoint.playbook.loading import load, parse
+from touchpoint.playbook.model import PlaybookError, parse_duration
 
 
 def test_default_playbook_loads_with_every_flow() -> None:
-    playbook = load(config.playbook_path())
+    playbook = load(loading.playbook_path())
     assert {"cart_abandonment", "post_purchase", "winback", "support_survey", "service_recovery"} <= set(
         playbook.flows
     )

@@ -1,4 +1,4 @@
-"""The record that lets a cold start skip the template check (content/checked.py): it holds only
+"""The record that lets a cold start skip the template check (playbook/record.py): it holds only
 for the exact playbook, templates and checking code it was written for."""
 
 from __future__ import annotations
@@ -8,25 +8,26 @@ from pathlib import Path
 
 import pytest
 
-from touchpoint import config
-from touchpoint.content import checked
-from touchpoint.decide.playbook import PlaybookError, check, load
+from touchpoint.playbook import loading
+from touchpoint.playbook import record as checked
+from touchpoint.playbook.loading import check, load
+from touchpoint.playbook.model import PlaybookError
 
-PACKAGED = config.DEFAULT_PLAYBOOK.parent
+PACKAGED = loading.DEFAULT.parent
 
 
 def test_the_packaged_playbooks_record_is_current() -> None:
-    text = config.DEFAULT_PLAYBOOK.read_text(encoding="utf-8")
-    assert checked.vouched(text, config.DEFAULT_PLAYBOOK), (
+    text = loading.DEFAULT.read_text(encoding="utf-8")
+    assert checked.vouched(text, loading.DEFAULT), (
         "the packaged playbook or its templates changed: after `touchpoint check` passes, "
-        "refresh the record with `python -m touchpoint.content.checked`"
+        "refresh the record with `python -m touchpoint_tools.refresh_record`"
     )
 
 
 def _shop(folder: Path) -> Path:
     """The default playbook with its own copy of the cart reminder's text template."""
     playbook = folder / "shop.yaml"
-    shutil.copy(config.DEFAULT_PLAYBOOK, playbook)
+    shutil.copy(loading.DEFAULT, playbook)
     (folder / "templates").mkdir()
     shutil.copy(PACKAGED / "templates" / "cart_reminder.txt", folder / "templates" / "cart_reminder.txt")
     return playbook

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from touchpoint.events import Checkout, Kind, LineItem, Order, TouchpointEvent
-from touchpoint.measure.item_size import item_size
 from touchpoint.profiles import bounds, changes
+from touchpoint_tools.measure.item_size import item_size
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 CUSTOMER = "c-bounded"

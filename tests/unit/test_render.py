@@ -8,8 +8,7 @@ from decimal import Decimal
 from touchpoint.catalog.model import Product
 from touchpoint.content.render import Message, render
 from touchpoint.decide import Profile
-from touchpoint.decide.playbook import parse
-from touchpoint.playbook_in_use import current_playbook
+from touchpoint.playbook.loading import current_playbook, parse
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 HAT = Product(

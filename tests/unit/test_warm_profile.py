@@ -42,7 +42,7 @@ def test_a_standard_library_chain_is_charged_to_the_libraries_at_its_top_by_thei
 
 def test_the_local_runtime_and_the_bench_are_not_counted_as_ours() -> None:
     assert warm_profile.library(BENCH[0]) == warm_profile.BENCH
-    assert warm_profile.library("/repo/shared/touchpoint/local/runtime.py") == warm_profile.BENCH
+    assert warm_profile.library("/repo/tools/touchpoint_tools/local/runtime.py") == warm_profile.BENCH
     assert warm_profile.library(OURS[0]) == "touchpoint"
     assert warm_profile.library("/v/site-packages/jmespath/parser.py") == "botocore"
     assert warm_profile.library(DUMPS[0]) is None

@@ -8,13 +8,13 @@ minute old, in the same BatchGetItem as the recommendations the cache lacks.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, Generic, TypeVar
 
+from touchpoint import settings
+
 Value = TypeVar("Value")
-DEFAULT_SECONDS = 60.0
 MAX_ENTRIES = 5000  # a bound on memory: the cache starts over when it is full
 
 
@@ -28,7 +28,7 @@ def forget() -> None:
 
 
 def seconds() -> float:
-    return float(os.environ.get("CATALOG_CACHE_SECONDS", DEFAULT_SECONDS))
+    return float(settings.get("CATALOG_CACHE_SECONDS"))
 
 
 class Expiring(Generic[Value]):

@@ -13,7 +13,7 @@ from touchpoint.catalog import store, watchers
 from touchpoint.catalog.model import InventoryLevel, Product
 from touchpoint.errors import Ignored
 from touchpoint.events import Identity, Kind, LineItem, TouchpointEvent
-from touchpoint.playbook_in_use import current_playbook
+from touchpoint.playbook.loading import current_playbook
 
 
 def signal(before: Product | None, after: Product | None, drop_share: float) -> Kind | None:

@@ -10,5 +10,5 @@ class DeliveryError(Exception):
         super().__init__(message)
         self.retryable = retryable
         # the request may have reached the provider (it timed out after sending): never resend
-        # blindly; the provider's own events tell what happened (plan/reconcile.py)
+        # blindly; the provider's own events tell what happened (sending/reconcile.py)
         self.unknown = unknown

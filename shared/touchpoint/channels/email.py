@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.error import URLError
 
-from touchpoint import config
+from touchpoint import config, settings
 from touchpoint.channels import DeliveryError
 from touchpoint.content.render import Rendered
 
-TIMEOUT_SECONDS = 10
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
 
 
@@ -56,7 +55,7 @@ def send(body: dict[str, Any]) -> str:
     client = SendGridAPIClient(
         api_key=config.secret("SENDGRID_API_KEY", "SG.local"), host=config.sendgrid_host()
     )
-    timeout = float(config.env("SENDGRID_TIMEOUT_SECONDS", str(TIMEOUT_SECONDS)))
+    timeout = float(settings.get("SENDGRID_TIMEOUT_SECONDS"))
     client.client.timeout = timeout
     try:
         response = client.send(body)

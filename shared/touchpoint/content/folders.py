@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PACKAGED = Path(__file__).resolve().parents[1] / "decide" / "templates"
+PACKAGED = Path(__file__).resolve().parents[1] / "playbook" / "templates"
 
 
 def template_dirs(playbook_path: Path | None) -> tuple[Path, ...]:

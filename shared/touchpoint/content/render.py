@@ -19,8 +19,8 @@ from touchpoint.content import links
 from touchpoint.content.environment import environment, is_legacy, legacy_to_jinja, render_bounded
 from touchpoint.content.folders import template_dirs
 from touchpoint.decide.model import Profile
-from touchpoint.decide.playbook import Brand, Playbook
 from touchpoint.invisible import visible
+from touchpoint.playbook.model import Brand, Playbook
 
 MAX_RECOMMENDATIONS = 4
 

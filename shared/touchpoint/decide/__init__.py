@@ -2,7 +2,7 @@
 
 from touchpoint.decide.engine import decide, in_holdout, looks_at_messages, recheck
 from touchpoint.decide.model import Action, Decision, MessageView, Profile, Status, Verdict
-from touchpoint.decide.playbook import Playbook, PlaybookError
+from touchpoint.playbook.model import Playbook, PlaybookError
 
 __all__ = [
     "Action",

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from touchpoint.decide.guardrails import channel_blocker, ignores
 from touchpoint.decide.model import Profile
-from touchpoint.decide.playbook import Flow, Step
+from touchpoint.playbook.model import Flow, Step
 
 
 @dataclass(frozen=True)

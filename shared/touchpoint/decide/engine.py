@@ -18,10 +18,10 @@ from touchpoint.decide.channel_choice import choose_channel
 from touchpoint.decide.guardrails import in_holdout
 from touchpoint.decide.model import OPEN_STATUSES, Action, Decision, MessageView, Profile, Status, Verdict
 from touchpoint.decide.offers import offer_for
-from touchpoint.decide.playbook import Flow, Playbook, Step
 from touchpoint.decide.products import recommend
 from touchpoint.decide.scheduling import plan_time
 from touchpoint.identity import stable_bucket
+from touchpoint.playbook.model import Flow, Playbook, Step
 
 if TYPE_CHECKING:  # types only: the event models stay off the Sender's start
     from touchpoint.events import TouchpointEvent

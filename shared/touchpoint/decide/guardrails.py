@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from touchpoint.decide.model import MessageView, Profile, Status
-from touchpoint.decide.playbook import Flow, Playbook, Step
 from touchpoint.decide.timing import next_allowed
 from touchpoint.identity import stable_bucket
+from touchpoint.playbook.model import Flow, Playbook, Step
 
 if TYPE_CHECKING:  # types only: the event models stay off the Sender's start
     from touchpoint.events import TouchpointEvent

@@ -22,13 +22,13 @@ class Status(StrEnum):
     PLANNED = "planned"
     QUEUED = "queued"  # transient: a send failed and waits for the queue to bring it back
     SENDING = "sending"  # transient: the Sender is calling the channel
-    UNKNOWN = "unknown"  # transient: the provider may have it; its events settle it (plan/reconcile.py)
+    UNKNOWN = "unknown"  # transient: the provider may have it; its events settle it (sending/reconcile.py)
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
     SUPPRESSED = "suppressed"
     HOLDOUT = "holdout"
-    SHADOW = "shadow"  # decided and rendered in shadow mode (plan/modes.py): never sent
+    SHADOW = "shadow"  # decided and rendered in shadow mode (sending/modes.py): never sent
 
 
 # a re-trigger may re-plan these; every other status is settled for good

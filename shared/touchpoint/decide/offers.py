@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from touchpoint.decide.model import Profile
-from touchpoint.decide.playbook import Playbook
+from touchpoint.playbook.model import Playbook
 
 
 def offer_for(

@@ -8,8 +8,8 @@ from typing import Any
 from touchpoint.decide.lifecycle import stage
 from touchpoint.decide.model import Profile
 from touchpoint.decide.offers import onsite_offer
-from touchpoint.decide.playbook import Playbook
 from touchpoint.decide.products import recommend
+from touchpoint.playbook.model import Playbook
 
 
 def named(profile: Profile) -> bool:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from touchpoint.decide import affinity
 from touchpoint.decide.model import Profile
-from touchpoint.decide.playbook import Playbook
+from touchpoint.playbook.model import Playbook
 
 MIN_SCORE = 0.05  # a single view fades below this after about four months
 

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from touchpoint.decide.model import PENDING_STATUSES, Action, Decision, MessageView, Profile, Status
-from touchpoint.decide.playbook import Flow
 from touchpoint.identity import sha256
 from touchpoint.kinds import CATALOG_KINDS, Kind
+from touchpoint.playbook.model import Flow
 
 if TYPE_CHECKING:  # types only: the event models stay off the Sender's start
     from touchpoint.events import TouchpointEvent

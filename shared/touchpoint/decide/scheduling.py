@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from touchpoint.decide import guardrails
 from touchpoint.decide.affinity import best_hour
 from touchpoint.decide.model import Profile
-from touchpoint.decide.playbook import Flow, Playbook, Step
+from touchpoint.playbook.model import Flow, Playbook, Step
 
 BEST_HOUR_MIN_DELAY = timedelta(hours=20)
 BEST_HOUR_WINDOW = timedelta(hours=3)

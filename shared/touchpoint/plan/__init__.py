@@ -1,1 +1,2 @@
-"""Due items: writing decisions as messages, and claiming them when they are due."""
+"""Planning: writing decisions as messages (staging.py) under the keys that find them when they
+fall due (keys.py). Sending them is sending/."""

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from touchpoint.content import links
-from touchpoint.decide.playbook import Playbook
 from touchpoint.errors import Ignored, PayloadError
 from touchpoint.events import Consent, Identity, Kind, Preferences, TouchpointEvent
+from touchpoint.playbook.model import Playbook
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment

@@ -12,9 +12,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from touchpoint import config, pipeline
-from touchpoint.decide import playbook as playbooks
+from touchpoint import pipeline
 from touchpoint.errors import Ignored, SourceError
+from touchpoint.playbook import loading
 from touchpoint.preferences import center
 from touchpoint.profiles import changes, store
 
@@ -99,8 +99,8 @@ def build(metrics: Metrics) -> APIGatewayHttpResolver:
     return app
 
 
-def _playbook() -> playbooks.Playbook:
-    return playbooks.load(config.playbook_path())
+def _playbook() -> loading.Playbook:
+    return loading.current_playbook()
 
 
 def handler() -> Any:

@@ -11,10 +11,9 @@ for four, one read unit) at any history length.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from touchpoint.profiles.changes import Change
+from touchpoint.profiles.change import Change
 
 SET_CAPS = {"viewed": 30, "carted": 20, "purchased": 40}
 # orders: which checkouts were bought (no reminder for them), which orders were cancelled, and

@@ -8,7 +8,6 @@ without a read after the write and without a read-modify-write.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -18,37 +17,10 @@ from touchpoint.decide.model import ConsentRecord, MessageView, Profile
 from touchpoint.identity import normalize_email, normalize_phone
 from touchpoint.kinds import TRACKED_KINDS, Kind
 from touchpoint.profiles import bounds
+from touchpoint.profiles.change import Change
 
 if TYPE_CHECKING:  # types only: the event models stay off the Sender's start
     from touchpoint.events import LineItem, TouchpointEvent
-
-
-@dataclass
-class Change:
-    assign: dict[str, Any] = field(default_factory=dict)
-    assign_if_absent: dict[str, Any] = field(default_factory=dict)
-    add: dict[str, int | set[str]] = field(default_factory=dict)
-    delete: dict[str, set[str]] = field(default_factory=dict)
-    remove: set[str] = field(default_factory=set)
-    # map attribute -> key -> number to add; `map_exists` says whether the map is there
-    # already (ADD to its keys) or not (SET it whole), and the write is conditioned on it
-    map_add: dict[str, dict[str, float]] = field(default_factory=dict)
-    map_set: dict[str, dict[str, Any]] = field(default_factory=dict)  # map attribute -> key -> value
-    map_exists: dict[str, bool] = field(default_factory=dict)
-    # (map attribute, key) pairs that must be absent: the event is not applied yet (recent.py)
-    absent: list[tuple[str, str]] = field(default_factory=list)
-    # set when the write replaces a capped set or map (profiles/bounds.py): the event count it
-    # read, which the write is conditioned on (0: the item had none)
-    expected_event_count: int | None = None
-
-    def add_to_map(self, attr: str, key: str, amount: float, before: dict[str, Any]) -> None:
-        self.map_exists[attr] = bool(before.get(attr))
-        entries = self.map_add.setdefault(attr, {})
-        entries[key] = entries.get(key, 0) + amount
-
-    def set_in_map(self, attr: str, key: str, value: Any, before: dict[str, Any]) -> None:
-        self.map_exists[attr] = bool(before.get(attr))
-        self.map_set.setdefault(attr, {})[key] = value
 
 
 def _iso(value: datetime) -> str:

@@ -12,7 +12,8 @@ from typing import Any
 
 from touchpoint.identity import STRONG_PREFIXES
 from touchpoint.kinds import TRACKED_KINDS
-from touchpoint.profiles.changes import Change, add_set, parse_time
+from touchpoint.profiles.change import Change
+from touchpoint.profiles.changes import add_set, parse_time
 
 SETS = ("viewed", "carted", "purchased", "ordered_checkouts", "cancelled_orders", "open_tickets")
 MAX_ALIASES = 40  # per profile: a merge re-points at most this many in its one transaction (limit 100)

@@ -13,8 +13,7 @@ from touchpoint.plan import keys
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem, customer_pk
 
 if TYPE_CHECKING:
-    from touchpoint.measure.summary import Outcome
-    from touchpoint.profiles.changes import Change
+    from touchpoint.profiles.change import Change
 
 VIEW_FIELDS = tuple(f.name for f in fields(MessageView))
 # what a decision writes onto its message item, besides status, reasons and bookkeeping
@@ -62,27 +61,6 @@ def to_view(item: MessageItem) -> MessageView:
         marketing=bool(item.marketing), reasons=tuple(item.reasons or ()), trigger=item.trigger or ""
     )
     return MessageView(**values)
-
-
-def to_outcome(item: MessageItem, **responses: bool) -> Outcome:
-    """What the report reads of a message; `responses`: opened, clicked... when known."""
-    from touchpoint.measure.summary import Outcome  # the report's (5 ms): off every function's start
-
-    return Outcome(
-        message_id=item.message_id,
-        customer_id=item.customer_id,
-        flow=item.flow,
-        step=item.step,
-        channel=item.channel,
-        status=item.status,
-        reasons=tuple(item.reasons or ()),
-        marketing=bool(item.marketing),
-        due_at=item.due_at,
-        sent_at=item.sent_at,
-        converted_at=item.converted_at,
-        conversion_cents=int(item.conversion_cents or 0),
-        **responses,
-    )
 
 
 def to_item(

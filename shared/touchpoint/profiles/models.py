@@ -169,12 +169,12 @@ class MessageItem(Model):
     conversion_cents = NumberAttribute(null=True)
     attempts = NumberAttribute(null=True)
     error = UnicodeAttribute(null=True)
-    lease_owner = UnicodeAttribute(null=True)  # who holds the latest claim (plan/claims.py)
+    lease_owner = UnicodeAttribute(null=True)  # who holds the latest claim (sending/claims.py)
     # when DynamoDB may delete it (profiles/messages.py, retained_until); none for once-a-lifetime runs
     expires_at = TTLAttribute(null=True)
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
-    paused_since = UTCDateTimeAttribute(null=True)  # first held by a paused stack (plan/modes.py)
+    paused_since = UTCDateTimeAttribute(null=True)  # first held by a paused stack (sending/modes.py)
     due_index = DueIndex()
 
 
@@ -261,7 +261,7 @@ def product_pk(product_id: str) -> str:
 
 class SettingItem(Model):
     """`STACK` / `SEND_MODE`: the stack's sending mode as `touchpoint mode` last set it, with when
-    and from where (plan/modes.py). Absent until first set."""
+    and from where (sending/modes.py). Absent until first set."""
 
     class Meta(_Meta):
         pass

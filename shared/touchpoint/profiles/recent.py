@@ -20,7 +20,7 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from touchpoint.profiles.changes import Change
+    from touchpoint.profiles.change import Change
 
 ATTR = "recent"
 RECENT = 10

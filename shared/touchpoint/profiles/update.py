@@ -7,7 +7,7 @@ from typing import Any
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from touchpoint.profiles.changes import Change
+from touchpoint.profiles.change import Change
 from touchpoint.profiles.models import ProfileItem
 
 

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from touchpoint import config
+from touchpoint import settings
 from touchpoint.sources import SignatureError
 
 
@@ -39,7 +39,7 @@ def check_timestamp(stamp: str, header: str) -> None:
     SIGNATURE_TOLERANCE_SECONDS, default one day (platforms retry with the original
     signature for hours); 0 turns the check off, e.g. for replaying saved samples.
     """
-    tolerance = float(config.env("SIGNATURE_TOLERANCE_SECONDS", "86400"))
+    tolerance = float(settings.get("SIGNATURE_TOLERANCE_SECONDS"))
     if tolerance <= 0:
         return
     try:

@@ -1,0 +1,188 @@
+"""The report as tables: built once, written as Markdown (terminal) and HTML (browser)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from touchpoint_tools.measure.intervals import Estimate
+from touchpoint_tools.measure.summary import (
+    FlowDifference,
+    Outcome,
+    Row,
+    Summary,
+    compare,
+    differing_customers,
+)
+
+METHOD = (
+    "Orders are attributed to the last marketing message sent (or, for the holdout, the last one that would "
+    "have been sent) in the 7 days before the order. Incremental = conversion of sent messages minus "
+    "conversion of held-out ones; its 95% interval is Newcombe's hybrid score interval for a difference of "
+    "two proportions (Wilson intervals for single rates); revenue per recipient uses Welch's normal interval."
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    note: str = ""
+
+
+@dataclass
+class Report:
+    title: str
+    start: datetime
+    end: datetime
+    summaries: dict[str, Summary]
+    facts: list[str] = field(default_factory=list)  # what was replayed, with which model
+    tables: list[Table] = field(default_factory=list)
+    plots: dict[str, str] = field(default_factory=dict)
+    sides: list[tuple[str, list[Outcome], list[Outcome]]] = field(default_factory=list)
+
+
+def pct(e: Estimate) -> str:
+    return f"{100 * e.value:.2f}%"
+
+
+def pct_interval(e: Estimate) -> str:
+    return f"{100 * e.value:+.2f} pp [{100 * e.low:+.2f}, {100 * e.high:+.2f}]"
+
+
+def money_interval(e: Estimate) -> str:
+    if e.low == float("-inf"):
+        return "n/a"
+    return f"{e.value:+.2f} [{e.low:+.2f}, {e.high:+.2f}]"
+
+
+def flow_table(label: str, summary: Summary) -> Table:
+    rows = [_flow_row(r) for r in summary.flows]
+    return Table(
+        f"Per flow ({label})",
+        [
+            "flow",
+            "eligible",
+            "sent",
+            "held out",
+            "suppressed",
+            "cancelled",
+            "opens",
+            "clicks",
+            "orders",
+            "revenue",
+            "conversion",
+            "holdout conversion",
+            "incremental per message",
+            "incremental revenue per recipient",
+            "unsubscribes",
+            "complaints",
+        ],
+        rows,
+        f"{summary.sent} messages to {summary.customers} customers: "
+        f"{summary.per_customer_week:.2f} messages per customer per week.",
+    )
+
+
+def _flow_row(r: Row) -> list[str]:
+    return [
+        r.flow,
+        str(r.eligible),
+        str(r.sent),
+        str(r.held_out),
+        str(sum(r.suppressed.values())),
+        str(r.cancelled),
+        str(r.opens),
+        str(r.clicks),
+        str(r.orders),
+        f"{r.revenue_cents / 100:,.2f}",
+        pct(r.conversion),
+        pct(r.holdout_conversion) if r.held_out else "no holdout",
+        pct_interval(r.incremental) if r.held_out and r.sent else "n/a",
+        money_interval(r.incremental_revenue),
+        str(r.unsubscribes),
+        str(r.complaints),
+    ]
+
+
+def step_table(label: str, summary: Summary) -> Table:
+    rows = [
+        [
+            r.flow,
+            r.step,
+            str(r.eligible),
+            str(r.sent),
+            str(r.held_out),
+            str(r.cancelled),
+            str(r.failed),
+            str(r.planned),
+            ", ".join(f"{reason} {n}" for reason, n in sorted(r.suppressed.items())) or "-",
+            str(r.orders),
+        ]
+        for r in summary.steps
+    ]
+    headers = ["flow", "step", "eligible", "sent", "held out", "cancelled", "failed", "still planned"]
+    return Table(f"Per step ({label})", [*headers, "suppressed by reason", "orders"], rows)
+
+
+def comparison_table(a: str, b: str, differences: list[FlowDifference]) -> Table:
+    rows = [
+        [
+            d.flow,
+            str(d.a.sent),
+            str(d.b.sent),
+            str(d.a.orders),
+            str(d.b.orders),
+            pct(d.a.conversion),
+            pct(d.b.conversion),
+            pct_interval(d.conversion),
+        ]
+        for d in differences
+    ]
+    return Table(
+        f"{b} vs {a}, per flow",
+        [
+            "flow",
+            f"sent {a}",
+            f"sent {b}",
+            f"orders {a}",
+            f"orders {b}",
+            f"conversion {a}",
+            f"conversion {b}",
+            f"difference {b} - {a}",
+        ],
+        rows,
+        "The two runs replay the same shoppers; the interval treats them as independent samples, "
+        "which is conservative.",
+    )
+
+
+def shadow_table(label: str, summary: Summary) -> Table | None:
+    """What a stack in shadow mode would have sent, per flow and step; None when nothing was."""
+    rows = [[r.flow, r.step, str(r.shadow)] for r in summary.steps if r.shadow]
+    if not rows:
+        return None
+    return Table(
+        f"Would have been sent in shadow mode ({label})",
+        ["flow", "step", "would have been sent"],
+        rows,
+        f"{sum(r.shadow for r in summary.flows)} messages were decided and rendered but not sent: "
+        "the stack was in shadow mode (`touchpoint mode live` sends them from then on).",
+    )
+
+
+def assemble(report: Report, outcomes: dict[str, list[Outcome]]) -> Report:
+    for label, summary in report.summaries.items():
+        shadow = shadow_table(label, summary)
+        report.tables += [
+            *([shadow] if shadow else []),
+            flow_table(label, summary),
+            step_table(label, summary),
+        ]
+    labels = list(report.summaries)
+    if len(labels) == 2:
+        a, b = labels
+        report.tables.insert(0, comparison_table(a, b, compare(report.summaries[a], report.summaries[b])))
+        report.sides = differing_customers(outcomes[a], outcomes[b])
+    return report
