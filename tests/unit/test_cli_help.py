@@ -48,6 +48,9 @@ def test_every_contract_command_exists() -> None:
         "connect shopify",
         "connect woocommerce",
         "playbook push",
+        "codes import",
+        "codes status",
+        "mode",
     }
     assert expected <= names
 

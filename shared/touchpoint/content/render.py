@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,16 @@ def money(amount: Any, currency: str, brand: Brand) -> str:
         return format_currency(Decimal(str(amount)), currency or brand.currency, locale=brand.locale)
     except (ValueError, ArithmeticError):
         return ""
+
+
+def _day(when: Any, brand: Brand) -> str:
+    """A unique code's last day, as the shopper reads dates ("8 December 2026", "8. Dezember 2026")."""
+    if not when:
+        return ""
+    from babel.dates import format_date
+
+    at = when if isinstance(when, datetime) else datetime.fromisoformat(str(when))
+    return format_date(at.date(), format="long", locale=brand.locale)
 
 
 def offer_text(offer: dict[str, Any] | None, currency: str, brand: Brand) -> str:
@@ -135,7 +146,11 @@ def message_data(
         "items": items,
         "unavailable_items": [i for i in items if i["available"] is False],
         "recommendations": [_card(p, {}, currency, m, brand) for p in picks[:MAX_RECOMMENDATIONS]],
-        "offer": {"code": offer.get("code", ""), "text": offer_text(offer, currency, brand)}
+        "offer": {
+            "code": offer.get("code", ""),
+            "text": offer_text(offer, currency, brand),
+            "expires": _day(offer.get("expires_at"), brand),
+        }
         if offer
         else None,
         "offer_code": (offer or {}).get("code", ""),

@@ -154,7 +154,7 @@ def plan_step(s: Situation, run: Run, step: Step) -> Decision | None:
         reasons.extend(timing.reasons)
     if blocker:
         reasons.append(blocker)
-    offer, offer_reason = offer_for(step.offer, s.profile, s.playbook)
+    offer, offer_reason = offer_for(step.offer, s.profile, s.playbook, step.when_no_code)
     if offer_reason and blocker is None:
         reasons.append(offer_reason)
     return Decision(

@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from touchpoint.decide.model import Profile
-from touchpoint.playbook.model import Playbook
+from touchpoint.playbook.model import Playbook, parse_duration
 
 
 def offer_for(
-    offer_id: str | None, profile: Profile, playbook: Playbook
+    offer_id: str | None, profile: Profile, playbook: Playbook, when_no_code: str = "wait"
 ) -> tuple[dict[str, Any] | None, str | None]:
     """The offer to attach (or None) and the reason code that explains the choice."""
     if not offer_id:
@@ -22,7 +22,12 @@ def offer_for(
     value = offer.value
     if offer.kind == "percent":
         value = min(value, offer.max_discount_share * 100)
-    return {"id": offer_id, "kind": offer.kind, "value": value, "code": offer.code}, f"offer:{offer_id}"
+    attached: dict[str, Any] = {"id": offer_id, "kind": offer.kind, "value": value, "code": offer.code}
+    if offer.unique:  # the Sender takes its code from the pool (touchpoint/codes.py)
+        valid = parse_duration(offer.valid_for) if offer.valid_for is not None else None
+        attached |= {"unique": True, "when_no_code": when_no_code}
+        attached |= {"valid_days": valid.total_seconds() / 86400} if valid else {}
+    return attached, f"offer:{offer_id}"
 
 
 def onsite_offer(profile: Profile, playbook: Playbook) -> tuple[dict[str, Any] | None, str | None]:

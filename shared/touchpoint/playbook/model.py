@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from touchpoint.kinds import Kind
 
@@ -61,6 +61,9 @@ class Step(Strict):
     # another marketing message went out on the channel within the smart-sending window:
     # skip this one, defer it to the end of the window, or send anyway (transactional content)
     if_recent: Literal["skip", "defer", "send"] = "skip"
+    # the offer is unique and its pool is empty: wait for a code (reason no_code_available), or
+    # send without the offer
+    when_no_code: Literal["wait", "send_without_offer"] = "wait"
 
     @field_validator("after")
     @classmethod
@@ -124,8 +127,26 @@ class Brand(Strict):
 class Offer(Strict):
     kind: Literal["percent", "amount", "free_shipping"]
     value: float = 0
-    code: str
+    code: str = ""  # the one code every shopper gets; none for a unique offer
+    # a single-use code of its own per message, from the offer's pool (touchpoint/codes.py)
+    unique: bool = False
+    valid_for: str | int | None = None  # how long a unique code is good for, from the send (e.g. 14d)
     max_discount_share: float = Field(default=0.2, ge=0, le=1)
+
+    @field_validator("valid_for")
+    @classmethod
+    def _duration(cls, value: str | int | None) -> str | int | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_code_or_unique(self) -> Offer:
+        if not self.unique and not self.code:
+            raise ValueError("an offer needs a code, or unique: true for a code of its own per message")
+        if self.unique and self.code:
+            raise ValueError("a unique offer takes its codes from its pool: leave out code")
+        return self
 
 
 class QuietHours(Strict):
@@ -242,6 +263,13 @@ def reference_problems(playbook: Playbook) -> list[tuple[Loc, str]]:
     first = playbook.incentives.first_order_offer
     if first and first not in playbook.offers:
         problems.append((("incentives", "first_order_offer"), f"unknown offer '{first}'"))
+    elif first and playbook.offers[first].unique:
+        problems.append(
+            (
+                ("incentives", "first_order_offer"),
+                f"offer '{first}' is unique: a page view cannot take a code",
+            )
+        )
     return problems
 
 

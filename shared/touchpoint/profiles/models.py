@@ -175,6 +175,8 @@ class MessageItem(Model):
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
     paused_since = UTCDateTimeAttribute(null=True)  # first held by a paused stack (sending/modes.py)
+    code = UnicodeAttribute(null=True)  # its own single-use discount code (touchpoint/codes.py)
+    code_expires_at = UTCDateTimeAttribute(null=True)
     due_index = DueIndex()
 
 
@@ -273,8 +275,40 @@ class SettingItem(Model):
     changed_by = UnicodeAttribute(null=True)
 
 
+class CodeItem(Model):
+    """`CODE#<code>` / `CODE`: a single-use discount code, in one offer's pool or taken by one
+    message (touchpoint/codes.py). Its key makes a code unique across every pool."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default="CODE")
+    code = UnicodeAttribute()
+    offer = UnicodeAttribute()
+    added_at = UTCDateTimeAttribute()
+    message_id = UnicodeAttribute(null=True)
+    customer_id = UnicodeAttribute(null=True)
+    taken_at = UTCDateTimeAttribute(null=True)
+
+
+class PoolItem(Model):
+    """`POOL#<offer>` / `<code>`: a code still free in the offer's pool (deleted when taken), and
+    `POOLS` / `<offer>`: the pool itself, with how many codes were ever added."""
+
+    class Meta(_Meta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    added_at = UTCDateTimeAttribute(null=True)
+    added = NumberAttribute(null=True)
+
+
 ALL_MODELS: tuple[type[Model], ...] = (
     SettingItem,
+    CodeItem,
+    PoolItem,
     ProfileItem,
     AliasItem,
     EventMarker,

@@ -14,11 +14,13 @@ from touchpoint import aws
 from touchpoint.archive import erasures
 from touchpoint.archive import store as archive
 from touchpoint.catalog import watchers
+from touchpoint.codes import code_pk
 from touchpoint.profiles import store
 from touchpoint.profiles.models import (
     PROFILE_SK,
     WATCH_PREFIX,
     AliasItem,
+    CodeItem,
     MessageItem,
     ProfileItem,
     WatchItem,
@@ -135,6 +137,11 @@ def _delete_messages(messages: list[MessageItem]) -> int:
     with MessageItem.batch_write() as batch:
         for item in messages:
             batch.delete(item)
+    for item in messages:
+        if item.code:  # the code stays taken (never given twice); who had it is forgotten
+            CodeItem(code_pk(item.code)).update(
+                actions=[CodeItem.customer_id.remove(), CodeItem.message_id.set("erased")]
+            )
     return len(messages)
 
 

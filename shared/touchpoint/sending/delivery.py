@@ -18,6 +18,7 @@ from aws_lambda_powertools import Logger
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
+from touchpoint import codes
 from touchpoint.catalog import statistics
 from touchpoint.catalog import store as catalog
 from touchpoint.channels import DeliveryError, email, retargeting, sms
@@ -135,9 +136,25 @@ def _retarget(item: MessageItem, profile: Profile, context: dict[str, Any]) -> s
     return retargeting.send([retargeting.event(item.message_id, item.template, profile, context, created)])
 
 
-def _rendered(item: MessageItem, profile: Profile, playbook: Playbook, now: datetime) -> Rendered:
+SHADOW_CODE = "YOUR-OWN-CODE"  # what a unique offer shows in shadow mode: no code is taken there
+
+
+def _offer(item: MessageItem, shadow: bool) -> dict[str, Any] | None:
+    """The offer as it goes out: a unique one with the message's own code (or a stand-in in shadow
+    mode), none when its code could not be had and the step sends without it."""
+    offer = store.plain(item.offer)
+    if not offer or not offer.get("unique"):
+        return offer
+    if item.code:
+        return {**offer, "code": item.code, "expires_at": item.code_expires_at}
+    return {**offer, "code": SHADOW_CODE} if shadow else None
+
+
+def _rendered(
+    item: MessageItem, profile: Profile, playbook: Playbook, now: datetime, shadow: bool = False
+) -> Rendered:
     context = store.plain(item.context) or {}
-    context["offer"] = store.plain(item.offer)
+    context["offer"] = _offer(item, shadow)
     message = Message(item.message_id, item.customer_id, item.flow, item.step, item.channel, item.template)
     return rendered_for(message, profile, context, playbook, now)
 
@@ -230,6 +247,23 @@ def _held(item: MessageItem, until: datetime, reasons: list[str], now: datetime,
 
 
 NOT_READY_RETRY = timedelta(hours=1)
+NO_CODE = "no_code_available"
+
+
+def _code(item: MessageItem, now: datetime) -> str | None:
+    """A unique offer's code for this message (touchpoint/codes.py). None when it has one or needs
+    none; else the pool is empty, and the step says: wait (the reason to hold it with), or go
+    without the offer (recorded among its reasons)."""
+    offer = store.plain(item.offer) or {}
+    if not offer.get("unique"):
+        return None
+    days = offer.get("valid_days")
+    if codes.take(item, str(offer["id"]), timedelta(days=float(days)) if days else None, now):
+        return None
+    if offer.get("when_no_code") == "send_without_offer":
+        item.reasons = [*(item.reasons or ()), f"offer_dropped:{NO_CODE}"]
+        return None
+    return NO_CODE
 
 
 def _not_ready(item: MessageItem, reason: str, error: str, now: datetime) -> str:
@@ -337,11 +371,12 @@ def _shadow(
     item: MessageItem, profile: Profile, playbook: Playbook, blocked: str | None, now: datetime
 ) -> str:
     """Shadow mode: rendered as it would be sent (a template that cannot render is held, as in
-    live mode), then recorded as `shadow`; no channel is called. One that live mode would hold
-    (no link key yet, the example brand) is recorded with that reason, unrendered."""
+    live mode), then recorded as `shadow`; no channel is called and no unique code is taken. One
+    that live mode would hold (no link key yet, the example brand) is recorded with that reason,
+    unrendered."""
     if item.channel != "retargeting" and not blocked:
         try:
-            _rendered(item, profile, playbook, now)
+            _rendered(item, profile, playbook, now, shadow=True)
         except RenderError as exc:
             return _not_ready(item, "render_error", str(exc), now)
     held = [f"would_hold_{blocked}"] if blocked else []
@@ -376,6 +411,9 @@ def deliver(
         return _shadow(item, profile, playbook, blocked, now)
     if blocked:
         return _not_ready(item, blocked, "", now)
+    waiting = _code(item, now)
+    if waiting:
+        return _not_ready(item, waiting, "", now)
     try:
         provider_id = _provider_call(item, profile, playbook, now)
     except RenderError as exc:

@@ -1,7 +1,7 @@
 """The `touchpoint` command. One module per group of commands, each adding its own to the parser:
 local.py (serve, invoke, dispatch, demo), customers.py (profile, messages, export, forget,
 preview), operate.py (check, playbook push, mode, catalog, dlq, outbox), history.py (backtest,
-report, archive), connect.py (shop platforms). context.py holds
+report, archive), codes.py (discount code pools), connect.py (shop platforms). context.py holds
 what a run is given; options.py how commands are declared."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from contextlib import redirect_stdout
 from typing import NoReturn
 
 from touchpoint.errors import UserError
-from touchpoint_tools.cli import connect, customers, history, local, operate
+from touchpoint_tools.cli import codes, connect, customers, history, local, operate
 from touchpoint_tools.cli.context import Context
 from touchpoint_tools.cli.options import COMMON, joined_times
 
-GROUPS = (local, customers, operate, history, connect)
+GROUPS = (local, customers, operate, codes, history, connect)
 
 
 def parser() -> argparse.ArgumentParser:

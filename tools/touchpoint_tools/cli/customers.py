@@ -61,7 +61,7 @@ def _message_line(m: Any) -> dict[str, Any]:
         "error": m.error,  # what the provider or renderer said, for a failed message
         "flow": m.flow,
         "step": m.step,
-        **({"code": m.code, "code_expires_at": m.code_expires_at} if getattr(m, "code", None) else {}),
+        **({"code": m.code, "code_expires_at": m.code_expires_at} if m.code else {}),
     }
 
 
