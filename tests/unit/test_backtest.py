@@ -69,11 +69,13 @@ def test_only_delivered_messages_cause_orders() -> None:
     result = engine.Driver(
         memory.MemoryShop(playbook), response.ResponseModel(generous, 9), start + timedelta(days=14)
     ).run(engine.arrivals(synthetic.stream(shop, 600)))
-    by_id = {m.message_id: m for m in result.messages}
-    caused = [by_id[o.caused_by] for o in result.orders if o.caused_by]
+    by_id = {(m.customer_id, m.message_id): m for m in result.messages}
+    caused = [by_id[(o.customer_id, o.caused_by)] for o in result.orders if o.caused_by]
     assert caused, "a model where every delivered e-mail is clicked and ordered from must cause orders"
     assert all(m.status == "sent" and m.marketing for m in caused)
-    assert not any(result.effects.get(m.message_id) for m in result.messages if m.status == "holdout")
+    assert not any(
+        result.effects.get((m.customer_id, m.message_id)) for m in result.messages if m.status == "holdout"
+    )
 
 
 def test_an_events_file_replays_like_the_archive_exports_it(tmp_path: Path) -> None:

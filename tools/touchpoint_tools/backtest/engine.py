@@ -44,7 +44,8 @@ class Replay:
     """What happened: every message, what each delivered one caused, and every order."""
 
     messages: list[MessageItem] = field(default_factory=list)
-    effects: dict[str, Effect] = field(default_factory=dict)
+    # by (customer, message): message ids are unique per customer only (a day's browse run has one id)
+    effects: dict[tuple[str, str], Effect] = field(default_factory=dict)
     orders: list[OrderSeen] = field(default_factory=list)
     customers: set[str] = field(default_factory=set)
     events: int = 0
@@ -114,7 +115,7 @@ class Driver:
         self._last_tick = now
         for send in self.shop.dispatch(now):
             effect = self._respond(send)
-            self.result.effects[send.message_id] = effect
+            self.result.effects[(send.customer_id, send.message_id)] = effect
             for event in effect.events:
                 self._seq += 1
                 heapq.heappush(self._feedback, (event.occurred_at, self._seq, event))

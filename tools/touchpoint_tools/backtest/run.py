@@ -183,7 +183,7 @@ def replay_one(
 def outcomes_of(result: engine.Replay) -> list[Outcome]:
     found = []
     for item in result.messages:
-        effect = result.effects.get(item.message_id)
+        effect = result.effects.get((item.customer_id, item.message_id))
         responses = (
             {
                 "opened": effect.opened,
