@@ -569,17 +569,84 @@ def _sent(channel: str, at: datetime, marketing: bool = True) -> MessageView:
     )
 
 
-def test_smart_sending_skips_a_reminder_within_16_hours_of_another_marketing_email() -> None:
-    p = profile(messages=(_sent("email", NOW - timedelta(hours=10)),))
-    steps = by_step(decide(p, checkout_event(), PLAYBOOK, NOW))
-    assert (
-        steps["email_1h"].action == Action.SUPPRESS and steps["email_1h"].reasons[-1] == "smart_sending:email"
+COLLIDING = """
+version: 1
+holdout: {share: 0}
+smart_sending: {email: 16h}
+flows:
+  cart:
+    trigger: checkout_updated
+    steps:
+      - {id: first, after: 1h, channel: email, template: t}
+      - {id: second, after: 24h, channel: email, template: t}
+  browse:
+    trigger: product_viewed
+    steps:
+      - {id: only, after: 4h, channel: email, template: t}
+  quick:
+    trigger: checkout_updated
+    priority: 40
+    steps:
+      - {id: soon, after: 1h, channel: email, template: t}
+      - {id: next, after: 3h, channel: email, template: t}
+templates:
+  t: {subject: "Hi", body: "Hello"}
+"""
+
+
+def _colliding() -> Playbook:
+    from touchpoint.playbook.loading import parse
+
+    return parse(COLLIDING, "colliding.yaml")
+
+
+def _mail_from(flow: str, at: datetime) -> MessageView:
+    return MessageView(f"prev-{flow}", flow, "x", "sent", "email", "t", at, sent_at=at)
+
+
+def test_a_higher_priority_flow_goes_inside_a_lower_ones_smart_sending_window() -> None:
+    """A browse mail 50 minutes ago does not hold back the cart reminder, the more valuable one."""
+    playbook = _colliding()
+    p = profile(messages=(_mail_from("browse", NOW - timedelta(minutes=50)),))
+    first = by_step(decide(p, checkout_event(), playbook, NOW))["first"]
+    assert first.action == Action.SCHEDULE and first.due_at == NOW + timedelta(hours=1)
+    assert "priority_over:browse" in first.reasons
+    message = MessageView("m", "cart", "first", "queued", "email", "t", NOW)
+    assert recheck(p, message, NOW - timedelta(hours=1), playbook, NOW).send
+
+
+def test_an_outranked_step_waits_for_the_window_while_it_is_still_relevant() -> None:
+    playbook = _colliding()
+    last = NOW - timedelta(hours=10)
+    p = profile(messages=(_mail_from("cart", last),))  # the same priority: the earlier one keeps the window
+    first = by_step(decide(p, checkout_event(token="t2"), playbook, NOW))["first"]
+    assert first.action == Action.SCHEDULE and first.due_at == last + timedelta(hours=16)
+    assert first.reasons[-2:] == ("lost_to:cart", "smart_sending_deferred:email")
+    browse = MessageView("b", "browse", "only", "queued", "email", "t", NOW)
+    verdict = recheck(p, browse, NOW - timedelta(hours=4), playbook, NOW)  # the last step: a day to spare
+    assert not verdict.send and verdict.retry_at == last + timedelta(hours=16)
+    assert verdict.reasons[-2:] == ("lost_to:cart", "smart_sending_deferred:email")
+
+
+def test_a_step_that_says_skip_is_skipped_even_while_relevant() -> None:
+    playbook = _colliding()
+    flow = playbook.flows["browse"]
+    playbook.flows["browse"] = flow.model_copy(
+        update={"steps": [flow.steps[0].model_copy(update={"if_recent": "skip"})]}
     )
-    assert steps["email_24h"].action == Action.SCHEDULE  # 34 h after the last one: outside the window
-    message = MessageView("m", "cart_abandonment", "email_24h", "queued", "email", "cart_offer", NOW)
-    verdict = recheck(p, message, NOW - timedelta(hours=1), PLAYBOOK, NOW)
+    p = profile(messages=(_mail_from("cart", NOW - timedelta(hours=10)),))
+    browse = MessageView("b", "browse", "only", "queued", "email", "t", NOW)
+    verdict = recheck(p, browse, NOW - timedelta(hours=4), playbook, NOW)
+    assert not verdict.send and verdict.reasons[-2:] == ("lost_to:cart", "smart_sending:email")
+
+
+def test_an_outranked_step_that_would_come_after_its_next_step_is_skipped_naming_the_winner() -> None:
+    playbook = _colliding()
+    p = profile(messages=(_mail_from("cart", NOW - timedelta(hours=1)),))
+    soon = MessageView("q", "quick", "soon", "queued", "email", "t", NOW)
+    verdict = recheck(p, soon, NOW - timedelta(hours=1), playbook, NOW)  # the window ends after `next`
     assert not verdict.send and verdict.status == Status.SUPPRESSED
-    assert verdict.reasons[-1] == "smart_sending:email"
+    assert verdict.reasons[-2:] == ("lost_to:cart", "smart_sending:email")
 
 
 def test_smart_sending_defers_a_step_that_asks_for_it_and_exempts_transactional_ones() -> None:
@@ -591,7 +658,7 @@ def test_smart_sending_defers_a_step_that_asks_for_it_and_exempts_transactional_
     deferring.flows["cart_abandonment"] = flow.model_copy(update={"steps": steps})
     assert isinstance(steps[0], Step)
     last = NOW - timedelta(hours=10)
-    p = profile(messages=(_sent("email", last),))
+    p = profile(messages=(_mail_from("cart_abandonment", last),))
     email = by_step(decide(p, checkout_event(), deferring, NOW))["email_1h"]
     assert email.action == Action.SCHEDULE and email.due_at == last + timedelta(hours=16)
     assert "smart_sending_deferred:email" in email.reasons

@@ -218,7 +218,9 @@ def recheck(
     message, switched, blocker = _send_channel(flow, step, profile, message)
     if blocker:
         return _stop(message, blocker)
-    verdict = _send_time_guardrails(flow, step, profile, message, playbook, now)
+    verdict = _send_time_guardrails(
+        guardrails.Collision(flow, step, trigger_at), profile, message, playbook, now
+    )
     if verdict is not None:
         return verdict
     if in_holdout(profile.customer_id, playbook):
@@ -259,7 +261,7 @@ def _send_channel(
 
 
 def _send_time_guardrails(
-    flow: Flow, step: Step | None, profile: Profile, message: MessageView, playbook: Playbook, now: datetime
+    asking: guardrails.Collision, profile: Profile, message: MessageView, playbook: Playbook, now: datetime
 ) -> Verdict | None:
     """Open tickets, frequency caps, smart sending and quiet hours: a verdict when one applies."""
     channel, mid = message.channel, message.message_id
@@ -272,8 +274,8 @@ def _send_time_guardrails(
         return _stop(message, chosen)
     if message.marketing and guardrails.frequency_capped(profile, channel, playbook, now, mid):
         return _stop(message, f"frequency_cap:{channel}")
-    if message.marketing and not guardrails.exempt_from_smart_sending(flow, step):
-        timing = guardrails.smart_sending(profile, channel, step, playbook, now, mid)
+    if message.marketing and not guardrails.exempt_from_smart_sending(asking.flow, asking.step):
+        timing = guardrails.smart_sending(profile, channel, asking, playbook, now, mid)
         if timing.blocker or timing.at != now:
             return _hold_or_stop(message, timing)
     timing = guardrails.quiet_hours(profile, channel, playbook, now)
@@ -284,5 +286,7 @@ def _send_time_guardrails(
 
 def _hold_or_stop(message: MessageView, timing: guardrails.Timing) -> Verdict:
     if timing.blocker:
-        return _stop(message, timing.blocker)
-    return Verdict(send=False, reasons=(*message.reasons, timing.reason or "deferred"), retry_at=timing.at)
+        return Verdict(send=False, reasons=(*message.reasons, *timing.story), status=Status.SUPPRESSED)
+    return Verdict(
+        send=False, reasons=(*message.reasons, *(timing.story or ("deferred",))), retry_at=timing.at
+    )

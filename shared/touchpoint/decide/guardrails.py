@@ -99,25 +99,76 @@ class Timing:
     at: datetime
     blocker: str | None = None
     reason: str | None = None  # why `at` moved, for the message's story
+    winner: str | None = None  # the flow whose message made this one wait or go (smart sending)
+
+    @property
+    def story(self) -> tuple[str, ...]:
+        """The reasons to record: who won a collision, then what it did to this message."""
+        lost = (f"lost_to:{self.winner}",) if self.winner and self.reason != "priority" else ()
+        won = (f"priority_over:{self.winner}",) if self.winner and self.reason == "priority" else ()
+        moved = (self.reason,) if self.reason and self.reason != "priority" else ()
+        return (*won, *lost, *moved, *((self.blocker,) if self.blocker else ()))
 
 
 def exempt_from_smart_sending(flow: Flow, step: Step | None) -> bool:
     return not flow.marketing or (step is not None and step.if_recent == "send")
 
 
+def _recent_by_flow(
+    profile: Profile, channel: str, since: datetime, exclude: str
+) -> list[tuple[datetime, str]]:
+    found = []
+    for m in profile.messages:
+        when = _send_time(m) if m.marketing and m.channel == channel and m.message_id != exclude else None
+        if when is not None and when > since:
+            found.append((when, m.flow))
+    return found
+
+
+@dataclass(frozen=True)
+class Collision:
+    """Who else wants the shopper inside the window: the flow asking, and when its run started
+    (so how long its step stays relevant)."""
+
+    flow: Flow
+    step: Step | None
+    trigger_at: datetime | None = None
+
+
+def relevant_until(flow: Flow, step: Step | None, trigger_at: datetime | None, at: datetime) -> datetime:
+    """A deferred step still makes sense until its flow's next step is due, or for a day after it
+    was due when it is the last."""
+    if step is None or trigger_at is None or step not in flow.steps:
+        return at + timedelta(days=1)
+    index = flow.steps.index(step)
+    if index + 1 < len(flow.steps):
+        return trigger_at + flow.steps[index + 1].delay
+    return trigger_at + step.delay + timedelta(days=1)
+
+
 def smart_sending(
-    profile: Profile, channel: str, step: Step | None, playbook: Playbook, at: datetime, exclude: str = ""
+    profile: Profile, channel: str, asking: Collision, playbook: Playbook, at: datetime, exclude: str = ""
 ) -> Timing:
-    """No marketing message within the channel's window of the previous one, across flows."""
+    """No marketing message within the channel's window of the previous one, across flows, unless
+    this flow outranks every flow that sent in the window (Flow.priority). Outranked or tied, it
+    waits for the end of the window while still relevant, else it is skipped."""
     window = playbook.smart_sending.window(channel)
     if window is None:
         return Timing(at)
-    recent = marketing_sends(profile, channel, at - window, exclude)
+    recent = _recent_by_flow(profile, channel, at - window, exclude)
     if not recent:
         return Timing(at)
-    if step is not None and step.if_recent == "defer":
-        return Timing(max(recent) + window, reason=f"smart_sending_deferred:{channel}")
-    return Timing(at, blocker=f"smart_sending:{channel}")
+    mine = asking.flow.rank
+    rivals = [(w, f) for w, f in recent if f not in playbook.flows or playbook.flows[f].rank >= mine]
+    if not rivals:
+        return Timing(at, reason="priority", winner=max(recent)[1])
+    when, winner = max(rivals)
+    later, choice = when + window, asking.step.if_recent if asking.step else None
+    if choice == "defer" or (
+        choice is None and later <= relevant_until(asking.flow, asking.step, asking.trigger_at, at)
+    ):
+        return Timing(later, reason=f"smart_sending_deferred:{channel}", winner=winner)
+    return Timing(at, blocker=f"smart_sending:{channel}", winner=winner)
 
 
 def quiet_hours(profile: Profile, channel: str, playbook: Playbook, at: datetime) -> Timing:

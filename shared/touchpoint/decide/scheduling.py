@@ -48,11 +48,14 @@ def plan_time(
     if guardrails.exempt_from_smart_sending(flow, step):
         reasons.append("smart_sending_exempt")
     elif flow.marketing:
-        timing = guardrails.smart_sending(profile, channel, step, playbook, at)
+        trigger_at = due - step.delay
+        timing = guardrails.smart_sending(
+            profile, channel, guardrails.Collision(flow, step, trigger_at), playbook, at
+        )
         if timing.blocker:
-            return Planned(at, timing.blocker, tuple(reasons))
+            return Planned(at, timing.blocker, (*reasons, *timing.story[:-1]))
         at = timing.at
-        reasons.extend([timing.reason] if timing.reason else [])
+        reasons.extend(timing.story)
     quiet = guardrails.quiet_hours(profile, channel, playbook, at)
     reasons.extend([quiet.reason] if quiet.reason else [])
     return Planned(quiet.at, quiet.blocker, tuple(reasons))

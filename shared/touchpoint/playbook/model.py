@@ -58,9 +58,11 @@ class Step(Strict):
     offer: str | None = None
     variants: dict[str, str] = Field(default_factory=dict)  # variant name -> template
     fallback: Fallback | None = None  # when the channel is unreachable or not consented
-    # another marketing message went out on the channel within the smart-sending window:
-    # skip this one, defer it to the end of the window, or send anyway (transactional content)
-    if_recent: Literal["skip", "defer", "send"] = "skip"
+    # another marketing message went out on the channel within the smart-sending window, from a
+    # flow of the same or higher priority: by default this one is deferred to the end of the window
+    # while it is still relevant (before its flow's next step, or within a day for a last step),
+    # else skipped; or always skip, always defer, or send anyway (transactional content)
+    if_recent: Literal["skip", "defer", "send"] | None = None
     # the offer is unique and its pool is empty: wait for a code (reason no_code_available), or
     # send without the offer
     when_no_code: Literal["wait", "send_without_offer"] = "wait"
@@ -74,6 +76,15 @@ class Step(Strict):
     @property
     def delay(self) -> timedelta:
         return parse_duration(self.after)
+
+
+DEFAULT_PRIORITY = {
+    Kind.CHECKOUT_UPDATED: 40,
+    Kind.PRODUCT_VIEWED: 30,
+    Kind.BACK_IN_STOCK: 30,
+    Kind.PRICE_DROPPED: 30,
+    Kind.EMAIL_OPT_IN: 20,
+}
 
 
 class Flow(Strict):
@@ -92,6 +103,13 @@ class Flow(Strict):
     exit_on: list[Kind] = Field(default_factory=list)
     requires: list[Literal["first_order", "repeat_order", "bad_rating"]] = Field(default_factory=list)
     steps: list[Step] = Field(min_length=1)
+    # which flow goes when two want the same shopper inside the smart-sending window (higher wins);
+    # by default cart > browse, back in stock and price drop > welcome > everything else
+    priority: int | None = Field(default=None, ge=0, le=100)
+
+    @property
+    def rank(self) -> int:
+        return self.priority if self.priority is not None else DEFAULT_PRIORITY.get(self.trigger, 10)
 
 
 Topic = Literal["cart_reminders", "recommendations", "offers", "surveys"]
