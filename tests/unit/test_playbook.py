@@ -32,6 +32,17 @@ def test_default_playbook_loads_with_every_flow() -> None:
             "version: 1\nflows:\n  a:\n    trigger: order_placed\n    steps:\n      - {id: s, after: 1h, channel: email, template: missing}\ntemplates: {}\n",
             "playbook:6: flows.a.steps.0: unknown template 'missing'",
         ),
+        (
+            "version: 1\nflows:\n  a:\n    trigger: ticket_rated\n    marketing: false\n    steps:\n"
+            "      - {id: s, after: 1h, channel: email, template: t, offer: o}\n"
+            "templates:\n  t: {body: x}\noffers:\n  o: {kind: percent, value: 10, code: X}\n",
+            "playbook:7: flows.a.steps.0.offer: an offer in a service flow (marketing: false) is marketing",
+        ),
+        (
+            "version: 1\nflows:\n  a:\n    trigger: order_placed\n    steps:\n      - {id: s, after: 1h, channel: email, template: t}\n"
+            "templates:\n  t: {body: x}\noffers:\n  o: {kind: percent, value: 10}\n",
+            "playbook:10: offers.o: an offer needs a code, or unique: true",
+        ),
         ("version: 1\nflows: [\n", "not valid YAML"),
         ("- 1\n", "must be a mapping"),
     ],

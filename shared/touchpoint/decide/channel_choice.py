@@ -28,9 +28,9 @@ def choose_channel(
     """The channel and template for one step; `blocker` says why nothing can go out."""
     if exit_code:
         return Choice(step.channel, template, blocker=exit_code)
-    blocker = channel_blocker(step.channel, flow, profile)
+    blocker = channel_blocker(step.channel, flow, profile, step)
     fallback = step.fallback
-    usable = fallback is not None and channel_blocker(fallback.channel, flow, profile) is None
+    usable = fallback is not None and channel_blocker(fallback.channel, flow, profile, step) is None
     if blocker and fallback and usable:
         return Choice(fallback.channel, fallback.template, reasons=(f"fallback:{blocker}",))
     if blocker:

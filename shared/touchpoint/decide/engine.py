@@ -223,9 +223,12 @@ def recheck(
     )
     if verdict is not None:
         return verdict
-    if in_holdout(profile.customer_id, playbook):
+    held_out = in_holdout(profile.customer_id, playbook)
+    if held_out and flow.marketing:
         return _stop(message, "holdout", Status.HOLDOUT)
-    passed = (*message.reasons, "guardrails_passed")
+    # the holdout measures what marketing adds; a survey or an apology after a ticket is service
+    exempt = ("holdout_exempt:service",) if held_out else ()
+    passed = (*message.reasons, *exempt, "guardrails_passed")
     if switched:
         return Verdict(send=True, reasons=passed, channel=message.channel, template=message.template)
     return Verdict(send=True, reasons=passed)
@@ -245,11 +248,11 @@ def _send_channel(
     flow: Flow, step: Step | None, profile: Profile, message: MessageView
 ) -> tuple[MessageView, bool, str | None]:
     """The planned channel, or the step's fallback when the planned one can no longer be used."""
-    blocker = guardrails.channel_blocker(message.channel, flow, profile)
+    blocker = guardrails.channel_blocker(message.channel, flow, profile, step)
     if not blocker:
         return message, False, None
     fallback = step.fallback if step else None
-    if fallback is None or guardrails.channel_blocker(fallback.channel, flow, profile):
+    if fallback is None or guardrails.channel_blocker(fallback.channel, flow, profile, step):
         return message, False, blocker
     switched = replace(
         message,

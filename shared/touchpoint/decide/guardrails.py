@@ -26,11 +26,11 @@ def in_holdout(customer_id: str, playbook: Playbook) -> bool:
     return stable_bucket(playbook.holdout.salt, customer_id) < playbook.holdout.share
 
 
-def channel_blocker(channel: str, flow: Flow, profile: Profile) -> str | None:
-    """Reachability and, for marketing, consent."""
+def channel_blocker(channel: str, flow: Flow, profile: Profile, step: Step | None = None) -> str | None:
+    """Reachability and, for marketing and a service flow's gesture (an offer), consent."""
     if not profile.reachable(channel):
         return f"unreachable:{channel}"
-    if flow.marketing and not profile.has_consent(channel):
+    if (flow.marketing or (step is not None and step.gesture)) and not profile.has_consent(channel):
         return f"no_consent:{channel}"
     return None
 

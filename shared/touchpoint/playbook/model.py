@@ -66,6 +66,9 @@ class Step(Strict):
     # the offer is unique and its pool is empty: wait for a code (reason no_code_available), or
     # send without the offer
     when_no_code: Literal["wait", "send_without_offer"] = "wait"
+    # a service flow's goodwill offer (an apology's discount): allowed on a flow that is not
+    # marketing, and it asks the channel's consent as marketing would
+    gesture: bool = False
 
     @field_validator("after")
     @classmethod
@@ -267,6 +270,14 @@ def _step_references(playbook: Playbook, name: str, index: int, step: Step) -> l
             problems.append((where, f"unknown template '{template}'"))
     if step.offer and step.offer not in playbook.offers:
         problems.append(((*where, "offer"), f"unknown offer '{step.offer}'"))
+    if step.offer and not playbook.flows[name].marketing and not step.gesture:
+        problems.append(
+            (
+                (*where, "offer"),
+                "an offer in a service flow (marketing: false) is marketing: mark the step `gesture: true` "
+                "if it is a service gesture",
+            )
+        )
     return problems
 
 
