@@ -26,7 +26,7 @@ DYNAMODB_WRITE_PER_MILLION = 0.625  # per million write request units (on-demand
 
 def replay(shoppers: int = TARGET_SHOPPERS, days: int = TARGET_DAYS) -> tuple[int, float, int]:
     """(events applied, seconds, peak RSS MB of the largest process) for the default playbook,
-    generation included, as `touchpoint backtest --synthetic` runs it (two shards in parallel)."""
+    generation included, as `touchpoint backtest --synthetic` runs it (one process per core, up to 4)."""
     options = run.Options(playbook=loading.DEFAULT, synthetic=shoppers, days=days)
     started = time.perf_counter()
     digest = run.replay_synthetic(options, loading.DEFAULT, run.load_model(run.MODEL))
@@ -36,6 +36,21 @@ def replay(shoppers: int = TARGET_SHOPPERS, days: int = TARGET_DAYS) -> tuple[in
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
     )
     return digest.events, seconds, peak // 1024
+
+
+SPEEDUP_SHOPPERS, SPEEDUP_TARGET = 20_000, 1.7
+
+
+def workers_speedup(shoppers: int = SPEEDUP_SHOPPERS, days: int = TARGET_DAYS) -> tuple[float, float]:
+    """Seconds for one replay in one process and in two (`--workers 1` and `--workers 2`)."""
+    model = run.load_model(run.MODEL)
+    seconds = []
+    for workers in (1, 2):
+        options = run.Options(playbook=loading.DEFAULT, synthetic=shoppers, days=days, workers=workers)
+        started = time.perf_counter()
+        run.replay_synthetic(options, loading.DEFAULT, model)
+        seconds.append(time.perf_counter() - started)
+    return seconds[0], seconds[1]
 
 
 def archive_costs(sample: int = 2000) -> list[str]:
@@ -80,8 +95,15 @@ def main() -> None:
     print(
         f"  {events:,} events applied (shop + feedback), generation included: {events / seconds:,.0f} events/s"
     )
-    print(f"  peak RSS {peak:,} MB per process (two shards in parallel)")
+    print(f"  peak RSS {peak:,} MB per process (one process per core, up to 4)")
     print(f"  total {seconds:.0f} s (target < {TARGET_SECONDS} s on 2 cores: {verdict})")
+    one, two = workers_speedup()
+    speedup = one / two
+    met = "met" if speedup >= SPEEDUP_TARGET else "NOT met"
+    print(
+        f"  --workers 2 vs 1, {SPEEDUP_SHOPPERS:,} shoppers: {one:.1f} s vs {two:.1f} s = {speedup:.2f}x"
+        f" (target >= {SPEEDUP_TARGET}x on 2 cores: {met})"
+    )
 
 
 if __name__ == "__main__":

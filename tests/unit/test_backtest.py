@@ -117,3 +117,68 @@ def test_a_bad_events_line_names_file_and_line(tmp_path: Path, capsys: pytest.Ca
         cli.main(["backtest", "--events", str(path)])
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"touchpoint: {path}:1: not a canonical event") and len(err.splitlines()) == 1
+
+
+def _reports(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def test_any_number_of_workers_gives_the_same_report(tmp_path: Path, variant: Path) -> None:
+    argv = ["backtest", "--synthetic", "300", "--days", "8", "--vs", str(variant), "--seed", "5"]
+    for workers in ("1", "2", "3"):
+        assert cli.main([*argv, "--workers", workers, "--out", str(tmp_path / workers)]) == 0
+    one = _reports(tmp_path / "1")
+    assert one == _reports(tmp_path / "2") == _reports(tmp_path / "3")
+
+
+def test_an_archive_replays_the_same_in_shards_that_keep_each_customer_whole(tmp_path: Path) -> None:
+    model = run.load_model(run.MODEL)
+    start = datetime(2026, 10, 1, tzinfo=UTC)
+    events = list(synthetic.stream(synthetic.Shop(model["shop"], 6, start, 6), 150))
+    path = tmp_path / "events.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"received_at": e.occurred_at.isoformat(), "event": e.model_dump(mode="json")}) + "\n"
+            for e in events
+        )
+    )
+    for workers in ("1", "3"):
+        argv = ["backtest", "--events", str(path), "--days", "3", "--workers", workers]
+        assert cli.main([*argv, "--out", str(tmp_path / workers)]) == 0
+    assert _reports(tmp_path / "1") == _reports(tmp_path / "3")
+
+
+def test_a_visitor_who_signs_in_later_stays_in_one_shard() -> None:
+    from touchpoint.events import Identity, Kind, TouchpointEvent
+    from touchpoint_tools.backtest import shards
+
+    at = datetime(2026, 10, 1, tzinfo=UTC)
+
+    def event(n: int, **identity: str) -> tuple[datetime, TouchpointEvent]:
+        seen = TouchpointEvent(
+            source="t",
+            event_id=str(n),
+            kind=Kind.PRODUCT_VIEWED,
+            occurred_at=at,
+            identity=Identity(**identity),
+        )
+        return at, seen
+
+    arrivals = [
+        event(1, anonymous_id="anon-1"),
+        *(event(10 + n, email=f"other{n}@example.com") for n in range(40)),
+        event(2, anonymous_id="anon-1", email="Ann@Example.com"),
+        event(3, email="ann@example.com", phone="+12125550100"),
+        event(4, phone="+1 212 555 0100"),
+    ]
+    parts = shards.split(arrivals, 4)
+    assert sum(map(len, parts)) == len(arrivals) and sum(1 for p in parts if p) > 1
+    holding = [p for p in parts if any(e.event_id in {"1", "2", "3", "4"} for _, e in p)]
+    assert len(holding) == 1 and [
+        e.event_id for _, e in holding[0] if e.event_id in {"1", "2", "3", "4"}
+    ] == [
+        "1",
+        "2",
+        "3",
+        "4",
+    ]

@@ -19,7 +19,7 @@ from touchpoint.decide import Playbook
 from touchpoint.errors import PayloadError
 from touchpoint.events import TouchpointEvent
 from touchpoint.playbook import loading
-from touchpoint_tools.backtest import engine, memory, response, synthetic
+from touchpoint_tools.backtest import engine, memory, response, shards, synthetic
 from touchpoint_tools.measure.outcomes import to_outcome
 from touchpoint_tools.measure.summary import Outcome, summarize
 from touchpoint_tools.report import plots, render
@@ -27,7 +27,7 @@ from touchpoint_tools.report.build import Report, assemble
 
 MODEL = Path(__file__).with_name("model.yaml")
 SYNTHETIC_START = datetime(2026, 10, 1, tzinfo=UTC)
-SHARDS = 2
+SMALL = 1000  # shoppers (or ten times as many events) below which one process is quicker than a pool
 
 
 class BacktestError(ValueError):
@@ -45,6 +45,12 @@ class Options:
     out: Path = Path("backtest-report")
     model: Path = MODEL
     start: datetime = SYNTHETIC_START
+    workers: int | None = None  # processes, sharded by customer; None: one per core for a large replay
+
+    def processes(self, size: int) -> int:
+        if self.workers is not None:
+            return self.workers
+        return min(os.cpu_count() or 1, 4) if size >= SMALL else 1
 
 
 def load_model(path: Path) -> dict[str, Any]:
@@ -121,8 +127,12 @@ class Digest:
 
     @classmethod
     def merged(cls, parts: list[Digest]) -> Digest:
+        """One replay's digest from its shards', in an order that does not depend on how many
+        there were (message ids repeat across customers: a day's browse run has one id)."""
         return cls(
-            outcomes=sorted((o for p in parts for o in p.outcomes), key=lambda o: o.message_id),
+            outcomes=sorted(
+                (o for p in parts for o in p.outcomes), key=lambda o: (o.message_id, o.customer_id)
+            ),
             orders_at=sorted(at for p in parts for at in p.orders_at),
             caused=sum(p.caused for p in parts),
             customers=sum(p.customers for p in parts),
@@ -133,8 +143,8 @@ class Digest:
 @dataclass(frozen=True)
 class Shard:
     """One independent part of a synthetic replay: shoppers n with n % shards == index. Shoppers
-    of a synthetic shop share nothing, so shards replay apart, in parallel, and always in
-    SHARDS parts (on any number of cores), which keeps the report the same everywhere."""
+    of a synthetic shop share nothing, so shards replay apart, in parallel, and merge into the
+    same report whatever their number (shards.py)."""
 
     playbook: Path
     model: dict[str, Any]
@@ -143,30 +153,63 @@ class Shard:
     days: int
     shoppers: int
     index: int
+    shards: int
 
     def replay(self) -> Digest:
         shop = synthetic.Shop(self.model["shop"], self.seed, self.start, self.days)
-        events = engine.arrivals(synthetic.stream(shop, self.shoppers, self.index, SHARDS))
+        events = engine.arrivals(synthetic.stream(shop, self.shoppers, self.index, self.shards))
         until = self.start + timedelta(days=self.days)
         return Digest.of(replay_one(_load(self.playbook), events, self.model, self.seed, until))
 
 
-def _replay_shard(shard: Shard) -> Digest:
+@dataclass(frozen=True)
+class EventShard:
+    """One part of an archive's replay: the events of the customers shards.split gave it."""
+
+    playbook: Path
+    model: dict[str, Any]
+    seed: int
+    until: datetime
+    arrivals: list[tuple[datetime, TouchpointEvent]]
+
+    def replay(self) -> Digest:
+        return Digest.of(replay_one(_load(self.playbook), self.arrivals, self.model, self.seed, self.until))
+
+
+def _replay_shard(shard: Shard | EventShard) -> Digest:
     return shard.replay()
+
+
+def _in_parallel(parts: list[Shard] | list[EventShard]) -> Digest:
+    if len(parts) == 1:
+        return Digest.merged([parts[0].replay()])
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    with ProcessPoolExecutor(max_workers=len(parts), mp_context=context) as pool:
+        return Digest.merged(list(pool.map(_replay_shard, parts)))
 
 
 def replay_synthetic(options: Options, playbook: Path, model: dict[str, Any]) -> Digest:
     assert options.synthetic is not None
-    shards = [
-        Shard(playbook, model, options.seed, options.start, options.days, options.synthetic, index)
-        for index in range(SHARDS)
-    ]
-    if options.synthetic < 1000:  # a process pool costs more than it saves
-        return Digest.merged([shard.replay() for shard in shards])
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with ProcessPoolExecutor(max_workers=min(SHARDS, os.cpu_count() or 1), mp_context=context) as pool:
-        return Digest.merged(list(pool.map(_replay_shard, shards)))
+    count = options.processes(options.synthetic)
+    return _in_parallel(
+        [
+            Shard(playbook, model, options.seed, options.start, options.days, options.synthetic, index, count)
+            for index in range(count)
+        ]
+    )
+
+
+def replay_events(
+    options: Options,
+    playbook: Path,
+    model: dict[str, Any],
+    arrivals: list[tuple[datetime, TouchpointEvent]],
+    until: datetime,
+) -> Digest:
+    count = options.processes(len(arrivals) // 10)
+    parts = shards.split(arrivals, count) if count > 1 else [arrivals]
+    return _in_parallel([EventShard(playbook, model, options.seed, until, part) for part in parts])
 
 
 def replay_one(
@@ -220,7 +263,7 @@ def run(options: Options) -> list[Path]:
     weeks = (end - start).total_seconds() / (7 * 86400)
     for label, path in runs.items():
         if options.events is not None:
-            digest = Digest.of(replay_one(_load(path), arrivals, model, options.seed, end))
+            digest = replay_events(options, path, model, arrivals, end)
         else:
             digest = replay_synthetic(options, path, model)
         outcomes[label] = digest.outcomes

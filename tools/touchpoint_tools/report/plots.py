@@ -26,7 +26,7 @@ def _pyplot() -> Any:
 def _save(fig: Any, path: Path) -> str:
     fig.tight_layout()
     fig.savefig(path, format="png", metadata=PNG_METADATA)
-    fig.clf()
+    _pyplot().close(fig)  # pyplot keeps every figure until closed: a long session would pile them up
     return path.name
 
 
