@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from touchpoint.identity import key_part
 from touchpoint.kinds import Kind
+from touchpoint.languages import normalize_locale
 
 # bounds on what one event may carry, so every item it writes stays small: longer lists are
 # cut, longer ids hashed (identity.key_part), longer texts shortened
@@ -164,6 +165,12 @@ class Traits(Frozen):
     timezone: str | None = None  # observed (browser) or stated by the customer, never guessed
     country: str | None = None  # ISO 3166-1 alpha-2 of the postal address
     province: str | None = None  # state or province code of the postal address
+    locale: str | None = None  # the shopper's language as the shop or the browser says, e.g. de_AT
+
+    @field_validator("locale")
+    @classmethod
+    def _a_locale(cls, value: str | None) -> str | None:
+        return normalize_locale(value)
 
 
 class TouchpointEvent(Frozen):

@@ -217,11 +217,14 @@ def test_a_message_whose_template_was_removed_is_held_until_a_playbook_renders_i
     renamed = re.sub(r"cart_reminder(?!s)", "cart_nudge", loading.playbook_path().read_text())
     path = tmp_path / "renamed.yaml"
     path.write_text(renamed)
-    (tmp_path / "templates").mkdir()
-    for variant in ("", "_urgency"):
-        for ext in ("html", "txt"):
-            source = loading.playbook_path().parent / "templates" / f"cart_reminder{variant}.{ext}"
-            (tmp_path / "templates" / f"cart_nudge{variant}.{ext}").write_text(source.read_text())
+    (tmp_path / "templates" / "de").mkdir(parents=True)
+    for folder in ("", "de/"):  # the brand's language and German
+        for variant in ("", "_urgency"):
+            for ext in ("html", "txt"):
+                source = (
+                    loading.playbook_path().parent / "templates" / f"{folder}cart_reminder{variant}.{ext}"
+                )
+                (tmp_path / "templates" / f"{folder}cart_nudge{variant}.{ext}").write_text(source.read_text())
     monkeypatch.setenv("PLAYBOOK", str(path))
     caplog.set_level("ERROR")
     runtime.dispatch(now + timedelta(hours=2))

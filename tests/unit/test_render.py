@@ -65,7 +65,8 @@ def test_prices_follow_the_brand_locale() -> None:
         {"p1": HAT},
         [],
     )
-    assert "20,00\xa0€" in rendered.text and rendered.subject.startswith("Hi Jörg, ")
+    # the brand's own templates are in the brand's language: the greeting the code writes follows it
+    assert "20,00\xa0€" in rendered.text and rendered.subject.startswith("Hallo Jörg, ")
     sms = render(_message("cart_sms", "sms"), playbook, Profile(customer_id="c1"), CONTEXT, {"p1": HAT}, [])
     assert sms.sms.startswith("Touchpoint Demo Shop: your cart is waiting (Wool hat).")
 

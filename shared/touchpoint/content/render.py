@@ -15,10 +15,11 @@ from typing import Any
 from babel.numbers import format_currency
 from jinja2 import TemplateError
 
+from touchpoint import languages
 from touchpoint.catalog.model import Product
 from touchpoint.content import links
 from touchpoint.content.environment import environment, is_legacy, legacy_to_jinja, render_bounded
-from touchpoint.content.folders import template_dirs
+from touchpoint.content.folders import in_language, template_dirs
 from touchpoint.decide.model import Profile
 from touchpoint.invisible import visible
 from touchpoint.playbook.model import Brand, Playbook
@@ -74,14 +75,47 @@ def _day(when: Any, brand: Brand) -> str:
     return format_date(at.date(), format="long", locale=brand.locale)
 
 
+# the few words the code itself writes, per language (the templates hold everything else)
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"greeting": "Hi {name},", "greeting_plain": "Hi,", "off": "{amount} off", "free": "free shipping"},
+    "de": {
+        "greeting": "Hallo {name},",
+        "greeting_plain": "Hallo,",
+        "off": "{amount} Rabatt",
+        "free": "kostenloser Versand",
+    },
+}
+
+
+def words(brand: Brand) -> dict[str, str]:
+    return WORDS.get(brand.locale.split("_")[0], WORDS["en"])
+
+
 def offer_text(offer: dict[str, Any] | None, currency: str, brand: Brand) -> str:
     if not offer:
         return ""
     if offer["kind"] == "percent":
-        return f"{float(offer['value']):g}% off"
+        from babel.numbers import format_percent
+
+        amount = format_percent(float(offer["value"]) / 100, locale=brand.locale)
+        return words(brand)["off"].format(amount=amount)
     if offer["kind"] == "amount":
-        return f"{money(offer['value'], currency, brand)} off"
-    return "free shipping"
+        return words(brand)["off"].format(amount=money(offer["value"], currency, brand))
+    return words(brand)["free"]
+
+
+def language_of(profile: Profile, playbook: Playbook) -> str | None:
+    """The playbook language a message to this shopper is written in (None: the brand's)."""
+    return languages.pick(languages.shopper_locale(profile.locale, profile.country), playbook.languages)
+
+
+def brand_for(profile: Profile, playbook: Playbook, language: str | None) -> Brand:
+    """The brand as this shopper reads it: prices and dates in their locale when the message is
+    in their language (de_AT for an Austrian), else as the brand writes them."""
+    if not language:
+        return playbook.brand
+    shopper = languages.shopper_locale(profile.locale, profile.country) or language
+    return playbook.brand.model_copy(update={"locale": shopper if shopper.startswith(language) else language})
 
 
 def _card(
@@ -127,7 +161,10 @@ def message_data(
 ) -> dict[str, Any]:
     """Everything a template may use; each name is documented in docs/playbook.md (Templates). `token`
     stands in for the link token where no message is really being sent (the check's rehearsal)."""
-    brand, currency = playbook.brand, str(context.get("currency") or "")
+    brand, currency = (
+        brand_for(profile, playbook, language_of(profile, playbook)),
+        str(context.get("currency") or ""),
+    )
     lines = [
         line for line in context.get("items") or [] if line.get("title") or line.get("product_id") in catalog
     ]
@@ -141,7 +178,7 @@ def message_data(
         "shop": _shop(brand, m),
         "customer": {"first_name": name},
         "first_name": name,
-        "greeting": f"Hi {name}," if name else "Hi,",
+        "greeting": words(brand)["greeting"].format(name=name) if name else words(brand)["greeting_plain"],
         "name_suffix": f", {name}" if name else "",
         "items": items,
         "unavailable_items": [i for i in items if i["available"] is False],
@@ -177,14 +214,15 @@ def render(
     if template is None:
         raise RenderError(f"template '{m.template}' is not in the playbook (renamed or removed?)")
     data = message_data(m, playbook, profile, context, catalog, candidates, token)
-    env = environment(template_dirs(playbook_path))
+    language = language_of(profile, playbook)
+    env = environment(in_language(template_dirs(playbook_path), language))
     try:
-        data["subject"] = visible(" ".join(_text(env, template.subject, data).split()))
-        data["preheader"] = visible(_text(env, template.preheader, data).strip())
+        data["subject"] = visible(" ".join(_text(env, template.text("subject", language), data).split()))
+        data["preheader"] = visible(_text(env, template.text("preheader", language), data).strip())
         if m.channel == "sms":
-            sms = visible(" ".join(_text(env, template.sms or template.body, data).split()))
-            return Rendered(sms=sms, data=data)
-        html, text = _parts(env, m.template, template, data)
+            source = template.text("sms", language) or template.text("body", language)
+            return Rendered(sms=visible(" ".join(_text(env, source, data).split())), data=data)
+        html, text = _parts(env, m.template, template, data, language)
     except Exception as exc:  # a template is configuration: whatever stops it is a render error
         kind = "" if isinstance(exc, TemplateError) else f"{type(exc).__name__}: "
         raise RenderError(f"template '{m.template}' does not render: {kind}{exc}") from None
@@ -218,12 +256,12 @@ def _text(env: Any, source: str, data: dict[str, Any]) -> str:
     return render_bounded(env.from_string(source), data)
 
 
-def _parts(env: Any, name: str, template: Any, data: dict[str, Any]) -> tuple[str, str]:
+def _parts(env: Any, name: str, template: Any, data: dict[str, Any], language: str | None) -> tuple[str, str]:
     """(HTML, text): the template's files, or a plain `body` set in the brand's layout."""
     if template.sendgrid_template_id:
         return "", ""
     if template.body:
-        body = _text(env, template.body, data).strip()
+        body = _text(env, template.text("body", language), data).strip()
         framed = {**data, "body_text": body}
         return (
             render_bounded(env.get_template("_body.html"), framed),

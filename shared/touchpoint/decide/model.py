@@ -76,6 +76,7 @@ class Profile:
     first_name: str | None = None
     consent: dict[str, ConsentRecord] = field(default_factory=dict)
     timezone: str | None = None  # observed or stated; never guessed
+    locale: str | None = None  # the shop's or the browser's word for the shopper's language
     country: str | None = None
     province: str | None = None
     orders_count: int = 0

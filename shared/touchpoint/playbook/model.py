@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from touchpoint.kinds import Kind
+from touchpoint.languages import normalize_locale
 
 if TYPE_CHECKING:
     import yaml
@@ -118,6 +119,15 @@ class Flow(Strict):
 Topic = Literal["cart_reminders", "recommendations", "offers", "surveys"]
 
 
+class Translation(Strict):
+    """A template's texts in one more language; what it leaves out is the brand language's."""
+
+    subject: str = ""
+    sms: str = ""
+    preheader: str = ""
+    body: str = ""
+
+
 class Template(Strict):
     """One message. E-mail renders `<name>.html` and `<name>.txt` from the templates folder
     (or SendGrid's dynamic template `sendgrid_template_id`); SMS renders `sms`. Every text is
@@ -130,6 +140,14 @@ class Template(Strict):
     topic: Topic | None = None
     sendgrid_template_id: str | None = Field(default=None, pattern=r"^d-[0-9a-f]{32}$")
     asm_group_id: int | None = Field(default=None, ge=1)
+    # per language of the playbook's `languages` (de, de_AT): the subject, SMS and preheader in it;
+    # its files are `templates/<language>/<name>.html` and `.txt`
+    translations: dict[str, Translation] = Field(default_factory=dict)
+
+    def text(self, field: str, language: str | None) -> str:
+        """A text in the language, else the brand's."""
+        translated = self.translations.get(language) if language else None
+        return str(getattr(translated, field, "") or getattr(self, field))
 
 
 class Brand(Strict):
@@ -250,6 +268,17 @@ class Playbook(Strict):
     flows: dict[str, Flow]
     templates: dict[str, Template]
     offers: dict[str, Offer] = Field(default_factory=dict)
+    # the languages templates are written in besides the brand's (brand.locale), e.g. [de]; a
+    # shopper whose language is none of them reads the brand's
+    languages: list[str] = Field(default_factory=list)
+
+    @field_validator("languages")
+    @classmethod
+    def _locales(cls, value: list[str]) -> list[str]:
+        for language in value:
+            if normalize_locale(language) != language:
+                raise ValueError(f"'{language}' is not a language such as de or de_AT")
+        return value
 
 
 Loc = tuple[int | str, ...]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from touchpoint import languages
 from touchpoint.decide import affinity, lifecycle
 from touchpoint.decide.model import ConsentRecord, MessageView, Profile
 from touchpoint.identity import normalize_email, normalize_phone
@@ -82,9 +83,20 @@ def _names(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> No
             change.assign[attr] = value
 
 
+def _locale(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
+    """The shop's customer record says a shopper's language; the browser only until it has."""
+    if not event.traits.locale:
+        return
+    source = languages.SHOP if event.source in SHOP_SOURCES else languages.WEB
+    if source == languages.WEB and before.get("locale_from") == languages.SHOP:
+        return
+    change.assign["locale"], change.assign["locale_from"] = event.traits.locale, source
+
+
 def _contact(change: Change, event: TouchpointEvent, before: dict[str, Any]) -> None:
     ident, traits = event.identity, event.traits
     _names(change, event, before)
+    _locale(change, event, before)
     for attr, value in (
         ("email", normalize_email(ident.email)),
         ("phone", normalize_phone(ident.phone, ident.region or traits.country)),
@@ -321,6 +333,7 @@ def as_profile(raw: dict[str, Any], customer_id: str, messages: tuple[MessageVie
         first_name=raw.get("first_name"),
         consent=consent,
         timezone=raw.get("timezone"),
+        locale=raw.get("locale"),
         country=raw.get("country"),
         province=raw.get("province"),
         orders_count=int(raw.get("orders_count") or 0),

@@ -64,6 +64,8 @@ class ProfileItem(Model):
     country = UnicodeAttribute(null=True)
     province = UnicodeAttribute(null=True)
     timezone = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(null=True)  # the shopper's language (touchpoint/languages.py)
+    locale_from = UnicodeAttribute(null=True)  # "shop" or "web": the shop's record wins
     consent_email = MapAttribute[str, Any](null=True)
     consent_sms = MapAttribute[str, Any](null=True)
     first_seen_at = UTCDateTimeAttribute(null=True)

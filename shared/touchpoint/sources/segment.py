@@ -142,6 +142,7 @@ def _event(e: dict[str, Any], where: str) -> TouchpointEvent:
         last_name=text(traits_in, "lastName", f"{where}traits.")
         or text(traits_in, "last_name", f"{where}traits."),
         timezone=text(context, "timezone", f"{where}context."),
+        locale=text(context, "locale", f"{where}context."),
     )
     at = timestamp(e, "timestamp", where)
     base: dict[str, Any] = {

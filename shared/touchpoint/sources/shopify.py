@@ -137,6 +137,7 @@ def _traits(data: dict[str, Any]) -> Traits:
         last_name=text(customer, "last_name", "customer.") or text(address, "last_name"),
         country=text(address, "country_code"),
         province=text(address, "province_code"),
+        locale=text(customer, "locale", "customer.") or text(data, "customer_locale"),
     )
 
 
@@ -261,6 +262,7 @@ def _customer(topic: str, data: dict[str, Any], delivery: str) -> TouchpointEven
             first_name=text(data, "first_name"),
             last_name=text(data, "last_name"),
             country=text(obj(data, "default_address"), "country_code"),
+            locale=text(data, "locale"),
         ),
         name=topic,
     )

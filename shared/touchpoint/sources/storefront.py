@@ -47,8 +47,9 @@ def weak_identity(identity: Identity) -> Identity:
 
 
 def weak_traits(traits: Traits) -> Traits:
-    """What a stranger may say of a browsing profile: the zone its browser observed, no names."""
-    return Traits(timezone=traits.timezone)
+    """What a stranger may say of a browsing profile: the zone and language its browser observed
+    (the shop's own word on the language wins over it), no names."""
+    return Traits(timezone=traits.timezone, locale=traits.locale)
 
 
 def browser_kind(kind: Kind) -> Kind:

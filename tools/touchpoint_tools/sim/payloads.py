@@ -16,6 +16,7 @@ def customer(
     sms_consent: str | None = None,
     phone: str | None = None,
     first_name: str = "Zoë",
+    locale: str | None = "en",  # the account language the shop records (tests read English mail)
 ) -> dict[str, Any]:
     record: dict[str, Any] = {
         "id": 7000 + n,
@@ -24,6 +25,7 @@ def customer(
         "last_name": "Ångström",
         "phone": phone,
         "tags": "",
+        **({"locale": locale} if locale else {}),
         "email_marketing_consent": {
             "state": email_consent,
             "opt_in_level": "single_opt_in",
