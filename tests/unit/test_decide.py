@@ -612,7 +612,8 @@ def test_a_higher_priority_flow_goes_inside_a_lower_ones_smart_sending_window() 
     assert first.action == Action.SCHEDULE and first.due_at == NOW + timedelta(hours=1)
     assert "priority_over:browse" in first.reasons
     message = MessageView("m", "cart", "first", "queued", "email", "t", NOW)
-    assert recheck(p, message, NOW - timedelta(hours=1), playbook, NOW).send
+    verdict = recheck(p, message, NOW - timedelta(hours=1), playbook, NOW)
+    assert verdict.send and "priority_over:browse" in verdict.reasons  # the send says why it went
 
 
 def test_an_outranked_step_waits_for_the_window_while_it_is_still_relevant() -> None:

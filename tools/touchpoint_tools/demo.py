@@ -156,9 +156,33 @@ def _screenshot(page: Path) -> None:
         )
 
 
+DEMO_CODES = [f"WOOL-{n:03d}{chr(65 + n % 26)}" for n in range(1, 21)]
+
+
+def _unique_cart_offer(folder: Path) -> None:
+    """The demo's playbook: the packaged one, with the cart offer's code unique per message, from
+    20 codes a shop would have exported (`touchpoint codes import`)."""
+    from touchpoint import codes
+    from touchpoint.playbook.loading import DEFAULT
+
+    fixed = "comeback_10: {kind: percent, value: 10, code: COMEBACK10, max_discount_share: 0.15}"
+    unique = "comeback_10: {kind: percent, value: 10, unique: true, valid_for: 14d, max_discount_share: 0.15}"
+    text = DEFAULT.read_text(encoding="utf-8")
+    assert fixed in text, "the packaged cart offer changed: update the demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    playbook = folder / "demo_playbook.yaml"
+    playbook.write_text(text.replace(fixed, unique), encoding="utf-8")
+    os.environ["PLAYBOOK"] = str(playbook)
+    now = datetime.now(UTC)
+    for code in DEMO_CODES:
+        codes.add("comeback_10", code, now)
+    codes.count_added("comeback_10", len(DEMO_CODES))
+
+
 def _scenario(runtime: Any, sendgrid: Any, report: Path) -> str:
     from touchpoint.measure.attribution import lift_by_flow
 
+    _unique_cart_offer(report.parent / "playbook")
     shop = DemoShop(runtime, sendgrid)
     _stock_the_catalog(shop.t0)
     shop.abandoned_checkouts()
@@ -168,6 +192,7 @@ def _scenario(runtime: Any, sendgrid: Any, report: Path) -> str:
     text = _render(
         shop.t0, shop.decisions, shop.called, rows, sends_at, sendgrid, onsite, lift_by_flow(every)
     )
+    text += "\n\n" + _highlights(shop)
     emails = _emails(shop, report.parent / "emails")
     text += "\n\n## One e-mail per flow\n\n| flow | subject | from | file |\n|---|---|---|---|\n"
     text += "\n".join(emails)
@@ -175,6 +200,38 @@ def _scenario(runtime: Any, sendgrid: Any, report: Path) -> str:
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(text + "\n", encoding="utf-8")
     return text
+
+
+def _highlights(shop: DemoShop) -> str:
+    """What the stories show beyond counts: codes of their own, a German mail, collisions decided
+    by priority."""
+    from touchpoint.profiles import store
+
+    out = [
+        "## Unique codes, languages and collisions",
+        "",
+        "| shopper | message | what happened |",
+        "|---|---|---|",
+    ]
+    for who in shop.shoppers.values():
+        _, items = store.load(who.customer_id) if who.customer_id else ({}, [])
+        for m in sorted(items, key=lambda m: m.message_id):
+            reasons = list(m.reasons or ())
+            picked = [r for r in reasons if r.startswith(("priority_over:", "lost_to:"))]
+            if m.code:
+                out.append(
+                    f"| {who.name} | {m.step} | its own code {m.code}, valid until {m.code_expires_at:%Y-%m-%d} |"
+                )
+            if picked:
+                out.append(f"| {who.name} | {m.step} | {m.status}: {', '.join(picked)} |")
+    hana = f"shopper{shop.shoppers['Hana'].n}@example.com"
+    german = [
+        r["body"]["subject"]
+        for r in shop.sendgrid.requests
+        if r["body"]["personalizations"][0]["to"][0]["email"] == hana
+    ]
+    out += [f'| Hana | first mail | in German: "{german[0]}" |' if german else "| Hana | - | no mail sent |"]
+    return "\n".join(out)
 
 
 SHOWCASE_SHOPPERS = 10_000
@@ -251,7 +308,7 @@ FAY_VISIT: list[dict[str, Any]] = [
 
 
 class DemoShop:
-    """Seven shoppers, each a story, posted through the real functions over HTTP."""
+    """Eight shoppers, each a story, posted through the real functions over HTTP."""
 
     def __init__(self, runtime: Any, sendgrid: Any) -> None:
         self.runtime, self.sendgrid = runtime, sendgrid
@@ -265,6 +322,7 @@ class DemoShop:
                 Shopper("Eve", 15, "abandons while a support ticket is open; ticket solved next day"),
                 Shopper("Fay", 16, "browses the storefront anonymously, then identifies"),
                 Shopper("Gus", _held_out_shopper(), "abandons, but belongs to the holdout group"),
+                Shopper("Hana", 17, "abandons; her shop account is in German"),
             )
         }
         self.t0 = datetime.now(UTC).replace(microsecond=0)
@@ -321,6 +379,7 @@ class DemoShop:
         self.checkout(dan, country="US", province="NY", phone="+12125550147", sms_consent="subscribed")
         self.ticket(eve, "open", self.t0 - timedelta(minutes=5))
         self.checkout(eve)
+        self.checkout(self.shoppers["Hana"], locale="de")
 
     def storefront_visit(self) -> dict[str, Any]:
         ava = self.shoppers["Ava"]
@@ -421,7 +480,7 @@ def _render(
         "",
         "## Orders credited to the last touch (7 days), sent against held out",
         "",
-        "Seven shoppers show the mechanics, not a result: lift needs hundreds per group.",
+        "Eight shoppers show the mechanics, not a result: lift needs hundreds per group.",
         "",
         "| flow | sent | converted | held out | converted | lift |",
         "|---|---|---|---|---|---|",

@@ -218,7 +218,7 @@ def recheck(
     message, switched, blocker = _send_channel(flow, step, profile, message)
     if blocker:
         return _stop(message, blocker)
-    verdict = _send_time_guardrails(
+    verdict, message = _send_time_guardrails(
         guardrails.Collision(flow, step, trigger_at), profile, message, playbook, now
     )
     if verdict is not None:
@@ -265,26 +265,28 @@ def _send_channel(
 
 def _send_time_guardrails(
     asking: guardrails.Collision, profile: Profile, message: MessageView, playbook: Playbook, now: datetime
-) -> Verdict | None:
-    """Open tickets, frequency caps, smart sending and quiet hours: a verdict when one applies."""
+) -> tuple[Verdict | None, MessageView]:
+    """Open tickets, frequency caps, smart sending and quiet hours: a verdict when one applies;
+    the message with the story of a collision it won (priority_over:<flow>) when it goes."""
     channel, mid = message.channel, message.message_id
     if message.marketing and profile.open_tickets > 0:
-        return _stop(message, "open_ticket")
+        return _stop(message, "open_ticket"), message
     chosen = (
         guardrails.preference_blocker(profile, message.template, playbook, now) if message.marketing else None
     )
     if chosen:
-        return _stop(message, chosen)
+        return _stop(message, chosen), message
     if message.marketing and guardrails.frequency_capped(profile, channel, playbook, now, mid):
-        return _stop(message, f"frequency_cap:{channel}")
+        return _stop(message, f"frequency_cap:{channel}"), message
     if message.marketing and not guardrails.exempt_from_smart_sending(asking.flow, asking.step):
         timing = guardrails.smart_sending(profile, channel, asking, playbook, now, mid)
         if timing.blocker or timing.at != now:
-            return _hold_or_stop(message, timing)
+            return _hold_or_stop(message, timing), message
+        message = replace(message, reasons=(*message.reasons, *timing.story))
     timing = guardrails.quiet_hours(profile, channel, playbook, now)
     if timing.blocker or timing.at != now:
-        return _hold_or_stop(message, timing)
-    return None
+        return _hold_or_stop(message, timing), message
+    return None, message
 
 
 def _hold_or_stop(message: MessageView, timing: guardrails.Timing) -> Verdict:
