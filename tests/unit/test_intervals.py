@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from touchpoint_tools.measure.intervals import difference, mean_difference, wilson
+from touchpoint_tools.measure.intervals import difference, mean_difference, readable, wilson
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,33 @@ def test_no_observations_claim_nothing() -> None:
     assert mean_difference([], [1.0]).low == float("-inf")
 
 
-def test_welch_interval_of_equal_samples_is_centred_on_zero() -> None:
+def test_the_bootstrap_interval_of_equal_samples_is_centred_on_zero() -> None:
     estimate = mean_difference([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
     assert estimate.value == 0 and estimate.low == -estimate.high and estimate.high > 0
+
+
+def test_a_holdout_without_buyers_is_called_too_small_not_given_an_interval() -> None:
+    """12 held-out shoppers and no orders, against 5 orders in 100 sends: about 100 held-out
+    shoppers are needed to expect 5 orders at that rate, so 88 more."""
+    assert readable(5, 100, 0, 12) == "not enough held-out shoppers: about 88 more needed"
+    assert readable(0, 100, 0, 50) == "no orders in either group yet"
+    assert readable(50, 1000, 10, 200) == ""
+
+
+def test_the_report_prints_the_words_instead_of_an_interval() -> None:
+    from touchpoint_tools.measure.summary import Row
+    from touchpoint_tools.report.build import money_interval, pct_interval
+
+    row = Row("cart_abandonment", "email_24h", sent=100, orders=5, held_out=12, holdout_orders=0)
+    row.sent_revenue, row.holdout_revenue = [30.0] * 5 + [0.0] * 95, [0.0] * 12
+    assert pct_interval(row.incremental) == "not enough held-out shoppers: about 88 more needed"
+    assert money_interval(row.incremental_revenue) == "not enough held-out shoppers: about 88 more needed"
+
+
+def test_money_per_recipient_is_bootstrapped_reproducibly() -> None:
+    spend = [0.0] * 90 + [50.0] * 10
+    first, again = (
+        mean_difference(spend, [0.0] * 95 + [50.0] * 5),
+        mean_difference(spend, [0.0] * 95 + [50.0] * 5),
+    )
+    assert first == again and first.value == pytest.approx(2.5) and first.low < 2.5 < first.high

@@ -1,9 +1,12 @@
-"""95% confidence intervals for the report: pure arithmetic, no statistics library needed.
+"""95% confidence intervals for the report, from statsmodels and scipy (the laptop side only:
+nothing here reaches the Lambda layer).
 
 Proportions use Wilson's score interval; the difference of two proportions (treated minus
-holdout) uses Newcombe's hybrid score interval (method 10 of Newcombe, Statistics in Medicine
-17:873-890, 1998), which behaves at small counts and at rates near zero, where the usual
-Wald interval does not. Money per recipient uses Welch's normal interval on the means.
+holdout) uses Newcombe's hybrid score interval (statsmodels' `newcomb`), which behaves at small
+counts and at rates near zero, where the usual Wald interval does not. Money per recipient uses a
+bootstrap over recipients (scipy), seeded, so the same data give the same interval and the
+report stays byte-identical. Any interval needs enough of each group to mean something:
+`readable` says in words when a cell is too small, and the report prints that instead.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 Z95 = 1.959963984540054
+MIN_EXPECTED_ORDERS = 5  # per group: fewer expected orders than this and no interval means much
+BOOTSTRAP_RESAMPLES = 2000
 
 
 @dataclass(frozen=True)
@@ -20,37 +25,73 @@ class Estimate:
     value: float
     low: float
     high: float
+    unreadable: str = ""  # why no interval is shown, in words
 
     @property
     def excludes_zero(self) -> bool:
-        return self.low > 0 or self.high < 0
+        return not self.unreadable and (self.low > 0 or self.high < 0)
+
+    def but(self, why: str) -> Estimate:
+        return Estimate(self.value, self.low, self.high, why)
 
 
-def wilson(k: int, n: int, z: float = Z95) -> Estimate:
+def wilson(k: int, n: int) -> Estimate:
     if n == 0:
         return Estimate(0.0, 0.0, 1.0)
-    p = k / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return Estimate(p, max(0.0, centre - half), min(1.0, centre + half))
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
+    return Estimate(k / n, float(low), float(high))
 
 
-def difference(k1: int, n1: int, k2: int, n2: int, z: float = Z95) -> Estimate:
+def difference(k1: int, n1: int, k2: int, n2: int) -> Estimate:
     """k1/n1 - k2/n2 with Newcombe's hybrid score interval."""
-    a, b = wilson(k1, n1, z), wilson(k2, n2, z)
-    d = a.value - b.value
-    low = d - math.sqrt((a.value - a.low) ** 2 + (b.high - b.value) ** 2)
-    high = d + math.sqrt((a.high - a.value) ** 2 + (b.value - b.low) ** 2)
-    return Estimate(d, low, high)
+    if n1 == 0 or n2 == 0:
+        return Estimate((k1 / n1 if n1 else 0.0) - (k2 / n2 if n2 else 0.0), -1.0, 1.0)
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    low, high = confint_proportions_2indep(k1, n1, k2, n2, method="newcomb", compare="diff")
+    return Estimate(k1 / n1 - k2 / n2, float(low), float(high))
 
 
-def mean_difference(x: Sequence[float], y: Sequence[float], z: float = Z95) -> Estimate:
-    """mean(x) - mean(y) with Welch's normal interval (large samples of per-recipient money)."""
+def mean_difference(x: Sequence[float], y: Sequence[float]) -> Estimate:
+    """mean(x) - mean(y) with a percentile bootstrap over recipients (seeded)."""
     if not x or not y:
         return Estimate(0.0, -math.inf, math.inf)
-    mx, my = sum(x) / len(x), sum(y) / len(y)
-    vx = sum((v - mx) ** 2 for v in x) / max(1, len(x) - 1)
-    vy = sum((v - my) ** 2 for v in y) / max(1, len(y) - 1)
-    half = z * math.sqrt(vx / len(x) + vy / len(y))
-    return Estimate(mx - my, mx - my - half, mx - my + half)
+    import numpy as np
+    from scipy.stats import bootstrap
+
+    a, b = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    value = float(a.mean() - b.mean())
+    if len(a) < 2 or len(b) < 2:
+        return Estimate(value, -math.inf, math.inf)
+
+    def gap(s: np.ndarray, t: np.ndarray, axis: int) -> np.ndarray:
+        return np.asarray(s.mean(axis=axis) - t.mean(axis=axis))
+
+    result = bootstrap(
+        (a, b),
+        gap,
+        vectorized=True,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        method="percentile",
+        random_state=np.random.default_rng(0),
+    )
+    low, high = result.confidence_interval
+    return Estimate(value, float(low), float(high))
+
+
+def readable(orders: int, sent: int, held_orders: int, held_out: int) -> str:
+    """What is missing, in words, when a group is too small to expect MIN_EXPECTED_ORDERS orders
+    at the rate seen so far; empty when both are large enough."""
+    if held_out == 0:
+        return "no held-out shoppers"
+    rate = max(orders / sent if sent else 0.0, held_orders / held_out)
+    if rate == 0:
+        return "no orders in either group yet"
+    needed = math.ceil(MIN_EXPECTED_ORDERS / rate)
+    if held_out < needed:
+        return f"not enough held-out shoppers: about {needed - held_out:,} more needed"
+    if sent < needed:
+        return f"not enough messages sent: about {needed - sent:,} more needed"
+    return ""

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from touchpoint.decide.model import Status
-from touchpoint_tools.measure.intervals import Estimate, difference, mean_difference, wilson
+from touchpoint_tools.measure.intervals import Estimate, difference, mean_difference, readable, wilson
 
 
 @dataclass(frozen=True)
@@ -101,11 +101,13 @@ class Row:
     @property
     def incremental(self) -> Estimate:
         """Sent minus held-out conversion: the orders the messages caused, per message."""
-        return difference(self.orders, self.sent, self.holdout_orders, self.held_out)
+        found = difference(self.orders, self.sent, self.holdout_orders, self.held_out)
+        return found.but(readable(self.orders, self.sent, self.holdout_orders, self.held_out))
 
     @property
     def incremental_revenue(self) -> Estimate:
-        return mean_difference(self.sent_revenue, self.holdout_revenue)
+        found = mean_difference(self.sent_revenue, self.holdout_revenue)
+        return found.but(readable(self.orders, self.sent, self.holdout_orders, self.held_out))
 
 
 @dataclass

@@ -48,10 +48,14 @@ def pct(e: Estimate) -> str:
 
 
 def pct_interval(e: Estimate) -> str:
+    if e.unreadable:
+        return e.unreadable
     return f"{100 * e.value:+.2f} pp [{100 * e.low:+.2f}, {100 * e.high:+.2f}]"
 
 
 def money_interval(e: Estimate) -> str:
+    if e.unreadable:
+        return e.unreadable
     if e.low == float("-inf"):
         return "n/a"
     return f"{e.value:+.2f} [{e.low:+.2f}, {e.high:+.2f}]"
