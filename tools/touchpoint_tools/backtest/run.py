@@ -21,9 +21,10 @@ from touchpoint.events import TouchpointEvent
 from touchpoint.playbook import loading
 from touchpoint_tools.backtest import engine, memory, response, shards, synthetic
 from touchpoint_tools.measure.outcomes import to_outcome
+from touchpoint_tools.measure.satisfaction import weekly
 from touchpoint_tools.measure.summary import Outcome, summarize
 from touchpoint_tools.report import plots, render
-from touchpoint_tools.report.build import Report, assemble
+from touchpoint_tools.report.build import Report, assemble, satisfaction_table
 
 MODEL = Path(__file__).with_name("model.yaml")
 SYNTHETIC_START = datetime(2026, 10, 1, tzinfo=UTC)
@@ -275,6 +276,9 @@ def run(options: Options) -> list[Path]:
         )
     facts.append(f"Response model: {options.model.name}, seed {options.seed}.")
     report = assemble(Report("Touchpoint backtest", start, end, summaries, facts), outcomes)
+    report.tables.append(
+        satisfaction_table(weekly(event for _, event in arrivals))
+    )  # the shop's own ratings, as archived
     options.out.mkdir(parents=True, exist_ok=True)
     report.plots = plots.draw(summaries, options.out)
     return render.write(report, options.out)

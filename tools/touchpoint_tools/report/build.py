@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from touchpoint_tools.measure.intervals import Estimate
+from touchpoint_tools.measure.satisfaction import Week
 from touchpoint_tools.measure.summary import (
     FlowDifference,
     Outcome,
@@ -19,7 +20,8 @@ METHOD = (
     "Orders are attributed to the last marketing message sent (or, for the holdout, the last one that would "
     "have been sent) in the 7 days before the order. Incremental = conversion of sent messages minus "
     "conversion of held-out ones; its 95% interval is Newcombe's hybrid score interval for a difference of "
-    "two proportions (Wilson intervals for single rates); revenue per recipient uses Welch's normal interval."
+    "two proportions (Wilson intervals for single rates); revenue per recipient uses a seeded bootstrap over "
+    "recipients. A cell too small to expect 5 orders in each group says what is missing instead."
 )
 
 
@@ -173,6 +175,28 @@ def shadow_table(label: str, summary: Summary) -> Table | None:
         rows,
         f"{sum(r.shadow for r in summary.flows)} messages were decided and rendered but not sent: "
         "the stack was in shadow mode (`touchpoint mode live` sends them from then on).",
+    )
+
+
+def satisfaction_table(weeks: list[Week]) -> Table:
+    """CSAT and NPS per week, from the period's rated tickets."""
+    rows = []
+    for week in weeks:
+        csat = week.csat
+        shown = (
+            f"{100 * csat.value:.0f}% ({week.good} of {week.good + week.bad}) "
+            f"[{100 * csat.low:.0f}%, {100 * csat.high:.0f}%]"
+            if csat
+            else "no ratings"
+        )
+        nps = f"{week.nps:+.0f} ({week.scores} scores)" if week.nps is not None else "no scores"
+        rows.append([f"{week.monday:%Y-%m-%d}", shown, nps])
+    note = "" if rows else "No rated tickets in this period."
+    return Table(
+        "Satisfaction per week (CSAT: good among good and bad ratings; NPS: 0-10 scores)",
+        ["week", "CSAT [95%]", "NPS"],
+        rows,
+        note,
     )
 
 

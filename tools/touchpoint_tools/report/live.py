@@ -12,9 +12,10 @@ from touchpoint.events import Kind
 from touchpoint.profiles.messages import RETENTION
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem
 from touchpoint_tools.measure.outcomes import to_outcome
+from touchpoint_tools.measure.satisfaction import weekly
 from touchpoint_tools.measure.summary import summarize
 from touchpoint_tools.report import plots, render
-from touchpoint_tools.report.build import Report, assemble
+from touchpoint_tools.report.build import Report, assemble, satisfaction_table
 
 
 def _responses(records: list[archive.Archived]) -> dict[str, dict[str, bool]]:
@@ -63,7 +64,9 @@ def build(since: datetime, until: datetime) -> Report:
         f"{len(records)} archived events received in it, {len(customers)} customers.",
         *_retention_fact(since, datetime.now(UTC)),
     ]
-    return assemble(Report("Touchpoint report", since, until, {"live": summary}, facts), {"live": outcomes})
+    report = assemble(Report("Touchpoint report", since, until, {"live": summary}, facts), {"live": outcomes})
+    report.tables.append(satisfaction_table(weekly(r.event for r in records)))
+    return report
 
 
 def write(since: datetime, until: datetime, out: Path) -> list[Path]:
