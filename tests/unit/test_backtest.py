@@ -46,6 +46,8 @@ def test_same_inputs_and_seed_give_a_byte_identical_report(tmp_path: Path, varia
     text = (outs[0] / "report.md").read_text()
     assert "cart_4h vs default_playbook, per flow" in text and "| cart_abandonment |" in text
     assert "Customers whose messages differ" in text and "email_4h" in text and "email_1h" in text
+    readout = text.split("### Experiment (default_playbook): cart_abandonment / email_1h")[1].split("###")[0]
+    assert "| plain |" in readout and "| urgency |" in readout and "(compared against)" in readout
 
 
 def test_another_seed_gives_another_shop(tmp_path: Path) -> None:

@@ -65,3 +65,41 @@ def test_money_per_recipient_is_bootstrapped_reproducibly() -> None:
         mean_difference(spend, [0.0] * 95 + [50.0] * 5),
     )
     assert first == again and first.value == pytest.approx(2.5) and first.low < 2.5 < first.high
+
+
+def test_a_variant_is_ahead_behind_or_cannot_be_told_apart() -> None:
+    from datetime import UTC, datetime
+
+    from touchpoint_tools.measure import experiments
+    from touchpoint_tools.measure.summary import Outcome
+
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+
+    def sends(variant: str, n: int, orders: int) -> list[Outcome]:
+        return [
+            Outcome(
+                f"m{variant}{i}",
+                f"c{variant}{i}",
+                "cart",
+                "first",
+                "email",
+                "sent",
+                (f"variant:{variant}",),
+                True,
+                at,
+                at,
+                at if i < orders else None,
+                3000 if i < orders else 0,
+            )
+            for i in range(n)
+        ]
+
+    arms = experiments.arms(
+        [*sends("plain", 1000, 50), *sends("urgency", 1000, 100), *sends("bold", 1000, 48)]
+    )
+    first, plain, urgency = arms[("cart", "first")]  # in name order: bold is compared against
+    assert [first.variant, plain.variant, urgency.variant] == ["bold", "plain", "urgency"]
+    assert experiments.verdict(urgency.against(first)) == "ahead"
+    assert experiments.verdict(plain.against(first)) == "cannot tell yet"
+    assert experiments.verdict(first.against(urgency)) == "behind"
+    assert urgency.revenue_per_recipient == 3.0 and len(urgency.shoppers) == 1000

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from touchpoint_tools.measure import experiments
 from touchpoint_tools.measure.intervals import Estimate
 from touchpoint_tools.measure.satisfaction import Week
 from touchpoint_tools.measure.summary import (
@@ -200,6 +201,41 @@ def satisfaction_table(weeks: list[Week]) -> Table:
     )
 
 
+def experiment_tables(label: str, outcomes: list[Outcome]) -> list[Table]:
+    """One readout per step that runs an A/B test."""
+    tables = []
+    for (flow, step), variants in experiments.arms(outcomes).items():
+        first, rows = variants[0], []
+        for arm in variants:
+            gap = arm.against(first) if arm is not first else None
+            rows.append(
+                [
+                    arm.variant,
+                    str(len(arm.shoppers)),
+                    str(arm.sent),
+                    str(arm.opens),
+                    str(arm.clicks),
+                    str(arm.orders),
+                    f"{arm.revenue_per_recipient:.2f}",
+                    pct_interval(gap) if gap else "(compared against)",
+                    experiments.verdict(gap) if gap else "-",
+                ]
+            )
+        headers = [
+            "variant",
+            "shoppers",
+            "sends",
+            "opens",
+            "clicks",
+            "orders",
+            "revenue / send",
+            "conversion vs first",
+            "verdict",
+        ]
+        tables.append(Table(f"Experiment ({label}): {flow} / {step}", headers, rows))
+    return tables
+
+
 def assemble(report: Report, outcomes: dict[str, list[Outcome]]) -> Report:
     for label, summary in report.summaries.items():
         shadow = shadow_table(label, summary)
@@ -208,6 +244,8 @@ def assemble(report: Report, outcomes: dict[str, list[Outcome]]) -> Report:
             flow_table(label, summary),
             step_table(label, summary),
         ]
+    for label in report.summaries:
+        report.tables += experiment_tables(label, outcomes[label])
     labels = list(report.summaries)
     if len(labels) == 2:
         a, b = labels
