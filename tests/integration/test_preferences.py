@@ -30,7 +30,9 @@ def _steps(email: str) -> dict[str, tuple[str, list[str]]]:
     return {m.step: (m.status, list(m.reasons or ())) for m in store.load(customer_id)[1]}
 
 
-def _first_mail(shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, n: int) -> dict:
+def _first_mail(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, n: int, locale: str = "en"
+) -> dict:
     now = datetime.now(UTC)
     catalog.save(
         Product(
@@ -43,7 +45,7 @@ def _first_mail(shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub, n: in
             updated_at=now,
         )
     )
-    shop.post("checkouts", "checkouts/create", shop.checkout(n, at=now))
+    shop.post("checkouts", "checkouts/create", shop.checkout(n, at=now, locale=locale))
     runtime.dispatch(now + timedelta(hours=2))
     [mail] = [
         r["body"]
@@ -184,3 +186,23 @@ def test_a_cart_item_that_sold_out_changes_the_reminder(
     assert "sold out" in text and "Wollmütze" in text and "(sold out right now)" in text
     assert "You might like instead:" in text and "Merino scarf" in text
     assert "Sold out right now" in html and "https://shop.example/p/201?utm_source=touchpoint" in html
+
+
+def test_a_german_shopper_gets_the_preference_page_in_german(
+    shop: Shop, runtime: LocalRuntime, sendgrid: SendGridStub
+) -> None:
+    html = _first_mail(shop, runtime, sendgrid, 84, locale="de")["content"][1]["value"]
+    link = re.search(r'href="(http[^"]+/preferences/[^"]+)"[^>]*>Auswählen, was Sie erhalten', html)
+    assert link is not None
+    path = "/preferences/" + link.group(1).rsplit("/preferences/", 1)[1]
+    text = runtime.http("GET", path, {}, b"").body.decode()
+    assert '<html lang="de">' in text and "Ihre Einstellungen bei Touchpoint Demo Shop" in text
+    assert "Erinnerungen an Ihren Warenkorb" in text and "Einstellungen speichern" in text
+    assert "Save my preferences" not in text
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', text)
+    assert csrf is not None
+    form = urlencode(
+        [("csrf", csrf.group(1)), ("channel", "email"), ("frequency", "weekly"), ("action", "save")]
+    )
+    saved = runtime.http("POST", path, {"Content-Type": "application/x-www-form-urlencoded"}, form.encode())
+    assert saved.status == 200 and "Gespeichert. Danke!" in saved.body.decode()

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
+from touchpoint import languages
 from touchpoint.content import links
 from touchpoint.errors import Ignored, PayloadError
 from touchpoint.events import Consent, Identity, Kind, Preferences, TouchpointEvent
@@ -30,6 +31,60 @@ FREQUENCIES = (
     ("weekly", "At most once a week"),
     ("paused", "Pause for 30 days"),
 )
+# the page in each language it is written in (the shopper's, when the playbook writes in it too)
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Your preferences",
+        "heading": "Your preferences at",
+        "channels": "Channels",
+        "email": "E-mail",
+        "sms": "Text messages (SMS)",
+        "topics": "What you hear about",
+        "how_often": "How often",
+        "save": "Save my preferences",
+        "unsubscribe": "Unsubscribe from all marketing e-mail",
+        "saved": "Saved. Thank you!",
+    },
+    "de": {
+        "title": "Ihre Einstellungen",
+        "heading": "Ihre Einstellungen bei",
+        "channels": "Kanäle",
+        "email": "E-Mail",
+        "sms": "Textnachrichten (SMS)",
+        "topics": "Worüber Sie von uns hören",
+        "how_often": "Wie oft",
+        "save": "Einstellungen speichern",
+        "unsubscribe": "Von allen Werbe-E-Mails abmelden",
+        "saved": "Gespeichert. Danke!",
+    },
+}
+TITLES: dict[str, dict[str, str]] = {
+    "de": {
+        "cart_reminders": "Erinnerungen an Ihren Warenkorb",
+        "recommendations": "Empfehlungen für Sie",
+        "offers": "Angebote und Rabattcodes",
+        "surveys": "Umfragen und Bitten um Bewertungen",
+        "normal": "Sobald es etwas gibt",
+        "weekly": "Höchstens einmal pro Woche",
+        "paused": "30 Tage Pause",
+    }
+}
+
+
+def page_language(current: dict[str, Any], playbook: Playbook) -> str:
+    """The page's language: the shopper's, if the playbook writes in it and the page has words
+    for it, else the brand's (English words when the page has none for the brand's)."""
+    chosen = languages.pick(
+        languages.shopper_locale(current.get("locale"), current.get("country")), playbook.languages
+    )
+    language = chosen or playbook.brand.locale.split("_")[0]
+    return language if language in WORDS else "en"
+
+
+def _titled(pairs: tuple[tuple[str, str], ...], language: str) -> list[tuple[str, str]]:
+    return [(key, TITLES.get(language, {}).get(key, title)) for key, title in pairs]
+
+
 PAUSE = timedelta(days=30)
 SOURCE = "preferences"
 
@@ -116,10 +171,14 @@ def _consents(channels: set[str], current: dict[str, Any], now: datetime) -> tup
     return tuple(found)
 
 
-def page(token: str, current: dict[str, Any], playbook: Playbook, notice: str = "") -> str:
-    """The preference page for this token's customer, as a self-contained HTML form."""
+def page(token: str, current: dict[str, Any], playbook: Playbook, saved: bool = False) -> str:
+    """The preference page for this token's customer, as a self-contained HTML form, in their
+    language when the playbook writes in it."""
     template = _pages().get_template("page.html")
+    language = page_language(current, playbook)
     return template.render(
+        language=language,
+        t=WORDS[language],
         shop=playbook.brand.shop_name,
         color=playbook.brand.primary_color,
         action=f"/preferences/{token}",
@@ -127,9 +186,9 @@ def page(token: str, current: dict[str, Any], playbook: Playbook, notice: str = 
         email=current.get("email", False),
         sms=current.get("sms", False),
         sms_known=current.get("sms_known", False),
-        topics=TOPICS,
+        topics=_titled(TOPICS, language),
         topics_off=current.get("topics_off", ()),
-        frequencies=FREQUENCIES,
+        frequencies=_titled(FREQUENCIES, language),
         frequency=current.get("frequency", "normal"),
-        notice=notice,
+        notice=WORDS[language]["saved"] if saved else "",
     )

@@ -46,6 +46,8 @@ def _current(customer_id: str) -> dict[str, Any]:
         "sms_known": bool(profile.phone),
         "topics_off": profile.topics_off,
         "frequency": profile.frequency,
+        "locale": profile.locale,
+        "country": profile.country,
     }
 
 
@@ -86,7 +88,7 @@ def build(metrics: Metrics) -> APIGatewayHttpResolver:
         who = center.subject(token)
         pipeline.handle(center.save(token, _body(app), _current(who.customer_id)))
         metrics.add_metric(name="PreferencesSaved", unit=MetricUnit.Count, value=1)
-        return _html(200, center.page(token, _current(who.customer_id), _playbook(), "Saved. Thank you!"))
+        return _html(200, center.page(token, _current(who.customer_id), _playbook(), saved=True))
 
     @app.exception_handler(Ignored)
     def _gone(exc: Ignored) -> Response:
