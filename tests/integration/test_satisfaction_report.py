@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -42,8 +43,11 @@ def test_the_report_shows_csat_and_nps_for_each_week(runtime: LocalRuntime, tmp_
     for n, score in enumerate([10, 9, 9, 8, 3], start=20):  # 3 promoters, 1 passive, 1 detractor
         _rated(runtime, n, monday + timedelta(days=7, hours=n), nps=score)
     report = live.build(monday - timedelta(days=1), monday + timedelta(days=14))
-    table = next(t for t in report.tables if t.title.startswith("Satisfaction per week"))
-    assert table.rows == [
+    table = next(t for t in report.tables if t.title.startswith("Satisfaction per week (live;"))
+    assert [row[:3] for row in table.rows] == [
         ["2026-11-30", "80% (8 of 10) [49%, 94%]", "no scores"],
         ["2026-12-07", "no ratings", "+40 (5 scores)"],
     ]
+    first = table.rows[0]
+    rated = [re.search(r"\((\d+) of (\d+)\)", cell) for cell in first[3:5]]
+    assert sum(int(m.group(2)) for m in rated if m) == 10  # messaged and held-out shoppers, apart

@@ -48,6 +48,8 @@ def test_same_inputs_and_seed_give_a_byte_identical_report(tmp_path: Path, varia
     assert "Customers whose messages differ" in text and "email_4h" in text and "email_1h" in text
     readout = text.split("### Experiment (default_playbook): cart_abandonment / email_1h")[1].split("###")[0]
     assert "| plain |" in readout and "| urgency |" in readout and "(compared against)" in readout
+    satisfaction = text.split("### Satisfaction per week (default_playbook;")[1].split("###")[0]
+    assert "| week | CSAT [95%] | NPS | CSAT, messaged | CSAT, held out | NPS, held out |" in satisfaction
 
 
 def test_another_seed_gives_another_shop(tmp_path: Path) -> None:
@@ -78,6 +80,11 @@ def test_only_delivered_messages_cause_orders() -> None:
     assert not any(
         result.effects.get((m.customer_id, m.message_id)) for m in result.messages if m.status == "holdout"
     )
+    assert result.ratings and {r.rating for r in result.ratings} <= {
+        "good",
+        "bad",
+    }  # the shop's tickets, rated
+    assert all(r.customer_id in result.customers for r in result.ratings)
 
 
 def test_an_events_file_replays_like_the_archive_exports_it(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from touchpoint.events import Kind, TouchpointEvent
 from touchpoint.profiles.models import MessageItem
 from touchpoint_tools.backtest.model import Send
 from touchpoint_tools.backtest.response import Effect, ResponseModel
+from touchpoint_tools.measure.satisfaction import Rating, rating_of
 
 MINUTE = timedelta(minutes=1)
 FATIGUE_WINDOW = timedelta(days=7)
@@ -48,6 +49,7 @@ class Replay:
     effects: dict[tuple[str, str], Effect] = field(default_factory=dict)
     orders: list[OrderSeen] = field(default_factory=list)
     customers: set[str] = field(default_factory=set)
+    ratings: list[Rating] = field(default_factory=list)  # rated tickets, for CSAT and NPS
     events: int = 0
 
 
@@ -107,6 +109,9 @@ class Driver:
         if customer_id is None:
             return
         self.result.customers.add(customer_id)
+        rated = rating_of(event, customer_id)
+        if rated is not None:
+            self.result.ratings.append(rated)
         if event.kind == Kind.ORDER_PLACED and event.order is not None:
             caused = event.event_id.removesuffix(":order") if event.event_id.endswith(":order") else None
             self.result.orders.append(OrderSeen(customer_id, event.occurred_at, event.order.total, caused))

@@ -15,16 +15,16 @@ from typing import Any
 
 import yaml
 
-from touchpoint.decide import Playbook
+from touchpoint.decide import Playbook, in_holdout
 from touchpoint.errors import PayloadError
 from touchpoint.events import TouchpointEvent
 from touchpoint.playbook import loading
 from touchpoint_tools.backtest import engine, memory, response, shards, synthetic
 from touchpoint_tools.measure.outcomes import to_outcome
-from touchpoint_tools.measure.satisfaction import weekly
+from touchpoint_tools.measure.satisfaction import Rating, Week, weekly
 from touchpoint_tools.measure.summary import Outcome, summarize
 from touchpoint_tools.report import plots, render
-from touchpoint_tools.report.build import Report, assemble, satisfaction_table
+from touchpoint_tools.report.build import Report, Table, assemble, satisfaction_table
 
 MODEL = Path(__file__).with_name("model.yaml")
 SYNTHETIC_START = datetime(2026, 10, 1, tzinfo=UTC)
@@ -115,6 +115,7 @@ class Digest:
     caused: int
     customers: int
     events: int
+    ratings: list[Rating]
 
     @classmethod
     def of(cls, result: engine.Replay) -> Digest:
@@ -124,6 +125,7 @@ class Digest:
             caused=sum(1 for o in result.orders if o.caused_by),
             customers=len(result.customers),
             events=result.events,
+            ratings=result.ratings,
         )
 
     @classmethod
@@ -138,6 +140,7 @@ class Digest:
             caused=sum(p.caused for p in parts),
             customers=sum(p.customers for p in parts),
             events=sum(p.events for p in parts),
+            ratings=sorted((r for p in parts for r in p.ratings), key=lambda r: (r.at, r.customer_id)),
         )
 
 
@@ -253,6 +256,11 @@ def _load(path: Path) -> Playbook:
         raise BacktestError(str(exc).splitlines()[0]) from None
 
 
+def _satisfaction(digest: Digest, playbook: Playbook) -> list[Week]:
+    """CSAT and NPS per week of the replay's rated tickets, held-out shoppers apart."""
+    return weekly(digest.ratings, lambda customer: in_holdout(customer, playbook))
+
+
 def run(options: Options) -> list[Path]:
     model = load_model(options.model)
     arrivals = read_events(options.events) if options.events is not None else []
@@ -261,6 +269,7 @@ def run(options: Options) -> list[Path]:
     if options.vs is not None:
         runs[_label(options.vs, options.playbook)] = options.vs
     summaries, outcomes, facts = {}, {}, [f"Replayed {_describe(options, arrivals)}."]
+    satisfaction: list[Table] = []
     weeks = (end - start).total_seconds() / (7 * 86400)
     for label, path in runs.items():
         if options.events is not None:
@@ -268,6 +277,7 @@ def run(options: Options) -> list[Path]:
         else:
             digest = replay_synthetic(options, path, model)
         outcomes[label] = digest.outcomes
+        satisfaction.append(satisfaction_table(label, _satisfaction(digest, _load(path))))
         summaries[label] = summarize(digest.outcomes, digest.customers, weeks, digest.orders_at)
         facts.append(
             f"{label} ({path.name}): {digest.events} events applied including the response model's "
@@ -276,9 +286,7 @@ def run(options: Options) -> list[Path]:
         )
     facts.append(f"Response model: {options.model.name}, seed {options.seed}.")
     report = assemble(Report("Touchpoint backtest", start, end, summaries, facts), outcomes)
-    report.tables.append(
-        satisfaction_table(weekly(event for _, event in arrivals))
-    )  # the shop's own ratings, as archived
+    report.tables += satisfaction
     options.out.mkdir(parents=True, exist_ok=True)
     report.plots = plots.draw(summaries, options.out)
     return render.write(report, options.out)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from touchpoint_tools.measure import experiments
 from touchpoint_tools.measure.intervals import Estimate
-from touchpoint_tools.measure.satisfaction import Week
+from touchpoint_tools.measure.satisfaction import Tally, Week
 from touchpoint_tools.measure.summary import (
     FlowDifference,
     Outcome,
@@ -179,23 +179,36 @@ def shadow_table(label: str, summary: Summary) -> Table | None:
     )
 
 
-def satisfaction_table(weeks: list[Week]) -> Table:
-    """CSAT and NPS per week, from the period's rated tickets."""
-    rows = []
-    for week in weeks:
-        csat = week.csat
-        shown = (
-            f"{100 * csat.value:.0f}% ({week.good} of {week.good + week.bad}) "
-            f"[{100 * csat.low:.0f}%, {100 * csat.high:.0f}%]"
-            if csat
-            else "no ratings"
-        )
-        nps = f"{week.nps:+.0f} ({week.scores} scores)" if week.nps is not None else "no scores"
-        rows.append([f"{week.monday:%Y-%m-%d}", shown, nps])
+def _csat(t: Tally) -> str:
+    csat = t.csat
+    if csat is None:
+        return "no ratings"
+    return f"{100 * csat.value:.0f}% ({t.good} of {t.good + t.bad}) [{100 * csat.low:.0f}%, {100 * csat.high:.0f}%]"
+
+
+def _nps(t: Tally) -> str:
+    return f"{t.nps:+.0f} ({t.scores} scores)" if t.nps is not None else "no scores"
+
+
+def satisfaction_table(label: str, weeks: list[Week]) -> Table:
+    """CSAT and NPS per week, from the period's rated tickets: every shopper, then those messaged
+    and those held out."""
+    rows = [
+        [
+            f"{w.monday:%Y-%m-%d}",
+            _csat(w.every),
+            _nps(w.every),
+            _csat(w.messaged),
+            _csat(w.held_out),
+            _nps(w.held_out),
+        ]
+        for w in weeks
+    ]
+    headers = ["week", "CSAT [95%]", "NPS", "CSAT, messaged", "CSAT, held out", "NPS, held out"]
     note = "" if rows else "No rated tickets in this period."
     return Table(
-        "Satisfaction per week (CSAT: good among good and bad ratings; NPS: 0-10 scores)",
-        ["week", "CSAT [95%]", "NPS"],
+        f"Satisfaction per week ({label}; CSAT: good among good and bad; NPS: 0-10 scores)",
+        headers,
         rows,
         note,
     )

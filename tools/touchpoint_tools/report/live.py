@@ -8,11 +8,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from touchpoint.archive import store as archive
+from touchpoint.decide import in_holdout
 from touchpoint.events import Kind
+from touchpoint.playbook.loading import current_playbook
 from touchpoint.profiles.messages import RETENTION
 from touchpoint.profiles.models import MESSAGE_PREFIX, MessageItem
 from touchpoint_tools.measure.outcomes import to_outcome
-from touchpoint_tools.measure.satisfaction import weekly
+from touchpoint_tools.measure.satisfaction import Week, rating_of, weekly
 from touchpoint_tools.measure.summary import summarize
 from touchpoint_tools.report import plots, render
 from touchpoint_tools.report.build import Report, assemble, satisfaction_table
@@ -65,8 +67,15 @@ def build(since: datetime, until: datetime) -> Report:
         *_retention_fact(since, datetime.now(UTC)),
     ]
     report = assemble(Report("Touchpoint report", since, until, {"live": summary}, facts), {"live": outcomes})
-    report.tables.append(satisfaction_table(weekly(r.event for r in records)))
+    report.tables.append(satisfaction_table("live", _satisfaction(records)))
     return report
+
+
+def _satisfaction(records: list[archive.Archived]) -> list[Week]:
+    """CSAT and NPS per week of the archive's rated tickets, held-out shoppers apart."""
+    playbook = current_playbook()
+    ratings = [found for r in records if (found := rating_of(r.event, r.customer_id)) is not None]
+    return weekly(ratings, lambda customer: in_holdout(customer, playbook))
 
 
 def write(since: datetime, until: datetime, out: Path) -> list[Path]:
