@@ -258,10 +258,13 @@ def backtest_showcase(out: Path) -> str:
     backtest(Options(playbook=default, vs=variant, synthetic=SHOWCASE_SHOPPERS, out=out))
     report = (out / "report.md").read_text(encoding="utf-8")
     headline = report.split("### ")[1]
+    satisfaction = next(
+        s for s in report.split("### ") if s.startswith("Satisfaction per week (default_holdout_10;")
+    )
     return (
         f"## Backtest: {SHOWCASE_SHOPPERS:,} synthetic shoppers over 30 days, the default playbook vs a "
         f"first cart reminder at 4 h (both with a {SHOWCASE_HOLDOUT:.0%} holdout)\n\n"
-        f"### {headline.strip()}\n\nFull report with plots: {out / 'report.html'}"
+        f"### {headline.strip()}\n\n### {satisfaction.strip()}\n\nFull report with plots: {out / 'report.html'}"
     )
 
 

@@ -70,7 +70,7 @@ def flow_table(label: str, summary: Summary) -> Table:
         f"Per flow ({label})",
         [
             "flow",
-            "eligible",
+            "eligible messages",  # one per step and shopper: a 3-step flow counts each shopper 3 times
             "sent",
             "held out",
             "suppressed",

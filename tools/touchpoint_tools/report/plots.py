@@ -49,6 +49,7 @@ def conversion_by_flow(summary: Summary, path: Path) -> str:
     rows = [r for r in summary.flows if r.sent >= 20 and r.held_out]  # a bar needs something to compare
     fig, ax = plt.subplots(figsize=(7, 3))
     xs = range(len(rows))
+    tallest = 0.0
     for offset, label, estimates in (
         (-0.18, "sent", [r.conversion for r in rows]),
         (0.18, "held out", [r.holdout_conversion for r in rows]),
@@ -59,6 +60,9 @@ def conversion_by_flow(summary: Summary, path: Path) -> str:
             [max(0.0, 100 * (e.high - e.value)) for e in estimates],
         ]
         ax.bar([x + offset for x in xs], values, width=0.36, yerr=errors, capsize=3, label=label)
+        tallest = max([tallest, *values])
+    # a tiny holdout's whisker reaches far up: the axis follows the bars, the whisker runs off the top
+    ax.set_ylim(0, max(1.0, 3 * tallest))
     ax.set_xticks(list(xs), [r.flow for r in rows], rotation=20, ha="right")
     ax.set_ylabel("orders per message, %")
     ax.set_title("Conversion by flow: sent vs holdout (95% intervals; flows with a holdout)")
