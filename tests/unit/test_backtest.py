@@ -4,6 +4,7 @@ messages, and one-line errors for bad input."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,9 +46,24 @@ def test_same_inputs_and_seed_give_a_byte_identical_report(tmp_path: Path, varia
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
     text = (outs[0] / "report.md").read_text()
     assert "cart_4h vs default_playbook, per flow" in text and "| cart_abandonment |" in text
+    assert text.split("### ")[1].startswith("cart_4h vs default_playbook, per flow")  # the headline first
     assert "Customers whose messages differ" in text and "email_4h" in text and "email_1h" in text
     readout = text.split("### Experiment (default_playbook): cart_abandonment / email_1h")[1].split("###")[0]
     assert "| plain |" in readout and "| urgency |" in readout and "(compared against)" in readout
+    explained = text.split("### Orders: attributed, incremental and caused (default_playbook)")[1].split(
+        "###"
+    )[0]
+    for measure in (
+        "all orders in the period",
+        "attributed (last touch, 7 days)",
+        "incremental (sent vs holdout)",
+    ):
+        assert f"| {measure} |" in explained
+    caused = re.search(r"\| caused \(the response model's ground truth\) \| (\d+) \|", explained)
+    facts = re.search(
+        r"default_playbook \(default_playbook.yaml\): .* orders, (\d+) of them caused by a message", text
+    )
+    assert caused and facts and caused.group(1) == facts.group(1)  # the header's count, explained
     satisfaction = text.split("### Satisfaction per week (default_playbook;")[1].split("###")[0]
     assert "| week | CSAT [95%] | NPS | CSAT, messaged | CSAT, held out | NPS, held out |" in satisfaction
 

@@ -214,6 +214,53 @@ def satisfaction_table(label: str, weeks: list[Week]) -> Table:
     )
 
 
+def _incremental_orders(summary: Summary) -> tuple[float, float, list[str]]:
+    """Orders the messages added over the holdout, summed over the flows large enough to read
+    (sent x difference in conversion), with a 95% half-width from the flows' intervals combined
+    as independent; and the flows left out."""
+    total, variance, left_out = 0.0, 0.0, []
+    for row in summary.flows:
+        gap = row.incremental
+        if not row.sent or gap.unreadable:
+            left_out.append(row.flow)
+            continue
+        total += row.sent * gap.value
+        variance += (row.sent * (gap.high - gap.low) / 2) ** 2
+    return total, variance**0.5, left_out
+
+
+def orders_table(label: str, summary: Summary, orders: int, caused: int | None) -> Table:
+    """Three answers to "what did the messages do", side by side, each with what it means."""
+    attributed = sum(r.orders for r in summary.flows)
+    added, half, left_out = _incremental_orders(summary)
+    skipped = f" (left out, too small to read: {', '.join(left_out)})" if left_out else ""
+    read = len(left_out) < len(summary.flows)
+    incremental = (
+        f"{added:+.1f} [{added - half:+.1f}, {added + half:+.1f}]" if read else "no flow large enough to read"
+    )
+    rows = [
+        ["all orders in the period", str(orders), "every order, whatever led to it"],
+        [
+            "attributed (last touch, 7 days)",
+            str(attributed),
+            "orders within 7 days of a message sent: credit, not cause; a shopper who would have bought anyway counts",
+        ],
+        [
+            "incremental (sent vs holdout)",
+            incremental,
+            f"what the messages added over the held-out shoppers' own buying, per flow summed{skipped}",
+        ],
+        [
+            "caused (the response model's ground truth)",
+            str(caused) if caused is not None else "not known in a live shop",
+            "orders the synthetic response model made happen because of a message: what the two above estimate",
+        ],
+    ]
+    return Table(
+        f"Orders: attributed, incremental and caused ({label})", ["measure", "orders", "what it means"], rows
+    )
+
+
 def experiment_tables(label: str, outcomes: list[Outcome]) -> list[Table]:
     """One readout per step that runs an A/B test."""
     tables = []
