@@ -64,6 +64,10 @@ def test_same_inputs_and_seed_give_a_byte_identical_report(tmp_path: Path, varia
         r"default_playbook \(default_playbook.yaml\): .* orders, (\d+) of them caused by a message", text
     )
     assert caused and facts and caused.group(1) == facts.group(1)  # the header's count, explained
+    planning = text.split("### Planning: how long until a holdout can tell (default_playbook)")[1].split(
+        "###"
+    )[0]
+    assert "| cart_abandonment |" in planning and "80% power" in planning
     satisfaction = text.split("### Satisfaction per week (default_playbook;")[1].split("###")[0]
     assert "| week | CSAT [95%] | NPS | CSAT, messaged | CSAT, held out | NPS, held out |" in satisfaction
 

@@ -103,3 +103,12 @@ def test_a_variant_is_ahead_behind_or_cannot_be_told_apart() -> None:
     assert experiments.verdict(plain.against(first)) == "cannot tell yet"
     assert experiments.verdict(first.against(urgency)) == "behind"
     assert urgency.revenue_per_recipient == 3.0 and len(urgency.shoppers) == 1000
+
+
+def test_a_holdout_needs_thousands_of_shoppers_to_tell_a_small_lift() -> None:
+    from touchpoint_tools.measure.intervals import held_out_needed
+
+    # 1.8% conversion, one held out per 49 sent (a 2% holdout), a 20% relative lift: about 12,000
+    assert 11_500 < (held_out_needed(0.018, 0.2, 1 / 49) or 0) < 12_500
+    # an even split needs far fewer held out for the same lift
+    assert (held_out_needed(0.018, 0.2, 1.0) or 0) < 25_000 and held_out_needed(0.0, 0.2, 1.0) is None

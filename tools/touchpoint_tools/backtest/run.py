@@ -24,7 +24,14 @@ from touchpoint_tools.measure.outcomes import to_outcome
 from touchpoint_tools.measure.satisfaction import Rating, Week, weekly
 from touchpoint_tools.measure.summary import Outcome, summarize
 from touchpoint_tools.report import plots, render
-from touchpoint_tools.report.build import Report, Table, assemble, orders_table, satisfaction_table
+from touchpoint_tools.report.build import (
+    Report,
+    Table,
+    assemble,
+    orders_table,
+    power_table,
+    satisfaction_table,
+)
 
 MODEL = Path(__file__).with_name("model.yaml")
 SYNTHETIC_START = datetime(2026, 10, 1, tzinfo=UTC)
@@ -271,6 +278,7 @@ def run(options: Options) -> list[Path]:
     summaries, outcomes, facts = {}, {}, [f"Replayed {_describe(options, arrivals)}."]
     satisfaction: list[Table] = []
     explained: list[Table] = []
+    planning: list[Table] = []
     weeks = (end - start).total_seconds() / (7 * 86400)
     for label, path in runs.items():
         if options.events is not None:
@@ -281,6 +289,7 @@ def run(options: Options) -> list[Path]:
         satisfaction.append(satisfaction_table(label, _satisfaction(digest, _load(path))))
         summaries[label] = summarize(digest.outcomes, digest.customers, weeks, digest.orders_at)
         explained.append(orders_table(label, summaries[label], len(digest.orders_at), digest.caused))
+        planning.append(power_table(label, summaries[label], (end - start).total_seconds() / 86400))
         facts.append(
             f"{label} ({path.name}): {digest.events} events applied including the response model's "
             f"feedback; {digest.customers} customers; {len(digest.orders_at)} orders, "
@@ -290,7 +299,7 @@ def run(options: Options) -> list[Path]:
     report = assemble(Report("Touchpoint backtest", start, end, summaries, facts), outcomes)
     first = 1 if options.vs is not None else 0  # after the comparison of the two playbooks, if any
     report.tables[first:first] = explained  # then what the later tables' numbers mean
-    report.tables += satisfaction
+    report.tables += [*planning, *satisfaction]
     options.out.mkdir(parents=True, exist_ok=True)
     report.plots = plots.draw(summaries, options.out)
     return render.write(report, options.out)

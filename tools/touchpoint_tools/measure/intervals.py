@@ -95,3 +95,17 @@ def readable(orders: int, sent: int, held_orders: int, held_out: int) -> str:
     if sent < needed:
         return f"not enough messages sent: about {needed - sent:,} more needed"
     return ""
+
+
+def held_out_needed(rate: float, lift: float, ratio: float, power: float = 0.8) -> int | None:
+    """Held-out shoppers needed for a two-sided test at 5% to find a relative `lift` in a
+    conversion `rate` with the given power, when there are `ratio` held-out per sent (statsmodels'
+    normal power for two proportions, Cohen's h); None when there is nothing to detect."""
+    if rate <= 0 or ratio <= 0 or rate * (1 + lift) >= 1:
+        return None
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
+    effect = abs(float(proportion_effectsize(rate * (1 + lift), rate)))
+    sent = NormalIndPower().solve_power(effect_size=effect, alpha=0.05, power=power, ratio=ratio)
+    return math.ceil(float(sent) * ratio)

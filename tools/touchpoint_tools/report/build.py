@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from touchpoint_tools.measure import experiments
-from touchpoint_tools.measure.intervals import Estimate
+from touchpoint_tools.measure.intervals import Estimate, held_out_needed
 from touchpoint_tools.measure.satisfaction import Tally, Week
 from touchpoint_tools.measure.summary import (
     FlowDifference,
@@ -259,6 +260,43 @@ def orders_table(label: str, summary: Summary, orders: int, caused: int | None) 
     return Table(
         f"Orders: attributed, incremental and caused ({label})", ["measure", "orders", "what it means"], rows
     )
+
+
+PLANNED_LIFT = 0.2  # the relative lift a holdout should be able to find
+
+
+def power_table(label: str, summary: Summary, days: float) -> Table:
+    """How many held-out shoppers each flow needs to tell a 20% lift at its conversion, and how
+    many more days that is at this period's pace."""
+    rows = []
+    for row in summary.flows:
+        rate = row.orders / row.sent if row.sent else 0.0
+        needed = (
+            held_out_needed(rate, PLANNED_LIFT, row.held_out / row.sent)
+            if row.sent and row.held_out
+            else None
+        )
+        if needed is None:
+            why = (
+                "nothing sent"
+                if not row.sent
+                else ("no held-out shoppers" if not row.held_out else "no orders yet")
+            )
+            rows.append([row.flow, f"{100 * rate:.2f}%", str(row.held_out), why, "-"])
+            continue
+        more = max(0, needed - row.held_out)
+        pace = row.held_out / days if days > 0 else 0.0
+        when = "enough now" if not more else (f"about {math.ceil(more / pace):,} more days" if pace else "-")
+        rows.append([row.flow, f"{100 * rate:.2f}%", str(row.held_out), f"{needed:,}", when])
+    headers = [
+        "flow",
+        "conversion",
+        "held out so far",
+        f"held out needed for a {PLANNED_LIFT:.0%} lift",
+        "at this pace",
+    ]
+    note = "Two-sided test at 5%, 80% power, at each flow's conversion and its sent-to-held-out ratio."
+    return Table(f"Planning: how long until a holdout can tell ({label})", headers, rows, note)
 
 
 def experiment_tables(label: str, outcomes: list[Outcome]) -> list[Table]:

@@ -17,7 +17,7 @@ from touchpoint_tools.measure.outcomes import to_outcome
 from touchpoint_tools.measure.satisfaction import Week, rating_of, weekly
 from touchpoint_tools.measure.summary import summarize
 from touchpoint_tools.report import plots, render
-from touchpoint_tools.report.build import Report, assemble, orders_table, satisfaction_table
+from touchpoint_tools.report.build import Report, assemble, orders_table, power_table, satisfaction_table
 
 
 def _responses(records: list[archive.Archived]) -> dict[str, dict[str, bool]]:
@@ -68,6 +68,7 @@ def build(since: datetime, until: datetime) -> Report:
     ]
     report = assemble(Report("Touchpoint report", since, until, {"live": summary}, facts), {"live": outcomes})
     report.tables.insert(0, orders_table("live", summary, len(orders), None))
+    report.tables.append(power_table("live", summary, (until - since).total_seconds() / 86400))
     report.tables.append(satisfaction_table("live", _satisfaction(records)))
     return report
 
