@@ -98,7 +98,11 @@ def test_dlq_list_and_redrive_from_the_command_line(served: Served) -> None:
     assert listed.returncode == 0, listed.stderr
     assert all(json.loads(line)["sqs_message_id"] for line in listed.stdout.splitlines())
     moved = served.cli("dlq", "redrive")
-    assert moved.returncode == 0 and moved.stdout.strip().isdigit(), moved.stderr
+    assert moved.returncode == 0, moved.stderr
+    answer = json.loads(moved.stdout)
+    assert isinstance(answer["moved"], int) and answer["acted_on"] == {
+        "endpoint": served.env["AWS_ENDPOINT_URL"]
+    }
     assert served.cli("dlq", "list").stdout == ""
 
 
@@ -123,7 +127,7 @@ def test_dlq_of_a_deployed_stack_comes_from_its_outputs(served: Served) -> None:
     assert listed.returncode == 0, listed.stderr
     assert [json.loads(line)["message_id"] for line in listed.stdout.splitlines()] == ["winback.email.1"]
     moved = served.cli("dlq", "redrive", "--stack", "tp-queues")
-    assert moved.returncode == 0 and moved.stdout.strip() == "1", moved.stderr
+    assert moved.returncode == 0 and json.loads(moved.stdout)["moved"] == 1, moved.stderr
     back = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", [])
     assert [json.loads(m["Body"])["sk"] for m in back] == ["MSG#winback.email.1"]
 

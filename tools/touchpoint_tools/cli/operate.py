@@ -131,7 +131,7 @@ def cmd_dlq_redrive(ctx: Context, args: argparse.Namespace) -> int:
     dlq, queue = _queues(ctx)
     moved = dead_letters.redrive(dlq, queue)
     print(f"moved {moved} message(s) back to the outbound queue", file=sys.stderr)
-    ctx.say(str(moved))
+    ctx.say(json.dumps({"moved": moved, "acted_on": ctx.where()}))
     return 0
 
 
