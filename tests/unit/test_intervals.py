@@ -112,3 +112,21 @@ def test_a_holdout_needs_thousands_of_shoppers_to_tell_a_small_lift() -> None:
     assert 11_500 < (held_out_needed(0.018, 0.2, 1 / 49) or 0) < 12_500
     # an even split needs far fewer held out for the same lift
     assert (held_out_needed(0.018, 0.2, 1.0) or 0) < 25_000 and held_out_needed(0.0, 0.2, 1.0) is None
+
+
+def test_customers_neither_playbook_reached_are_not_listed_as_differing() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from touchpoint_tools.measure.summary import Outcome, differing_customers
+
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+
+    def one(customer: str, step: str, status: str, hours: int) -> Outcome:
+        due = at + timedelta(hours=hours)
+        return Outcome(
+            f"{customer}-{step}", customer, "cart", step, "email", status, (), True, due, None, None, 0
+        )
+
+    a = [one("quiet", "email_1h", "suppressed", 1), one("moved", "email_1h", "sent", 1)]
+    b = [one("quiet", "email_4h", "suppressed", 4), one("moved", "email_4h", "sent", 4)]
+    assert [customer for customer, _, _ in differing_customers(a, b)] == ["moved"]

@@ -184,10 +184,14 @@ def compare(a: Summary, b: Summary) -> list[FlowDifference]:
     ]
 
 
+REACHED = {Status.SENT.value, Status.HOLDOUT.value, Status.SHADOW.value, Status.UNKNOWN.value}
+
+
 def differing_customers(
     a: Iterable[Outcome], b: Iterable[Outcome], limit: int = 5
 ) -> list[tuple[str, list[Outcome], list[Outcome]]]:
-    """Customers whose messages differ between the two playbooks, with both sets side by side."""
+    """Customers whose messages differ between the two playbooks, with both sets side by side;
+    not those neither playbook reached (everything suppressed or cancelled under both)."""
     by_a: dict[str, list[Outcome]] = defaultdict(list)
     by_b: dict[str, list[Outcome]] = defaultdict(list)
     for o in a:
@@ -198,8 +202,13 @@ def differing_customers(
     def shape(items: list[Outcome]) -> list[tuple[str, str, str, str]]:
         return sorted((o.flow, o.step, o.status, str(o.due_at)) for o in items)
 
+    def reached(items: list[Outcome]) -> bool:
+        return any(o.status in REACHED for o in items)
+
     found = []
     for customer in sorted(set(by_a) | set(by_b)):
+        if not (reached(by_a[customer]) or reached(by_b[customer])):
+            continue
         if shape(by_a[customer]) != shape(by_b[customer]):
             found.append((customer, sorted(by_a[customer], key=_order), sorted(by_b[customer], key=_order)))
         if len(found) == limit:
