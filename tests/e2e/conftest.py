@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +80,34 @@ def start_serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes]
     pytest.fail(f"touchpoint serve did not listen within 30 s:\n{log.read_text(errors='replace')}")
 
 
+def stop_serve(process: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C, as a person would; killed if it does not stop within 10 s."""
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@contextmanager
+def serve_of_its_own(log: Path, **settings: str) -> Iterator[Served]:
+    """A serve for one test, with its own SendGrid stand-in and these settings: what it changes
+    (a pushed playbook, a merchant's own) never reaches what other tests see."""
+    with SendGridStub() as stub:
+        env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
+        env.update(SECRETS, SENDGRID_API_HOST=stub.url, **settings)
+        process, api, aws_port = start_serve(env, log)
+        try:
+            yield Served(
+                f"http://127.0.0.1:{api}",
+                {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}"},
+                stub,
+                process,
+            )
+        finally:
+            stop_serve(process)
+
+
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with SendGridStub() as stub:
@@ -94,11 +123,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             "PUBLIC_URL": f"http://127.0.0.1:{api}",
         }
         yield Served(f"http://127.0.0.1:{api}", client_env, stub, process, log)
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_serve(process)
 
 
 def post_shopify(

@@ -4,19 +4,14 @@ without a deploy (here `serve`, whose functions check the bucket at every event)
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from touchpoint_tools.local.sendgrid_stub import SendGridStub
-
-from ..conftest import ROOT, SECRETS, Shop
-from .conftest import Served, messages, post_shopify, start_serve
+from ..conftest import ROOT, Shop
+from .conftest import Served, messages, post_shopify, serve_of_its_own
 
 PACKAGED = ROOT / "shared" / "touchpoint" / "playbook"
 
@@ -24,17 +19,8 @@ PACKAGED = ROOT / "shared" / "touchpoint" / "playbook"
 @pytest.fixture
 def served_fresh(tmp_path: Path) -> Iterator[Served]:
     """A serve of its own: the pushed playbook must not change what other tests see."""
-    with SendGridStub() as stub:
-        env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
-        env.update(SECRETS, SENDGRID_API_HOST=stub.url, PLAYBOOK_REFRESH_SECONDS="0")
-        process, api, aws_port = start_serve(env, tmp_path / "serve.log")
-        client_env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}"}
-        yield Served(f"http://127.0.0.1:{api}", client_env, stub, process)
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with serve_of_its_own(tmp_path / "serve.log", PLAYBOOK_REFRESH_SECONDS="0") as served:
+        yield served
 
 
 def _custom_playbook(folder: Path) -> Path:

@@ -9,7 +9,6 @@ import hashlib
 import hmac
 import json
 import os
-import signal
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 
 from ..conftest import IDENTITY_SECRET, ROOT, SECRETS, WRITE_KEY
-from .conftest import CLI, SHOTS, start_serve
+from .conftest import CLI, SHOTS, start_serve, stop_serve
 
 pytestmark = pytest.mark.e2e
 SNIPPET = (ROOT / "docs" / "storefront.js").read_text(encoding="utf-8")
@@ -95,8 +94,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
     finally:
         shop.close()
         elsewhere.close()
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        stop_serve(process)
 
 
 def answer_on(browser: Any, url: str) -> str:

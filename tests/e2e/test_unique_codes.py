@@ -5,9 +5,6 @@ never duplicates or blocks a send."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,10 +12,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from touchpoint_tools.local.sendgrid_stub import SendGridStub
-
-from ..conftest import ROOT, SECRETS, Shop
-from .conftest import Served, message_lines, post_shopify, start_serve
+from ..conftest import ROOT, Shop
+from .conftest import Served, message_lines, post_shopify, serve_of_its_own
 
 PACKAGED = ROOT / "shared" / "touchpoint" / "playbook" / "default_playbook.yaml"
 
@@ -39,17 +34,8 @@ def _playbook(folder: Path, when_no_code: str) -> Path:
 
 @pytest.fixture(params=["wait"])
 def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Served]:
-    with SendGridStub() as stub:
-        env = {k: v for k, v in os.environ.items() if k != "AWS_ENDPOINT_URL"}
-        env.update(SECRETS, SENDGRID_API_HOST=stub.url, PLAYBOOK=str(_playbook(tmp_path, request.param)))
-        process, api, aws_port = start_serve(env, tmp_path / "serve.log")
-        client_env = {**env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{aws_port}"}
-        yield Served(f"http://127.0.0.1:{api}", client_env, stub, process)
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with serve_of_its_own(tmp_path / "serve.log", PLAYBOOK=str(_playbook(tmp_path, request.param))) as served:
+        yield served
 
 
 def _offer_mails(served: Served) -> dict[str, str]:
