@@ -41,6 +41,17 @@ def shopper_locale(stored: str | None, country: str | None) -> str | None:
     return stored or of_country(country)
 
 
+def reading(stored: str | None, country: str | None, written: list[str]) -> tuple[str | None, str | None]:
+    """(the playbook language a shopper reads, the locale their prices and dates are written in):
+    their own locale when it is of that language (de_AT for an Austrian), else the language;
+    (None, None) for the brand's own."""
+    shopper = shopper_locale(stored, country)
+    language = pick(shopper, written)
+    if language is None:
+        return None, None
+    return language, shopper if shopper and shopper.startswith(language) else language
+
+
 def chain(locale: str | None) -> list[str]:
     """`de_AT` -> [`de_AT`, `de`]: the full locale first, then its language."""
     if not locale:

@@ -35,14 +35,17 @@ def test_the_full_locale_then_its_language_then_none() -> None:
 
 
 def test_the_default_playbook_writes_german_besides_english() -> None:
-    from touchpoint.content.render import language_of
+    from touchpoint.content.render import reading
 
     playbook = current_playbook()
     assert playbook.languages == ["de"]
-    assert language_of(Profile(customer_id="c", locale="de_CH"), playbook) == "de"
-    assert language_of(Profile(customer_id="c", country="AT"), playbook) == "de"
-    assert language_of(Profile(customer_id="c", locale="en_GB", country="DE"), playbook) is None
-    assert language_of(Profile(customer_id="c", country="FR"), playbook) is None
+    assert reading(Profile(customer_id="c", locale="de_CH"), playbook)[0] == "de"
+    assert reading(Profile(customer_id="c", country="AT"), playbook)[0] == "de"
+    assert (
+        reading(Profile(customer_id="c", country="AT"), playbook)[1].locale == "de_AT"
+    )  # prices as Austrians write them
+    assert reading(Profile(customer_id="c", locale="en_GB", country="DE"), playbook)[0] is None
+    assert reading(Profile(customer_id="c", country="FR"), playbook)[0] is None
 
 
 def test_check_names_each_template_missing_in_a_declared_language(

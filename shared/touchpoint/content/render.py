@@ -104,18 +104,11 @@ def offer_text(offer: dict[str, Any] | None, currency: str, brand: Brand) -> str
     return words(brand)["free"]
 
 
-def language_of(profile: Profile, playbook: Playbook) -> str | None:
-    """The playbook language a message to this shopper is written in (None: the brand's)."""
-    return languages.pick(languages.shopper_locale(profile.locale, profile.country), playbook.languages)
-
-
-def brand_for(profile: Profile, playbook: Playbook, language: str | None) -> Brand:
-    """The brand as this shopper reads it: prices and dates in their locale when the message is
-    in their language (de_AT for an Austrian), else as the brand writes them."""
-    if not language:
-        return playbook.brand
-    shopper = languages.shopper_locale(profile.locale, profile.country) or language
-    return playbook.brand.model_copy(update={"locale": shopper if shopper.startswith(language) else language})
+def reading(profile: Profile, playbook: Playbook) -> tuple[str | None, Brand]:
+    """The playbook language a message to this shopper is written in (None: the brand's), and the
+    brand as they read it: prices and dates in their locale when the message is in their language."""
+    language, shown = languages.reading(profile.locale, profile.country, playbook.languages)
+    return language, playbook.brand.model_copy(update={"locale": shown}) if shown else playbook.brand
 
 
 def _card(
@@ -158,13 +151,12 @@ def message_data(
     catalog: dict[str, Product],
     candidates: list[str],
     token: str | None = None,
+    brand: Brand | None = None,
 ) -> dict[str, Any]:
     """Everything a template may use; each name is documented in docs/playbook.md (Templates). `token`
-    stands in for the link token where no message is really being sent (the check's rehearsal)."""
-    brand, currency = (
-        brand_for(profile, playbook, language_of(profile, playbook)),
-        str(context.get("currency") or ""),
-    )
+    stands in for the link token where no message is really being sent (the check's rehearsal);
+    `brand`: as the shopper reads it (`reading`), else the playbook's."""
+    brand, currency = brand or playbook.brand, str(context.get("currency") or "")
     lines = [
         line for line in context.get("items") or [] if line.get("title") or line.get("product_id") in catalog
     ]
@@ -213,8 +205,8 @@ def render(
     template = playbook.templates.get(m.template)
     if template is None:
         raise RenderError(f"template '{m.template}' is not in the playbook (renamed or removed?)")
-    data = message_data(m, playbook, profile, context, catalog, candidates, token)
-    language = language_of(profile, playbook)
+    language, brand = reading(profile, playbook)  # once per message: the country's language is a lookup
+    data = message_data(m, playbook, profile, context, catalog, candidates, token, brand)
     env = environment(in_language(template_dirs(playbook_path), language))
     try:
         data["subject"] = visible(" ".join(_text(env, template.text("subject", language), data).split()))

@@ -74,9 +74,7 @@ TITLES: dict[str, dict[str, str]] = {
 def page_language(current: dict[str, Any], playbook: Playbook) -> str:
     """The page's language: the shopper's, if the playbook writes in it and the page has words
     for it, else the brand's (English words when the page has none for the brand's)."""
-    chosen = languages.pick(
-        languages.shopper_locale(current.get("locale"), current.get("country")), playbook.languages
-    )
+    chosen, _ = languages.reading(current.get("locale"), current.get("country"), playbook.languages)
     language = chosen or playbook.brand.locale.split("_")[0]
     return language if language in WORDS else "en"
 
