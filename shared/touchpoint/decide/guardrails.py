@@ -67,14 +67,22 @@ def _send_time(message: MessageView) -> datetime | None:
     return None
 
 
-def marketing_sends(profile: Profile, channel: str, since: datetime, exclude: str = "") -> list[datetime]:
-    """When marketing messages went out (or are going out) on the channel since an instant."""
+def sends_by_flow(
+    profile: Profile, channel: str, since: datetime, exclude: str = ""
+) -> list[tuple[datetime, str]]:
+    """When marketing messages went out (or are going out) on the channel since an instant, and
+    from which flow."""
     found = []
     for m in profile.messages:
         when = _send_time(m) if m.marketing and m.channel == channel and m.message_id != exclude else None
         if when is not None and when > since:
-            found.append(when)
+            found.append((when, m.flow))
     return found
+
+
+def marketing_sends(profile: Profile, channel: str, since: datetime, exclude: str = "") -> list[datetime]:
+    """When marketing messages went out (or are going out) on the channel since an instant."""
+    return [when for when, _ in sends_by_flow(profile, channel, since, exclude)]
 
 
 def ignores(profile: Profile, channel: str, now: datetime) -> bool:
@@ -99,30 +107,16 @@ class Timing:
     at: datetime
     blocker: str | None = None
     reason: str | None = None  # why `at` moved, for the message's story
-    winner: str | None = None  # the flow whose message made this one wait or go (smart sending)
+    collision: str | None = None  # smart sending: priority_over:<flow> or lost_to:<flow>
 
     @property
     def story(self) -> tuple[str, ...]:
-        """The reasons to record: who won a collision, then what it did to this message."""
-        lost = (f"lost_to:{self.winner}",) if self.winner and self.reason != "priority" else ()
-        won = (f"priority_over:{self.winner}",) if self.winner and self.reason == "priority" else ()
-        moved = (self.reason,) if self.reason and self.reason != "priority" else ()
-        return (*won, *lost, *moved, *((self.blocker,) if self.blocker else ()))
+        """The reasons to record: how a collision went, then what it did to this message."""
+        return tuple(r for r in (self.collision, self.reason, self.blocker) if r)
 
 
 def exempt_from_smart_sending(flow: Flow, step: Step | None) -> bool:
     return not flow.marketing or (step is not None and step.if_recent == "send")
-
-
-def _recent_by_flow(
-    profile: Profile, channel: str, since: datetime, exclude: str
-) -> list[tuple[datetime, str]]:
-    found = []
-    for m in profile.messages:
-        when = _send_time(m) if m.marketing and m.channel == channel and m.message_id != exclude else None
-        if when is not None and when > since:
-            found.append((when, m.flow))
-    return found
 
 
 @dataclass(frozen=True)
@@ -155,20 +149,20 @@ def smart_sending(
     window = playbook.smart_sending.window(channel)
     if window is None:
         return Timing(at)
-    recent = _recent_by_flow(profile, channel, at - window, exclude)
+    recent = sends_by_flow(profile, channel, at - window, exclude)
     if not recent:
         return Timing(at)
     mine = asking.flow.rank
     rivals = [(w, f) for w, f in recent if f not in playbook.flows or playbook.flows[f].rank >= mine]
     if not rivals:
-        return Timing(at, reason="priority", winner=max(recent)[1])
+        return Timing(at, collision=f"priority_over:{max(recent)[1]}")
     when, winner = max(rivals)
     later, choice = when + window, asking.step.if_recent if asking.step else None
     if choice == "defer" or (
         choice is None and later <= relevant_until(asking.flow, asking.step, asking.trigger_at, at)
     ):
-        return Timing(later, reason=f"smart_sending_deferred:{channel}", winner=winner)
-    return Timing(at, blocker=f"smart_sending:{channel}", winner=winner)
+        return Timing(later, reason=f"smart_sending_deferred:{channel}", collision=f"lost_to:{winner}")
+    return Timing(at, blocker=f"smart_sending:{channel}", collision=f"lost_to:{winner}")
 
 
 def quiet_hours(profile: Profile, channel: str, playbook: Playbook, at: datetime) -> Timing:
