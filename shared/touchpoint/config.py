@@ -18,8 +18,7 @@ MAX_BODY_BYTES = 1024 * 1024
 
 def env(name: str, default: str = "") -> str:
     """A variable's text as set, else `default`; every name is one settings.py lists."""
-    if name not in settings.BY_NAME:
-        raise KeyError(f"{name} is not a setting: add it to touchpoint/settings.py")
+    settings.declared(name)
     value = os.environ.get(name, "")
     return value if value else default
 
@@ -75,8 +74,7 @@ def secret(name: str, default: str = "") -> str:
     In AWS the template points these at Secrets Manager secrets; Powertools Parameters caches
     them, so a warm function reads each once every five minutes.
     """
-    if name not in settings.BY_NAME:
-        raise KeyError(f"{name} is not a setting: add it to touchpoint/settings.py")
+    settings.declared(name)
     value = os.environ.get(name)
     if value:
         return value

@@ -314,8 +314,16 @@ BY_NAME = {s.name: s for s in SETTINGS}
 ALLOWED_ORIGINS = BY_NAME["ALLOWED_ORIGINS"]
 
 
+def declared(name: str) -> Setting:
+    """The declaration of a variable the code reads; KeyError for one nobody declared."""
+    found = BY_NAME.get(name)
+    if found is None:
+        raise KeyError(f"{name} is not a setting: add it to touchpoint/settings.py")
+    return found
+
+
 def get(name: str) -> Any:
-    return BY_NAME[name].get()
+    return declared(name).get()
 
 
 def problems(family: str | None = None) -> list[str]:

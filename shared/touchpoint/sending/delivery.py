@@ -250,11 +250,10 @@ NOT_READY_RETRY = timedelta(hours=1)
 NO_CODE = "no_code_available"
 
 
-def _code(item: MessageItem, now: datetime) -> str | None:
+def _code(item: MessageItem, offer: dict[str, Any], now: datetime) -> str | None:
     """A unique offer's code for this message (touchpoint/codes.py). None when it has one or needs
     none; else the pool is empty, and the step says: wait (the reason to hold it with), or go
     without the offer (recorded among its reasons)."""
-    offer = store.plain(item.offer) or {}
     if not offer.get("unique"):
         return None
     days = offer.get("valid_days")
@@ -411,7 +410,7 @@ def deliver(
         return _shadow(item, profile, playbook, blocked, now)
     if blocked:
         return _not_ready(item, blocked, "", now)
-    waiting = _code(item, now)
+    waiting = _code(item, offer, now)
     if waiting:
         return _not_ready(item, waiting, "", now)
     try:

@@ -38,9 +38,7 @@ class Arm:
     def against(self, first: Arm) -> Estimate:
         """Conversion per send minus the first variant's, with the words when too small to read."""
         gap = difference(self.orders, self.sent, first.orders, first.sent)
-        return gap.but(
-            readable(self.orders, self.sent, first.orders, first.sent).replace("held-out", "first-variant")
-        )
+        return gap.but(readable(self.orders, self.sent, first.orders, first.sent, "first-variant shoppers"))
 
 
 def _variant(o: Outcome) -> str | None:

@@ -81,17 +81,20 @@ def mean_difference(x: Sequence[float], y: Sequence[float]) -> Estimate:
     return Estimate(value, float(low), float(high))
 
 
-def readable(orders: int, sent: int, held_orders: int, held_out: int) -> str:
+def readable(
+    orders: int, sent: int, held_orders: int, held_out: int, control: str = "held-out shoppers"
+) -> str:
     """What is missing, in words, when a group is too small to expect MIN_EXPECTED_ORDERS orders
-    at the rate seen so far; empty when both are large enough."""
+    at the rate seen so far; empty when both are large enough. `control` names the group compared
+    against (the holdout, or an experiment's first variant)."""
     if held_out == 0:
-        return "no held-out shoppers"
+        return f"no {control}"
     rate = max(orders / sent if sent else 0.0, held_orders / held_out)
     if rate == 0:
         return "no orders in either group yet"
     needed = math.ceil(MIN_EXPECTED_ORDERS / rate)
     if held_out < needed:
-        return f"not enough held-out shoppers: about {needed - held_out:,} more needed"
+        return f"not enough {control}: about {needed - held_out:,} more needed"
     if sent < needed:
         return f"not enough messages sent: about {needed - sent:,} more needed"
     return ""
