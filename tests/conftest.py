@@ -209,3 +209,18 @@ def merchant_playbook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.write_text(text)
     monkeypatch.setenv("PLAYBOOK", str(path))
     return path
+
+
+def cold_start(function: str) -> None:
+    """A function's module loaded afresh, as Lambda starts it (functions/<function>/app.py)."""
+    import gc
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        f"cold_{function}", ROOT / "functions" / function / "app.py"
+    )
+    assert spec is not None and spec.loader is not None
+    try:
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    finally:
+        gc.enable()  # Lambda discards a process whose start failed (touchpoint/coldstart.py); ours goes on

@@ -13,7 +13,7 @@ import pytest
 from touchpoint.playbook.model import PlaybookError
 from touchpoint_tools.local.runtime import LocalRuntime
 
-from ..conftest import ROOT, SECRET, WRITE_KEY, Shop, table_items
+from ..conftest import SECRET, WRITE_KEY, Shop, cold_start, table_items
 
 
 def test_bad_signature_is_401_and_stores_nothing(runtime: LocalRuntime) -> None:
@@ -173,21 +173,13 @@ def test_unknown_route_is_404(runtime: LocalRuntime) -> None:
 def test_a_webhook_function_refuses_an_invalid_playbook_at_cold_start(
     secrets: dict[str, str], monkeypatch, tmp_path, caplog
 ) -> None:
-    import importlib.util
-
     from touchpoint.content.environment import VARIABLES
 
     path = tmp_path / "broken.yaml"
     path.write_text("version: 1\nflows: {}\ntemplates:\n  t: {sms: 'Hi {{ frist_name }}'}\n")
     monkeypatch.setenv("PLAYBOOK", str(path))
-    spec = importlib.util.spec_from_file_location("cold_purchase", ROOT / "functions" / "purchase" / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    try:
-        with pytest.raises(PlaybookError) as caught:
-            spec.loader.exec_module(module)
-    finally:
-        gc.enable()  # Lambda discards a process whose start failed (touchpoint/coldstart.py); ours goes on
+    with pytest.raises(PlaybookError) as caught:
+        cold_start("purchase")
     assert caught.value.problems == [
         f"{path}:4: templates.t.sms: unknown placeholder {{{{ frist_name }}}}; known: "
         + ", ".join(sorted(VARIABLES))

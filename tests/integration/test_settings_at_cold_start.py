@@ -3,26 +3,13 @@ variable, as Lambda would show it for a deployment with a mistyped parameter."""
 
 from __future__ import annotations
 
-import gc
-import importlib.util
 import logging
 
 import pytest
 
 from touchpoint.settings import SettingsError
 
-from ..conftest import ROOT
-
-
-def _cold_start(function: str) -> None:
-    spec = importlib.util.spec_from_file_location(
-        f"cold_{function}", ROOT / "functions" / function / "app.py"
-    )
-    assert spec is not None and spec.loader is not None
-    try:
-        spec.loader.exec_module(importlib.util.module_from_spec(spec))
-    finally:
-        gc.enable()  # Lambda discards a process whose start failed (touchpoint/coldstart.py); ours goes on
+from ..conftest import cold_start
 
 
 @pytest.mark.parametrize(
@@ -45,7 +32,7 @@ def test_a_mistyped_variable_stops_the_start_and_is_named(
 ) -> None:
     monkeypatch.setenv(name, value)
     with caplog.at_level(logging.ERROR), pytest.raises(SettingsError) as caught:
-        _cold_start(function)
+        cold_start(function)
     assert str(caught.value).startswith(f"invalid configuration: {name}: ")
 
 
@@ -53,4 +40,4 @@ def test_the_same_function_starts_with_the_value_corrected(
     secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SENDGRID_TIMEOUT_SECONDS", "2.5")
-    _cold_start("sender")
+    cold_start("sender")
